@@ -1,0 +1,153 @@
+// Command gateway runs ipack-gateway: a GraphQL endpoint that answers the
+// vendor's integration-pack attachment operations by calling its Platform
+// REST API.
+//
+//	gateway                      demo mode: an embedded simulator upstream
+//	gateway -config gateway.yaml a real upstream
+//	gateway -listen :9090        another address
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// Demo mode's space and token.
+const (
+	demoSpace = "demo-space"
+	demoToken = "demo-token"
+)
+
+// run is the whole program; tests call it in-process. It returns when ctx
+// ends (after a graceful shutdown) or on a start-up error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML config `file`; without it the gateway runs in demo mode against an embedded simulator")
+	listen := fs.String("listen", "", "listen `address`, overriding the config's listen")
+	logFormat := fs.String("log-format", "json", "log format: json or text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var handler slog.Handler
+	switch *logFormat {
+	case "json":
+		handler = slog.NewJSONHandler(stderr, nil)
+	case "text":
+		handler = slog.NewTextHandler(stderr, nil)
+	default:
+		return fmt.Errorf("-log-format: want json or text, got %q", *logFormat)
+	}
+	log := slog.New(handler)
+
+	var cfg *gateway.Config
+	demo := *configPath == ""
+	if demo {
+		sim, err := startDemoUpstream(ctx, log)
+		if err != nil {
+			return err
+		}
+		cfg = demoConfig(sim)
+	} else {
+		data, err := os.ReadFile(*configPath)
+		if err != nil {
+			return err
+		}
+		if cfg, err = gateway.ParseConfig(data, getenv); err != nil {
+			return err
+		}
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	srv, err := gateway.NewServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL)
+	if demo {
+		printDemo(stdout, addr)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// startDemoUpstream serves the simulator, seeded with the vendor's sample
+// data, on a loopback port until ctx ends.
+func startDemoUpstream(ctx context.Context, log *slog.Logger) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo upstream: %w", err)
+	}
+	hs := &http.Server{Handler: simulator.NewDemo(simulator.Options{}), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("demo upstream stopped", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { hs.Close() })
+	return "http://" + ln.Addr().String(), nil
+}
+
+func demoConfig(upstream string) *gateway.Config {
+	sum := sha256.Sum256([]byte(demoToken))
+	yaml := fmt.Sprintf(`
+listen: 127.0.0.1:8080
+platform:
+  baseURL: %s
+spaces:
+  - guid: %s
+    accountId: %s
+    credentials:
+      username: %s
+      password: %s
+    clientTokens: ["sha256:%s"]
+`, upstream, demoSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
+	cfg, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "" })
+	if err != nil {
+		panic("demo config: " + err.Error()) // a bug in the lines above
+	}
+	return cfg
+}
+
+func printDemo(w io.Writer, addr string) {
+	fmt.Fprintf(w, `ipack-gateway is running in demo mode on http://%[1]s (upstream: embedded simulator).
+Space %[2]q, bearer token %[3]q. Replay the vendor's attach sample:
+
+curl -s http://%[1]s/graphql \
+  -H 'SPACE_GUID: %[2]s' -H 'Authorization: Bearer %[3]s' \
+  -H 'Accept: application/json' -H 'Content-Type: application/json' \
+  -d '{"query":"mutation attachIpackInstance { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: \"SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng\", environmentIds: [\"86b413a8-1ebf-4c95-bc5b-139573b77910\"]}) { id environmentId integrationPackInstanceId environmentExtensions } }"}'
+
+`, addr, demoSpace, demoToken)
+}

@@ -1,0 +1,106 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
+)
+
+// space is a configured space, ready to authenticate requests.
+type space struct {
+	guid    string
+	account platformapi.Account
+	tokens  [][32]byte // SHA-256 of each client token allowed
+}
+
+func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
+	out := make(map[string]*space, len(cfg))
+	for _, sc := range cfg {
+		sp := &space{
+			guid: sc.GUID,
+			account: platformapi.Account{
+				ID:          sc.AccountID,
+				Credentials: platformapi.Basic(sc.Credentials.Username, sc.Credentials.Password),
+			},
+		}
+		for _, t := range sc.ClientTokens {
+			h, err := parseTokenHash(t)
+			if err != nil {
+				return nil, err // Validate has already checked
+			}
+			sp.tokens = append(sp.tokens, h)
+		}
+		out[sc.GUID] = sp
+	}
+	return out, nil
+}
+
+// allows reports whether token may act on the space. It hashes the token
+// and compares it with every allowed hash in constant time, so neither the
+// match nor its position shows in the timing.
+func (sp *space) allows(token string) bool {
+	sum := sha256.Sum256([]byte(token))
+	ok := 0
+	for i := range sp.tokens {
+		ok |= subtle.ConstantTimeCompare(sum[:], sp.tokens[i][:])
+	}
+	return ok == 1
+}
+
+type spaceKey struct{}
+
+// spaceFrom returns the authenticated request's space guid, or "".
+func spaceFrom(ctx context.Context) string {
+	s, _ := ctx.Value(spaceKey{}).(string)
+	return s
+}
+
+// authenticate admits requests that name a configured space in SPACE_GUID
+// and carry one of its client tokens as "Authorization: Bearer <token>",
+// and gives the resolvers that space's account.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
+		token, hasToken := bearerToken(r.Header.Get("Authorization"))
+		var e *errcode.Error
+		sp := s.spaces[guid]
+		switch {
+		case guid == "":
+			e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
+		case !hasToken:
+			e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
+		case sp == nil:
+			e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
+		case !sp.allows(token):
+			e = errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		}
+		if e != nil {
+			if e.Code.HTTPStatus() == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="ipack-gateway"`)
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("request_id", requestID(r.Context())), slog.String("code", string(e.Code)))
+			writeError(w, e)
+			return
+		}
+		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
+		ctx = resolver.WithAccount(ctx, sp.account)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// bearerToken reads "Bearer <token>"; the scheme is case-insensitive.
+func bearerToken(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
+}

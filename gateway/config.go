@@ -1,0 +1,317 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the gateway's configuration, read from YAML (see
+// config.example.yaml, which documents every key).
+type Config struct {
+	// Listen is the address to serve on.
+	Listen string `yaml:"listen"`
+	// Platform configures the REST client.
+	Platform PlatformConfig `yaml:"platform"`
+	// Attach tunes the attach fan-out.
+	Attach AttachConfig `yaml:"attach"`
+	// GraphQL bounds what clients may send.
+	GraphQL GraphQLConfig `yaml:"graphql"`
+	// Spaces are the spaces clients may act on, each tied to an account.
+	Spaces []SpaceConfig `yaml:"spaces"`
+}
+
+// PlatformConfig configures calls to the vendor's Platform REST API.
+type PlatformConfig struct {
+	BaseURL        string        `yaml:"baseURL"`
+	AttemptTimeout time.Duration `yaml:"attemptTimeout"`
+	MaxQueryPages  int           `yaml:"maxQueryPages"`
+	Retry          RetryConfig   `yaml:"retry"`
+}
+
+// RetryConfig is the REST retry policy.
+type RetryConfig struct {
+	MaxAttempts   int           `yaml:"maxAttempts"`
+	WaitMin       time.Duration `yaml:"waitMin"`
+	WaitMax       time.Duration `yaml:"waitMax"`
+	RetryAfterMax time.Duration `yaml:"retryAfterMax"`
+}
+
+// AttachConfig tunes attach.
+type AttachConfig struct {
+	Concurrency     int `yaml:"concurrency"`
+	MaxEnvironments int `yaml:"maxEnvironments"`
+}
+
+// GraphQLConfig bounds GraphQL requests.
+type GraphQLConfig struct {
+	MaxBodyBytes   int64 `yaml:"maxBodyBytes"`
+	MaxQueryLength int   `yaml:"maxQueryLength"`
+	MaxDepth       int           `yaml:"maxDepth"`
+	Introspection  *bool         `yaml:"introspection"`
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
+}
+
+// SpaceConfig ties a space to a vendor account and the clients it admits.
+type SpaceConfig struct {
+	GUID         string      `yaml:"guid"`
+	AccountID    string      `yaml:"accountId"`
+	Credentials  Credentials `yaml:"credentials"`
+	ClientTokens []string    `yaml:"clientTokens"`
+}
+
+// Credentials are the REST API credentials of an account.
+type Credentials struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
+// String redacts the password, so a Config printed by mistake leaks nothing.
+func (c Credentials) String() string { return "{" + c.Username + " [redacted]}" }
+
+// GoString redacts the password in %#v.
+func (c Credentials) GoString() string { return c.String() }
+
+// Defaults.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultBaseURL         = "https://api.boomi.com/api/rest/v1"
+	DefaultAttemptTimeout  = 30 * time.Second
+	DefaultMaxBodyBytes    = 1 << 20
+	DefaultMaxQueryLength  = 64 << 10
+	DefaultMaxDepth        = 12
+	DefaultRequestTimeout  = 60 * time.Second
+	DefaultMaxQueryPages   = 100
+	DefaultConcurrency     = 8
+	DefaultMaxEnvironments = 100
+)
+
+// ParseConfig reads YAML configuration. ${NAME} in any value is replaced
+// by the environment variable NAME, read with getenv; an unset variable is
+// an error. Unknown keys are errors. Defaults fill what is left out, and
+// the result is validated; errors name the key at fault.
+func ParseConfig(data []byte, getenv func(string) string) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var expanded []byte
+	if root.Kind != 0 { // an empty file is an empty config
+		if err := expandEnv(&root, "", getenv); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		var err error
+		if expanded, err = yaml.Marshal(&root); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+	}
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${NAME} in scalar values. Keys stay as written.
+func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			if err := expandEnv(c, p, getenv); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if err := expandEnv(n.Content[i+1], p, getenv); err != nil {
+				return err
+			}
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			break
+		}
+		var missing string
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := ref[2 : len(ref)-1]
+			v := getenv(name)
+			if v == "" && missing == "" {
+				missing = name
+			}
+			return v
+		})
+		if missing != "" {
+			return fmt.Errorf("%s: environment variable %s is not set", path, missing)
+		}
+		// Let the expanded value resolve as if written in place: a number
+		// for a number key; string keys take any scalar's text.
+		n.Tag, n.Style = "", 0
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Platform.BaseURL == "" {
+		c.Platform.BaseURL = DefaultBaseURL
+	}
+	if c.Platform.AttemptTimeout == 0 {
+		c.Platform.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.Platform.MaxQueryPages == 0 {
+		c.Platform.MaxQueryPages = DefaultMaxQueryPages
+	}
+	r := &c.Platform.Retry
+	if r.MaxAttempts == 0 {
+		r.MaxAttempts = 5
+	}
+	if r.WaitMin == 0 {
+		r.WaitMin = 200 * time.Millisecond
+	}
+	if r.WaitMax == 0 {
+		r.WaitMax = 5 * time.Second
+	}
+	if r.RetryAfterMax == 0 {
+		r.RetryAfterMax = 30 * time.Second
+	}
+	if c.Attach.Concurrency == 0 {
+		c.Attach.Concurrency = DefaultConcurrency
+	}
+	if c.Attach.MaxEnvironments == 0 {
+		c.Attach.MaxEnvironments = DefaultMaxEnvironments
+	}
+	if c.GraphQL.MaxBodyBytes == 0 {
+		c.GraphQL.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.GraphQL.MaxQueryLength == 0 {
+		c.GraphQL.MaxQueryLength = DefaultMaxQueryLength
+	}
+	if c.GraphQL.MaxDepth == 0 {
+		c.GraphQL.MaxDepth = DefaultMaxDepth
+	}
+	if c.GraphQL.RequestTimeout == 0 {
+		c.GraphQL.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.GraphQL.Introspection == nil {
+		on := true
+		c.GraphQL.Introspection = &on
+	}
+}
+
+// Validate checks every key and names the first one at fault.
+func (c *Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return bad("listen", "want host:port, got %q", c.Listen)
+	}
+	if u, err := url.Parse(c.Platform.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return bad("platform.baseURL", "want an http(s) URL without credentials, got %q", c.Platform.BaseURL)
+	}
+	if c.Platform.AttemptTimeout < 0 {
+		return bad("platform.attemptTimeout", "must be positive")
+	}
+	if c.Platform.MaxQueryPages < 1 {
+		return bad("platform.maxQueryPages", "must be at least 1")
+	}
+	r := c.Platform.Retry
+	switch {
+	case r.MaxAttempts < 1 || r.MaxAttempts > 20:
+		return bad("platform.retry.maxAttempts", "must be between 1 and 20, got %d", r.MaxAttempts)
+	case r.WaitMin < 0:
+		return bad("platform.retry.waitMin", "must be positive")
+	case r.WaitMax < r.WaitMin:
+		return bad("platform.retry.waitMax", "must not be less than waitMin")
+	case r.RetryAfterMax < 0:
+		return bad("platform.retry.retryAfterMax", "must be positive")
+	}
+	if c.Attach.Concurrency < 1 || c.Attach.Concurrency > 256 {
+		return bad("attach.concurrency", "must be between 1 and 256, got %d", c.Attach.Concurrency)
+	}
+	if c.Attach.MaxEnvironments < 1 || c.Attach.MaxEnvironments > 10000 {
+		return bad("attach.maxEnvironments", "must be between 1 and 10000, got %d", c.Attach.MaxEnvironments)
+	}
+	if c.GraphQL.MaxBodyBytes < 1 {
+		return bad("graphql.maxBodyBytes", "must be positive")
+	}
+	if c.GraphQL.MaxQueryLength < 1 {
+		return bad("graphql.maxQueryLength", "must be positive")
+	}
+	if c.GraphQL.RequestTimeout < 0 {
+		return bad("graphql.requestTimeout", "must be positive")
+	}
+	if c.GraphQL.MaxDepth < 1 {
+		return bad("graphql.maxDepth", "must be positive")
+	}
+	if len(c.Spaces) == 0 {
+		return bad("spaces", "at least one space is required")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Spaces {
+		key := fmt.Sprintf("spaces[%d]", i)
+		switch {
+		case strings.TrimSpace(s.GUID) == "":
+			return bad(key+".guid", "is required")
+		case seen[s.GUID]:
+			return bad(key+".guid", "%q is configured twice", s.GUID)
+		case strings.TrimSpace(s.AccountID) == "" || strings.ContainsAny(s.AccountID, "/?#% "):
+			return bad(key+".accountId", "is required and must be a plain account id")
+		case s.Credentials.Username == "":
+			return bad(key+".credentials.username", "is required")
+		case s.Credentials.Password == "":
+			return bad(key+".credentials.password", "is required")
+		case len(s.ClientTokens) == 0:
+			return bad(key+".clientTokens", "at least one token hash is required")
+		}
+		seen[s.GUID] = true
+		for j, t := range s.ClientTokens {
+			if _, err := parseTokenHash(t); err != nil {
+				return bad(fmt.Sprintf("%s.clientTokens[%d]", key, j), "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// parseTokenHash reads "sha256:<64 hex digits>".
+func parseTokenHash(s string) ([32]byte, error) {
+	var h [32]byte
+	hexPart, ok := strings.CutPrefix(s, "sha256:")
+	if !ok {
+		return h, errors.New(`want "sha256:<hex of the token's SHA-256>"; tokens are never stored in the clear`)
+	}
+	b, err := hex.DecodeString(hexPart)
+	if err != nil || len(b) != len(h) {
+		return h, errors.New("want 64 hexadecimal digits after sha256:")
+	}
+	copy(h[:], b)
+	return h, nil
+}

@@ -1,0 +1,118 @@
+// Package gateway is the HTTP side of ipack-gateway: configuration, the
+// GraphQL-over-HTTP endpoint, authentication of spaces and tokens, and the
+// middleware around them. It wires a platformapi.Client into the resolvers
+// and serves the schema.
+//
+//	cfg, err := gateway.ParseConfig(yamlBytes, os.Getenv)
+//	srv, err := gateway.NewServer(cfg, logger)
+//	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
+	"github.com/ipack-gateway/ipack-gateway/schema"
+)
+
+// Server is the gateway. It is an http.Handler.
+type Server struct {
+	cfg     *Config
+	log     *slog.Logger
+	spaces  map[string]*space
+	schema  *graphql.Schema
+	handler http.Handler
+}
+
+// NewServer builds the gateway for cfg, which must have passed Validate
+// (ParseConfig does that). log receives every log line.
+func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
+	client, err := platformapi.New(platformapi.Options{
+		BaseURL:        cfg.Platform.BaseURL,
+		AttemptTimeout: cfg.Platform.AttemptTimeout,
+		MaxQueryPages:  cfg.Platform.MaxQueryPages,
+		Retry: platformapi.RetryPolicy{
+			MaxAttempts:   cfg.Platform.Retry.MaxAttempts,
+			WaitMin:       cfg.Platform.Retry.WaitMin,
+			WaitMax:       cfg.Platform.Retry.WaitMax,
+			RetryAfterMax: cfg.Platform.Retry.RetryAfterMax,
+		},
+		UserAgent: "ipack-gateway",
+		Logger:    log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	spaces, err := newSpaces(cfg.Spaces)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	res := resolver.New(client, resolver.Options{
+		AttachConcurrency: cfg.Attach.Concurrency,
+		MaxEnvironments:   cfg.Attach.MaxEnvironments,
+		Logger:            log,
+	})
+	opts := []graphql.SchemaOpt{
+		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
+		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
+		graphql.PanicHandler(panicHandler{log: log}),
+		graphql.Logger(panicLogger{}),
+	}
+	if !*cfg.GraphQL.Introspection {
+		opts = append(opts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
+	}
+	sch, err := graphql.ParseSchema(schema.SDL(), res, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: schema: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, spaces: spaces, schema: sch}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the gateway's routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// ShutdownGrace bounds how long Serve waits for in-flight requests.
+const ShutdownGrace = 30 * time.Second
+
+// Serve serves on ln until ctx ends, then stops accepting, lets in-flight
+// requests finish for up to ShutdownGrace, and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		hs.Close()
+		return fmt.Errorf("gateway: in-flight requests cut off after %s", ShutdownGrace)
+	}
+	if err2 := <-errc; err == nil && !errors.Is(err2, http.ErrServerClosed) {
+		err = err2
+	}
+	return err
+}

@@ -1,0 +1,14 @@
+module github.com/ipack-gateway/ipack-gateway
+
+go 1.26.8
+
+require (
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/graph-gophers/graphql-go v1.11.0
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	github.com/vektah/gqlparser/v2 v2.5.64
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/time v0.16.0
+)
+
+require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect

@@ -1,0 +1,275 @@
+// Package platformapi is a typed client for the vendor's Platform REST API,
+// {baseURL}/{accountId}/{Object}. It speaks JSON only, authenticates each
+// call with the account's credentials, and retries what is worth retrying
+// through go-retryablehttp with a RetryPolicy of its own.
+//
+//	c, err := platformapi.New(platformapi.Options{BaseURL: "https://api.boomi.com/api/rest/v1"})
+//	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
+//	att, err := c.CreateAttachment(ctx, acct, instanceID, environmentID)
+//
+// Failed calls return *Error, which carries the vendor's status and message.
+// Credentials never appear in errors or logs.
+package platformapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Credentials authenticate REST calls for one account: HTTP Basic with a
+// user and API token, or a bearer token. Formatting them prints a redaction,
+// so they cannot leak through logs by accident.
+type Credentials struct {
+	username, password string
+	bearer             string
+}
+
+// Basic returns credentials for HTTP Basic authentication, the vendor's
+// usual scheme: username "BOOMI_TOKEN.<user>", password the API token.
+func Basic(username, password string) Credentials {
+	return Credentials{username: username, password: password}
+}
+
+// Bearer returns credentials that forward a bearer token.
+func Bearer(token string) Credentials { return Credentials{bearer: token} }
+
+// String redacts the credentials.
+func (Credentials) String() string { return "[redacted]" }
+
+// GoString redacts the credentials in %#v.
+func (Credentials) GoString() string { return "platformapi.Credentials{[redacted]}" }
+
+// LogValue redacts the credentials in log/slog.
+func (Credentials) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// authorization returns the Authorization header value.
+func (c Credentials) authorization() string {
+	if c.bearer != "" {
+		return "Bearer " + c.bearer
+	}
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.username+":"+c.password))
+}
+
+// Account is one vendor account and the credentials to act on it.
+type Account struct {
+	ID          string
+	Credentials Credentials
+}
+
+// Options configure a Client. Zero values select the defaults.
+type Options struct {
+	// BaseURL is the REST root, e.g. https://api.boomi.com/api/rest/v1.
+	BaseURL string
+	// Transport carries the requests; nil means a pooled transport with
+	// dial, TLS and header timeouts (see NewTransport).
+	Transport http.RoundTripper
+	// AttemptTimeout bounds each try, body included. Default 30s.
+	AttemptTimeout time.Duration
+	// Retry is the retry policy; zero fields take DefaultRetryPolicy's.
+	Retry RetryPolicy
+	// MaxQueryPages bounds queryMore paging. Default 100 (10,000 results).
+	MaxQueryPages int
+	// UserAgent is sent with every call. Default "ipack-gateway".
+	UserAgent string
+	// Logger receives one line per failed attempt. Default: discard.
+	Logger *slog.Logger
+}
+
+// Client calls the Platform REST API. It is safe for concurrent use.
+type Client struct {
+	base      string
+	rc        *retryablehttp.Client
+	policy    RetryPolicy
+	maxPages  int
+	userAgent string
+	log       *slog.Logger
+}
+
+// New returns a Client for opts.
+func New(opts Options) (*Client, error) {
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("platformapi: base URL %q: want http(s)://host/path", opts.BaseURL)
+	}
+	if u.User != nil {
+		return nil, errors.New("platformapi: base URL must not carry credentials")
+	}
+	c := &Client{
+		base:      strings.TrimRight(u.String(), "/"),
+		policy:    opts.Retry.withDefaults(),
+		maxPages:  opts.MaxQueryPages,
+		userAgent: opts.UserAgent,
+		log:       opts.Logger,
+	}
+	if c.maxPages <= 0 {
+		c.maxPages = 100
+	}
+	if c.userAgent == "" {
+		c.userAgent = "ipack-gateway"
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	timeout := opts.AttemptTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	tr := opts.Transport
+	if tr == nil {
+		tr = NewTransport(timeout)
+	}
+	c.rc = &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport: tr,
+			Timeout:   timeout,
+			// The API does not redirect; following one could send the
+			// credentials somewhere else.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Logger:       nil, // we log failed attempts ourselves, without URLs' noise
+		RetryWaitMin: c.policy.WaitMin,
+		RetryWaitMax: c.policy.WaitMax,
+		RetryMax:     c.policy.MaxAttempts - 1,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.policy.Backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return c, nil
+}
+
+// NewTransport returns the transport New uses by default: pooled keep-alive
+// connections (enough idle ones per host for a wide fan-out) and timeouts on
+// every phase that could otherwise hang.
+func NewTransport(headerTimeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: headerTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// checkRetry wraps the policy to log each failed attempt.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, cerr := c.policy.CheckRetry(ctx, resp, err)
+	if err != nil || (resp != nil && resp.StatusCode >= 400) {
+		attrs := []any{"retry", retry}
+		if st := stateFrom(ctx); st != nil {
+			attrs = append(attrs, "attempt", st.attempts)
+		}
+		if resp != nil {
+			attrs = append(attrs, "method", resp.Request.Method, "path", resp.Request.URL.Path, "status", resp.StatusCode)
+		}
+		if err != nil {
+			attrs = append(attrs, "err", err.Error())
+		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "rest attempt failed", argsToAttrs(attrs)...)
+	}
+	return retry, cerr
+}
+
+func argsToAttrs(args []any) []slog.Attr {
+	attrs := make([]slog.Attr, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		attrs = append(attrs, slog.Any(args[i].(string), args[i+1]))
+	}
+	return attrs
+}
+
+// maxBody bounds what we read of any response.
+const maxBody = 8 << 20
+
+// call is one REST call description.
+type call struct {
+	method      string
+	object      string // for errors and logs: the REST object name
+	path        string // after {base}/{accountId}/
+	body        []byte
+	contentType string // of body; default application/json
+}
+
+// do performs c with retries and decodes a successful JSON answer into out
+// (when out is not nil). Failures are *Error.
+func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
+	st := &callState{}
+	ctx = withState(ctx, st)
+	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
+	var body any
+	if cl.body != nil {
+		body = cl.body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
+	if err != nil {
+		return &Error{Method: cl.method, Object: cl.object, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	if cl.body != nil {
+		ct := cl.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Authorization", acct.Credentials.authorization())
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.rc.Do(req)
+	fail := func(status int, msg string, err error) *Error {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w", errDeadline, err)
+		}
+		return &Error{Method: cl.method, Object: cl.object, StatusCode: status, Message: msg, Attempts: max(st.attempts, 1), Err: err}
+	}
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		// The deadline may have passed while waiting to retry a status the
+		// vendor answered with; report that status rather than a bare timeout.
+		return fail(st.lastStatus, "", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fail(0, "", fmt.Errorf("reading response: %w", err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fail(resp.StatusCode, ErrorMessage(data), nil)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fail(resp.StatusCode, "", fmt.Errorf("decoding %s response: %w", cl.object, err))
+	}
+	return nil
+}
+
+func marshal(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only our own request types are marshalled; they cannot fail.
+		panic(fmt.Sprintf("platformapi: marshal %T: %v", v, err))
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}

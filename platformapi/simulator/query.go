@@ -1,0 +1,212 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pageSize is the vendor's page size for query results.
+const pageSize = 100
+
+// maxPendingQueries bounds the queryMore tokens held at once; the oldest
+// are forgotten first, as an expired token would be.
+const maxPendingQueries = 1000
+
+type pendingQuery struct {
+	account string
+	object  string
+	rest    []any
+	created time.Time
+}
+
+type expression struct {
+	Operator         string       `json:"operator"`
+	Property         string       `json:"property"`
+	Argument         []string     `json:"argument"`
+	NestedExpression []expression `json:"nestedExpression"`
+}
+
+type queryRequest struct {
+	QueryFilter *struct {
+		Expression *expression `json:"expression"`
+	} `json:"QueryFilter"`
+}
+
+// properties returns an object's queryable properties.
+func (a *account) properties(object string, v any) map[string]string {
+	switch o := v.(type) {
+	case Attachment:
+		return map[string]string{"id": o.ID, "environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
+	case Instance:
+		name := ""
+		if p := a.findPack(o.IntegrationPackID); p >= 0 {
+			name = a.packs[p].Name
+		}
+		return map[string]string{"id": o.ID, "integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
+	case Environment:
+		return map[string]string{"id": o.ID, "name": o.Name, "classification": o.Classification}
+	case IntegrationPack:
+		return map[string]string{"id": o.ID, "name": o.Name, "installationType": o.InstallationType}
+	}
+	panic(fmt.Sprintf("simulator: no properties for %T", v))
+}
+
+func (a *account) objects(object string) []any {
+	var out []any
+	switch object {
+	case attachmentObject:
+		for _, o := range a.attachments {
+			out = append(out, o)
+		}
+	case instanceObject:
+		for _, o := range a.instances {
+			out = append(out, o)
+		}
+	case environmentObject:
+		for _, o := range a.environments {
+			out = append(out, o)
+		}
+	case packObject:
+		for _, o := range a.packs {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (s *Server) query(object string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		var req queryRequest
+		if !decodeJSON(w, r, &req) {
+			return
+		}
+		var matched []any
+		for _, o := range a.objects(object) {
+			keep := true
+			if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
+				var err error
+				keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
+				if err != nil {
+					writeError(w, http.StatusBadRequest, err.Error())
+					return
+				}
+			}
+			if keep {
+				matched = append(matched, o)
+			}
+		}
+		s.writePage(w, a, object, matched)
+	}
+}
+
+func (s *Server) queryMore(object string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		raw, _ := io.ReadAll(r.Body)
+		token := strings.TrimSpace(string(raw))
+		pq, ok := s.tokens[token]
+		if !ok || pq.account != a.id || pq.object != object {
+			writeError(w, http.StatusBadRequest, "Invalid query token.")
+			return
+		}
+		delete(s.tokens, token)
+		s.writePage(w, a, object, pq.rest)
+	}
+}
+
+// writePage answers one page of results and keeps the rest behind a token.
+// Callers hold s.mu.
+func (s *Server) writePage(w http.ResponseWriter, a *account, object string, results []any) {
+	page := results[:min(len(results), pageSize)]
+	res := struct {
+		Type            string            `json:"@type"`
+		Result          []json.RawMessage `json:"result"`
+		QueryToken      string            `json:"queryToken,omitempty"`
+		NumberOfResults int               `json:"numberOfResults"`
+	}{Type: "QueryResult", Result: []json.RawMessage{}, NumberOfResults: len(page)}
+	for _, o := range page {
+		res.Result = append(res.Result, typed(object, o))
+	}
+	if len(results) > pageSize {
+		s.tokenNo++
+		tok := "EXAMPLE_QUERY_TOKEN_" + strconv.Itoa(s.tokenNo)
+		if len(s.tokens) >= maxPendingQueries {
+			s.dropOldestToken()
+		}
+		s.tokens[tok] = &pendingQuery{account: a.id, object: object, rest: results[pageSize:], created: time.Now()}
+		res.QueryToken = tok
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) dropOldestToken() {
+	var oldest string
+	var at time.Time
+	for k, q := range s.tokens {
+		if oldest == "" || q.created.Before(at) {
+			oldest, at = k, q.created
+		}
+	}
+	delete(s.tokens, oldest)
+}
+
+// match evaluates a query filter expression against an object's properties.
+func match(e expression, props map[string]string) (bool, error) {
+	switch strings.ToLower(e.Operator) {
+	case "and", "or":
+		if len(e.NestedExpression) == 0 {
+			return false, fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
+		}
+		and := strings.EqualFold(e.Operator, "and")
+		for _, n := range e.NestedExpression {
+			ok, err := match(n, props)
+			if err != nil {
+				return false, err
+			}
+			if ok != and {
+				return ok, nil
+			}
+		}
+		return and, nil
+	}
+	val, ok := props[e.Property]
+	if !ok {
+		return false, fmt.Errorf("Invalid query property: %s.", e.Property)
+	}
+	if len(e.Argument) != 1 {
+		return false, fmt.Errorf("The %s operator takes one argument.", e.Operator)
+	}
+	arg := e.Argument[0]
+	switch e.Operator {
+	case "EQUALS":
+		return val == arg, nil
+	case "NOT_EQUALS":
+		return val != arg, nil
+	case "LIKE":
+		return likePattern(arg).MatchString(val), nil
+	}
+	return false, fmt.Errorf("Invalid query operator: %s.", e.Operator)
+}
+
+func likePattern(p string) *regexp.Regexp {
+	parts := strings.Split(p, "%")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	return regexp.MustCompile("(?s)^" + strings.Join(parts, ".*") + "$")
+}

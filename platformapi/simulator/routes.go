@@ -1,0 +1,200 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ipack-gateway/ipack-gateway/ids"
+)
+
+const (
+	attachmentObject  = "IntegrationPackEnvironmentAttachment"
+	instanceObject    = "IntegrationPackInstance"
+	environmentObject = "Environment"
+	packObject        = "IntegrationPack"
+)
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Route("/{accountId}", func(r chi.Router) {
+		r.Post("/"+attachmentObject, s.createAttachment)
+		r.Delete("/"+attachmentObject+"/{id}", s.deleteAttachment)
+		r.Post("/"+instanceObject, s.createInstance)
+		r.Get("/"+instanceObject+"/{id}", s.getInstance)
+		r.Delete("/"+instanceObject+"/{id}", s.deleteInstance)
+		r.Get("/"+packObject+"/{id}", s.getPack)
+		for _, obj := range []string{attachmentObject, instanceObject, environmentObject, packObject} {
+			r.Post("/"+obj+"/query", s.query(obj))
+			r.Post("/"+obj+"/queryMore", s.queryMore(obj))
+		}
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "Unknown resource.")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		// The vendor does not support GET or UPDATE on attachments.
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("The %s operation is not supported.", r.Method))
+	})
+	return r
+}
+
+// decodeJSON reads a JSON request body, answering 400/415 itself on failure.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json.")
+		return false
+	}
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "Unable to parse request body.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) createAttachment(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		IntegrationPackInstanceID string `json:"integrationPackInstanceId"`
+		EnvironmentID             string `json:"environmentId"`
+	}
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	i := a.findInstance(in.IntegrationPackInstanceID)
+	if i < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", in.IntegrationPackInstanceID))
+		return
+	}
+	if a.findEnvironment(in.EnvironmentID) < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Environment %s does not exist.", in.EnvironmentID))
+		return
+	}
+	if p := a.findPack(a.instances[i].IntegrationPackID); p >= 0 && a.packs[p].InstallationType == "SINGLE" {
+		writeError(w, http.StatusBadRequest, "Attachments are only supported for multi-install integration packs.")
+		return
+	}
+	att := Attachment{
+		ID:                        ids.Attachment(in.IntegrationPackInstanceID, in.EnvironmentID),
+		IntegrationPackInstanceID: in.IntegrationPackInstanceID,
+		EnvironmentID:             in.EnvironmentID,
+	}
+	// Inferred: attaching twice answers the existing attachment, since its
+	// id is a function of its keys.
+	if a.findAttachment(att.ID) < 0 {
+		a.attachments = append(a.attachments, att)
+	}
+	writeJSON(w, http.StatusOK, typed(attachmentObject, att))
+}
+
+func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	id := chi.URLParam(r, "id")
+	i := a.findAttachment(id)
+	if i < 0 {
+		// Inferred: the vendor's "X does not exist" shape, with 400.
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackEnvironmentAttachment %s does not exist.", id))
+		return
+	}
+	a.attachments = append(a.attachments[:i], a.attachments[i+1:]...)
+	writeJSON(w, http.StatusOK, true)
+}
+
+func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		IntegrationPackID           string `json:"integrationPackId"`
+		IntegrationPackOverrideName string `json:"integrationPackOverrideName"`
+	}
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	p := a.findPack(in.IntegrationPackID)
+	if p < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", in.IntegrationPackID))
+		return
+	}
+	if a.packs[p].InstallationType == "SINGLE" && in.IntegrationPackOverrideName != "" {
+		writeError(w, http.StatusBadRequest, "An override name is only supported for multi-install integration packs.")
+		return
+	}
+	inst := Instance{ID: ids.Instance(a.nextInstance), IntegrationPackID: in.IntegrationPackID, IntegrationPackOverrideName: in.IntegrationPackOverrideName}
+	a.nextInstance++
+	a.instances = append(a.instances, inst)
+	writeJSON(w, http.StatusOK, typed(instanceObject, inst))
+}
+
+func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	id := chi.URLParam(r, "id")
+	i := a.findInstance(id)
+	if i < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, typed(instanceObject, a.instances[i]))
+}
+
+func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	id := chi.URLParam(r, "id")
+	i := a.findInstance(id)
+	if i < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
+		return
+	}
+	a.instances = append(a.instances[:i], a.instances[i+1:]...)
+	// Uninstalling removes the instance's attachments with it.
+	kept := a.attachments[:0]
+	for _, att := range a.attachments {
+		if att.IntegrationPackInstanceID != id {
+			kept = append(kept, att)
+		}
+	}
+	a.attachments = kept
+	writeJSON(w, http.StatusOK, true)
+}
+
+func (s *Server) getPack(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	id := chi.URLParam(r, "id")
+	i := a.findPack(id)
+	if i < 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, typed(packObject, a.packs[i]))
+}
+
+// typed adds the "@type" member the vendor puts on every object.
+func typed(typ string, v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return json.RawMessage(`{"@type":"` + typ + `",` + string(b[1:]))
+}

@@ -1,0 +1,304 @@
+package resolver
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+)
+
+// AttachmentInput is IntegrationPackEnvironmentAttachmentInput.
+type AttachmentInput struct {
+	IntegrationPackInstanceID graphql.ID
+	EnvironmentIDs            []graphql.ID
+}
+
+// IntegrationPackInstanceEnvironmentAttachmentAttach fans out one REST
+// CREATE per distinct environmentId, at most Options.AttachConcurrency at
+// once, and answers one item per environmentId in input order. An item that
+// failed resolves to an error whose path holds its index (see Attachment).
+func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input AttachmentInput }) (*[]*Attachment, error) {
+	r := m.r
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	instanceID, err := ids.ParseInstance(string(args.Input.IntegrationPackInstanceID))
+	if err != nil {
+		return nil, (&errcode.Error{
+			Code:    errcode.InstanceIDInvalid,
+			Message: fmt.Sprintf("input.integrationPackInstanceId %q is not a valid integration pack instance id", truncate(string(args.Input.IntegrationPackInstanceID))),
+		}).With("argument", "input.integrationPackInstanceId")
+	}
+	envs := args.Input.EnvironmentIDs
+	switch {
+	case len(envs) == 0:
+		return nil, errcode.New(errcode.BadUserInput, "input.environmentIds must name at least one environment").With("argument", "input.environmentIds")
+	case len(envs) > r.opts.MaxEnvironments:
+		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input.environmentIds names %d environments; at most %d are allowed per request", len(envs), r.opts.MaxEnvironments)).With("argument", "input.environmentIds")
+	}
+	field := errorField(ctx)
+
+	// One REST call per distinct, well-formed environment id; duplicates
+	// share its outcome.
+	items := make([]*Attachment, len(envs))
+	first := make(map[string]int, len(envs))
+	var todo []int // indexes into items of the calls to make
+	for i, e := range envs {
+		env := string(e)
+		if err := ids.ValidateEnvironment(env); err != nil {
+			items[i] = &Attachment{err: errcode.New(errcode.BadUserInput,
+				fmt.Sprintf("input.environmentIds[%d] %q is not a valid environment id", i, truncate(env))).
+				With("environmentId", env).With("argument", fmt.Sprintf("input.environmentIds[%d]", i)), errField: field}
+			continue
+		}
+		if j, dup := first[env]; dup {
+			items[i] = items[j] // filled below; pointer shared on purpose
+			continue
+		}
+		first[env] = i
+		items[i] = &Attachment{errField: field}
+		todo = append(todo, i)
+	}
+
+	r.fanOut(ctx, len(todo), func(k int) {
+		i := todo[k]
+		env := string(envs[i])
+		att, err := r.platform.CreateAttachment(ctx, acct, instanceID, env)
+		if err == nil {
+			err = checkCreated(att, instanceID, env)
+		}
+		if err != nil {
+			items[i].err = fromPlatform(err).With("environmentId", env)
+			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", env, "code", items[i].err.Code, "err", err)
+			return
+		}
+		items[i].id = ids.Attachment(instanceID, att.EnvironmentID)
+		items[i].environmentID = att.EnvironmentID
+		items[i].instanceID = instanceID
+	})
+
+	if field == "" && slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
+		// Only meta fields were selected, so no item field can carry an
+		// error; report the failures on the list instead of dropping them.
+		return nil, summarize(items, envs)
+	}
+	return &items, nil
+}
+
+// fanOut runs fn(0) … fn(n-1) on at most AttachConcurrency goroutines.
+func (r *Resolver) fanOut(ctx context.Context, n int, fn func(k int)) {
+	workers := min(n, r.opts.AttachConcurrency)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				fn(k)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// checkCreated verifies that REST created the attachment that was asked
+// for; the GraphQL id is built from the answer, so a wrong one must not pass.
+func checkCreated(att platformapi.Attachment, instanceID, env string) error {
+	inst, err := ids.ParseInstance(att.IntegrationPackInstanceID)
+	if err != nil || inst != instanceID || !strings.EqualFold(att.EnvironmentID, env) {
+		return &errcode.Error{
+			Code:    errcode.PlatformCallError,
+			Message: downstream + "the Platform API answered with a different attachment than requested",
+			Err:     fmt.Errorf("asked for %s on %s, got %+v", instanceID, env, att),
+		}
+	}
+	return nil
+}
+
+// errorField picks the item field that carries a failed item's error: id,
+// when selected, because it is non-null and so nulls the whole item; else
+// the first selected field. "" when only meta fields are selected.
+func errorField(ctx context.Context) string {
+	names := graphql.SelectedFieldNames(ctx)
+	first := ""
+	for _, n := range names {
+		if strings.Contains(n, ".") {
+			continue
+		}
+		if n == "id" {
+			return n
+		}
+		if first == "" {
+			first = n
+		}
+	}
+	return first
+}
+
+func summarize(items []*Attachment, envs []graphql.ID) error {
+	var failures []map[string]any
+	for i, a := range items {
+		if a.err != nil {
+			f := map[string]any{"index": i, "environmentId": string(envs[i]), "code": string(a.err.Code)}
+			if st, ok := a.err.Fields["status"]; ok {
+				f["status"] = st
+			}
+			failures = append(failures, f)
+		}
+	}
+	first := items[failures[0]["index"].(int)].err
+	return (&errcode.Error{
+		Code:    first.Code,
+		Message: fmt.Sprintf("%d of %d environments failed; first: %s", len(failures), len(items), first.Message),
+	}).With("failures", failures)
+}
+
+// IntegrationPackInstanceEnvironmentAttachmentUnattach deletes one
+// attachment by its GraphQL id and answers that id.
+func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx context.Context, args struct{ ID graphql.ID }) (*string, error) {
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ids.ParseAttachment(string(args.ID))
+	if err != nil {
+		return nil, errcode.New(errcode.BadUserInput,
+			fmt.Sprintf("id %q is not a valid integration pack environment attachment id", truncate(string(args.ID)))).With("argument", "id")
+	}
+	id := key.String()
+	if err := m.r.platform.DeleteAttachment(ctx, acct, restAttachmentID(key)); err != nil {
+		return nil, fromPlatform(err)
+	}
+	return &id, nil
+}
+
+// restAttachmentID is the REST key of an attachment. Inferred: REST uses the
+// same opaque string as GraphQL (the vendor's samples pass it through).
+func restAttachmentID(key ids.AttachmentKey) string { return key.String() }
+
+// IntegrationPackEnvironmentAttachments lists an instance's attachments,
+// optionally only those to the given environments.
+func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args struct {
+	IpackInstanceID string
+	EnvironmentIDs  *[]string
+}) (*[]*Attachment, error) {
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	instanceID, err := ids.ParseInstance(args.IpackInstanceID)
+	if err != nil {
+		return nil, errcode.New(errcode.InstanceIDInvalid,
+			fmt.Sprintf("ipackInstanceId %q is not a valid integration pack instance id", truncate(args.IpackInstanceID))).With("argument", "ipackInstanceId")
+	}
+	filter := platformapi.Equals("integrationPackInstanceId", instanceID)
+	if args.EnvironmentIDs != nil {
+		envs := *args.EnvironmentIDs
+		if len(envs) == 0 {
+			empty := []*Attachment{}
+			return &empty, nil
+		}
+		if len(envs) > q.r.opts.MaxEnvironments {
+			return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds names %d environments; at most %d are allowed per request", len(envs), q.r.opts.MaxEnvironments)).With("argument", "environmentIds")
+		}
+		var byEnv []platformapi.Expression
+		for i, env := range envs {
+			if ids.ValidateEnvironment(env) != nil {
+				return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds[%d] %q is not a valid environment id", i, truncate(env))).With("argument", fmt.Sprintf("environmentIds[%d]", i))
+			}
+			byEnv = append(byEnv, platformapi.Equals("environmentId", env))
+		}
+		filter = platformapi.And(filter, platformapi.Or(byEnv...))
+	}
+	atts, err := q.r.platform.QueryAttachments(ctx, acct, &filter)
+	if err != nil {
+		return nil, fromPlatform(err)
+	}
+	out := make([]*Attachment, 0, len(atts))
+	for _, a := range atts {
+		inst, err := ids.ParseInstance(a.IntegrationPackInstanceID)
+		if err != nil {
+			return nil, &errcode.Error{Code: errcode.PlatformCallError, Message: downstream + "the Platform API answered with a malformed attachment",
+				Err: fmt.Errorf("bad instance id in query result: %q", a.IntegrationPackInstanceID)}
+		}
+		out = append(out, &Attachment{id: ids.Attachment(inst, a.EnvironmentID), environmentID: a.EnvironmentID, instanceID: inst})
+	}
+	return &out, nil
+}
+
+// Attachment resolves IntegrationPackEnvironmentAttachment. A failed attach
+// item carries its error on one field only (errField), so that the error
+// appears once, at path [field, index, errField].
+type Attachment struct {
+	id            string
+	environmentID string
+	instanceID    string
+	err           *errcode.Error
+	errField      string
+}
+
+func (a *Attachment) failed(field string) error {
+	if a.err != nil && a.errField == field {
+		return a.err
+	}
+	return nil
+}
+
+// ID is the attachment's opaque id.
+func (a *Attachment) ID() (graphql.ID, error) {
+	if err := a.failed("id"); err != nil {
+		return "", err
+	}
+	return graphql.ID(a.id), nil
+}
+
+// EnvironmentID is the environment's GUID.
+func (a *Attachment) EnvironmentID() (*string, error) {
+	if a.err != nil {
+		return nil, a.failed("environmentId")
+	}
+	return &a.environmentID, nil
+}
+
+// IntegrationPackInstanceID is the instance's opaque id.
+func (a *Attachment) IntegrationPackInstanceID() (*graphql.ID, error) {
+	if a.err != nil {
+		return nil, a.failed("integrationPackInstanceId")
+	}
+	id := graphql.ID(a.instanceID)
+	return &id, nil
+}
+
+// EnvironmentExtensions is null: the REST attachment carries none, and the
+// vendor answers null in every sample.
+func (a *Attachment) EnvironmentExtensions() (*string, error) {
+	return nil, a.failed("environmentExtensions")
+}
+
+// truncate bounds an echoed client value in an error message.
+func truncate(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,63 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+)
+
+// downstream is the prefix the vendor puts on errors of the REST calls
+// behind a GraphQL field ("Downstream Execution Error: Unauthorized").
+const downstream = "Downstream Execution Error: "
+
+// fromPlatform turns a REST failure into the error a client sees: the code
+// from errcode's table, the vendor's message style, and the REST status in
+// extensions. The cause stays attached for logs.
+func fromPlatform(err error) *errcode.Error {
+	var pe *platformapi.Error
+	if !errors.As(err, &pe) {
+		var ce *errcode.Error
+		if errors.As(err, &ce) {
+			return ce
+		}
+		return &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal error", Err: err}
+	}
+	e := &errcode.Error{Err: err}
+	switch {
+	case pe.StatusCode != 0:
+		e.Code = errcode.FromStatus(pe.StatusCode)
+		reason := http.StatusText(pe.StatusCode)
+		if reason == "" {
+			reason = "HTTP " + strconv.Itoa(pe.StatusCode)
+		}
+		e.Message = downstream + reason
+		if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
+			e.Message += ": " + pe.Message
+		}
+		e.Fields = map[string]any{"status": pe.StatusCode}
+	case pe.Timeout():
+		e.Code = errcode.UpstreamTimeout
+		e.Message = downstream + "the Platform API did not answer in time"
+	case errors.Is(err, context.Canceled):
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the request was canceled"
+	case errors.Is(err, platformapi.ErrTooManyPages):
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the result has more pages than the gateway may read"
+	default:
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the Platform API could not be reached"
+	}
+	if pe.Attempts > 1 {
+		if e.Fields == nil {
+			e.Fields = map[string]any{}
+		}
+		e.Fields["attempts"] = pe.Attempts
+	}
+	return e
+}

@@ -1,0 +1,93 @@
+// Package resolver implements the gateway's GraphQL schema
+// (package schema) by calling the vendor's Platform REST API through a
+// Platform, which *platformapi.Client satisfies.
+//
+// The caller (the HTTP layer) authenticates a request and puts the vendor
+// account it acts for into the context with WithAccount; resolvers call REST
+// for that account only.
+//
+//	r := resolver.New(client, resolver.Options{})
+//	s := graphql.MustParseSchema(schema.SDL(), r)
+//	resp := s.Exec(resolver.WithAccount(ctx, acct), query, op, vars)
+package resolver
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+)
+
+// Platform is what the resolvers need of the Platform REST API.
+type Platform interface {
+	CreateAttachment(ctx context.Context, acct platformapi.Account, instanceID, environmentID string) (platformapi.Attachment, error)
+	DeleteAttachment(ctx context.Context, acct platformapi.Account, id string) error
+	QueryAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error)
+}
+
+// Options tune the resolvers. Zero values select the defaults.
+type Options struct {
+	// AttachConcurrency bounds the REST calls one attach runs at once.
+	// Default 8.
+	AttachConcurrency int
+	// MaxEnvironments bounds the environmentIds of one attach. Default 100.
+	MaxEnvironments int
+	// Logger receives resolver-level events. Default: discard.
+	Logger *slog.Logger
+}
+
+// Defaults for Options.
+const (
+	DefaultAttachConcurrency = 8
+	DefaultMaxEnvironments   = 100
+)
+
+// Resolver is the root resolver.
+type Resolver struct {
+	platform Platform
+	opts     Options
+}
+
+// New returns a root resolver that calls p.
+func New(p Platform, opts Options) *Resolver {
+	if opts.AttachConcurrency <= 0 {
+		opts.AttachConcurrency = DefaultAttachConcurrency
+	}
+	if opts.MaxEnvironments <= 0 {
+		opts.MaxEnvironments = DefaultMaxEnvironments
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Resolver{platform: p, opts: opts}
+}
+
+// Query returns the resolver of the Query type.
+func (r *Resolver) Query() *Query { return &Query{r: r} }
+
+// Mutation returns the resolver of the Mutation type.
+func (r *Resolver) Mutation() *Mutation { return &Mutation{r: r} }
+
+// Query resolves the fields of the Query type.
+type Query struct{ r *Resolver }
+
+// Mutation resolves the fields of the Mutation type.
+type Mutation struct{ r *Resolver }
+
+type accountKey struct{}
+
+// WithAccount returns a context whose GraphQL requests act on acct.
+func WithAccount(ctx context.Context, acct platformapi.Account) context.Context {
+	return context.WithValue(ctx, accountKey{}, acct)
+}
+
+// account returns the request's account. Its absence is a wiring bug, not a
+// client error; the HTTP layer rejects unauthenticated requests earlier.
+func account(ctx context.Context) (platformapi.Account, error) {
+	acct, ok := ctx.Value(accountKey{}).(platformapi.Account)
+	if !ok {
+		return platformapi.Account{}, errcode.New(errcode.GenericSystemError, "Internal error: no account for this request")
+	}
+	return acct, nil
+}
