@@ -54,8 +54,8 @@ type AttachConfig struct {
 
 // GraphQLConfig bounds GraphQL requests.
 type GraphQLConfig struct {
-	MaxBodyBytes   int64 `yaml:"maxBodyBytes"`
-	MaxQueryLength int   `yaml:"maxQueryLength"`
+	MaxBodyBytes   int64         `yaml:"maxBodyBytes"`
+	MaxQueryLength int           `yaml:"maxQueryLength"`
 	MaxDepth       int           `yaml:"maxDepth"`
 	Introspection  *bool         `yaml:"introspection"`
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
