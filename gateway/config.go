@@ -118,7 +118,7 @@ func ParseConfig(data []byte, getenv func(string) string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config: %s", withKeyPaths(err, expanded))
 	}
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -173,6 +173,62 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 		n.Tag, n.Style = "", 0
 	}
 	return nil
+}
+
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
+// withKeyPaths rewrites yaml's "line N: …" decode errors about doc to name
+// the key at that line, which is what an operator looks for.
+func withKeyPaths(err error, doc []byte) string {
+	var te *yaml.TypeError
+	var root yaml.Node
+	if !errors.As(err, &te) || yaml.Unmarshal(doc, &root) != nil {
+		return err.Error()
+	}
+	paths := map[int]string{}
+	keyPaths(&root, "", paths)
+	msgs := make([]string, 0, len(te.Errors))
+	for _, m := range te.Errors {
+		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
+			var line int
+			fmt.Sscan(sub[1], &line)
+			if p, ok := paths[line]; ok {
+				m = p + ": " + strings.TrimPrefix(m, sub[0])
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// keyPaths records the dotted path of the key on each line.
+func keyPaths(n *yaml.Node, path string, out map[int]string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			keyPaths(c, path, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if _, ok := out[c.Line]; !ok {
+				out[c.Line] = p
+			}
+			keyPaths(c, p, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if path != "" {
+				p = path + "." + p
+			}
+			out[k.Line] = p
+			if v := n.Content[i+1]; v.Line != k.Line || v.Kind != yaml.ScalarNode {
+				keyPaths(v, p, out)
+			}
+		}
+	}
 }
 
 func (c *Config) setDefaults() {

@@ -1,0 +1,313 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+func compactFile(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return buf.Bytes()
+}
+
+// TestSeedSamples replays the vendor's documented samples
+// (testdata/seed-*, copied verbatim from the documentation) and compares
+// the data byte for byte.
+func TestSeedSamples(t *testing.T) {
+	e := newEnv(t, envOptions{})
+
+	// The sample request names instance 1950 and environment 730bc9b1; the
+	// sample response shows instance 34486 and environment 86b413a8. Replay
+	// the request with the response's ids, as the response describes.
+	q, _ := os.ReadFile("testdata/seed-attach-request.graphql")
+	query := strings.NewReplacer(seedInst2, seedInst, seedEnvA, seedEnvB).Replace(string(q))
+	r := e.post(t, query, nil)
+	want := compactFile(t, "testdata/seed-attach-response.json")
+	if r.Status != http.StatusOK || !bytes.Equal(r.Raw[:len(r.Raw)-1], want) {
+		t.Errorf("attach sample:\n got %d %s\nwant 200 %s", r.Status, r.Raw, want)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+
+	q, _ = os.ReadFile("testdata/seed-unattach-request.graphql")
+	query = strings.Replace(string(q), "<IpackinstanceID>", seedAttID, 1)
+	r = e.post(t, query, nil)
+	want = compactFile(t, "testdata/seed-unattach-response.json")
+	if r.Status != http.StatusOK || !bytes.Equal(r.Raw[:len(r.Raw)-1], want) {
+		t.Errorf("unattach sample:\n got %d %s\nwant 200 %s", r.Status, r.Raw, want)
+	}
+	if e.sim.Attached(simulator.DemoAccountID, seedInst, seedEnvB) {
+		t.Error("after unattach the simulator still holds the attachment")
+	}
+}
+
+// TestAttachRESTRequests checks the exact REST calls behind an attach of
+// several environments: one CREATE per distinct environment, with the
+// vendor's headers, Basic auth and body.
+func TestAttachRESTRequests(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	envs := []string{seedEnvB, simulator.DemoEnvironment(1), seedEnvA, simulator.DemoEnvironment(2), seedEnvB}
+	r := e.post(t, attachQuery(seedInst, envs...), nil)
+	if len(r.Errors) != 0 {
+		t.Fatalf("errors: %s", r.Raw)
+	}
+	// Results come back in input order, duplicates included.
+	got := r.attachments(t)
+	if len(got) != len(envs) {
+		t.Fatalf("got %d attachments, want %d: %s", len(got), len(envs), r.Raw)
+	}
+	for i, a := range got {
+		if a == nil || a.EnvironmentID != envs[i] || a.IntegrationPackInstanceID != seedInst || a.EnvironmentExtensions != nil {
+			t.Errorf("attachment %d = %+v, want environment %s", i, a, envs[i])
+			continue
+		}
+		raw, _ := base64.RawStdEncoding.DecodeString(a.ID)
+		if want := "ATTACH_IPACK_ENV" + seedInst + ":" + envs[i]; string(raw) != want {
+			t.Errorf("attachment %d id decodes to %q, want %q", i, raw, want)
+		}
+	}
+
+	calls := e.restCalls(http.MethodPost, "/IntegrationPackEnvironmentAttachment")
+	if len(calls) != 4 {
+		t.Fatalf("REST CREATE calls = %d, want 4 (5 ids, one duplicate)", len(calls))
+	}
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername+":"+simulator.DemoPassword))
+	var bodies []string
+	for _, c := range calls {
+		if c.Path != "/"+simulator.DemoAccountID+"/IntegrationPackEnvironmentAttachment" {
+			t.Errorf("path = %q", c.Path)
+		}
+		for h, want := range map[string]string{"Accept": "application/json", "Content-Type": "application/json", "Authorization": wantAuth} {
+			if got := c.Header.Get(h); got != want {
+				t.Errorf("REST header %s = %q, want %q", h, got, want)
+			}
+		}
+		bodies = append(bodies, string(c.Body))
+	}
+	slices.Sort(bodies)
+	var want []string
+	for _, env := range []string{seedEnvB, simulator.DemoEnvironment(1), seedEnvA, simulator.DemoEnvironment(2)} {
+		want = append(want, `{"integrationPackInstanceId":"`+seedInst+`","environmentId":"`+env+`"}`)
+	}
+	slices.Sort(want)
+	if !slices.Equal(bodies, want) {
+		t.Errorf("REST bodies:\n got %q\nwant %q", bodies, want)
+	}
+}
+
+// TestAttachPartialFailure: failed environments are null in the list and
+// named by an error at their index; the others are attached and returned.
+func TestAttachPartialFailure(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	unknown := "11111111-2222-4333-8444-555555555555"
+	envs := []string{seedEnvA, unknown, "not-a-guid", seedEnvB}
+	r := e.post(t, attachQuery(seedInst, envs...), nil)
+	got := r.attachments(t)
+	if len(got) != 4 || got[0] == nil || got[3] == nil || got[1] != nil || got[2] != nil {
+		t.Fatalf("data = %s, want items 0 and 3 only", r.Data)
+	}
+	if len(r.Errors) != 2 {
+		t.Fatalf("errors = %s, want 2", r.Raw)
+	}
+	tests := []struct {
+		index  int
+		code   string
+		status any
+	}{
+		{1, "BAD_USER_INPUT", float64(400)},
+		{2, "BAD_USER_INPUT", nil},
+	}
+	for _, tt := range tests {
+		e := r.errorAt(tt.index)
+		if e == nil {
+			t.Errorf("no error for index %d: %s", tt.index, r.Raw)
+			continue
+		}
+		want := []any{attachField, float64(tt.index), "id"}
+		if !slices.Equal(e.Path, want) {
+			t.Errorf("error path = %v, want %v", e.Path, want)
+		}
+		if e.Extensions["code"] != tt.code || e.Extensions["environmentId"] != envs[tt.index] || e.Extensions["status"] != tt.status {
+			t.Errorf("error %d extensions = %v, want code %s, environmentId %s, status %v", tt.index, e.Extensions, tt.code, envs[tt.index], tt.status)
+		}
+	}
+	if msg := r.errorAt(1).Message; !strings.HasPrefix(msg, "Downstream Execution Error: Bad Request: ") || !strings.Contains(msg, unknown) {
+		t.Errorf("message = %q, want the vendor's style with the REST message", msg)
+	}
+	// The malformed id never reached REST.
+	if n := len(e.restCalls(http.MethodPost, "/IntegrationPackEnvironmentAttachment")); n != 3 {
+		t.Errorf("REST calls = %d, want 3", n)
+	}
+	if !e.sim.Attached(simulator.DemoAccountID, seedInst, seedEnvA) || !e.sim.Attached(simulator.DemoAccountID, seedInst, seedEnvB) {
+		t.Error("successful environments are not attached upstream")
+	}
+}
+
+// failFirst answers the first n REST calls with status and a Retry-After
+// of retryAfter (when not empty), then passes calls through.
+func failFirst(n int32, status int, retryAfter string) func(http.Handler) http.Handler {
+	var count atomic.Int32
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if count.Add(1) <= n {
+				if retryAfter != "" {
+					w.Header().Set("Retry-After", retryAfter)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				w.Write([]byte(`{"@type":"Error","message":"injected failure"}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestAttachRetriesThenSucceeds(t *testing.T) {
+	for _, status := range []int{503, 429, 502, 504} {
+		e := newEnv(t, envOptions{wrap: failFirst(2, status, "0")})
+		r := e.post(t, attachQuery(seedInst, seedEnvB), nil)
+		if len(r.Errors) != 0 {
+			t.Errorf("status %d twice then 200: errors %s", status, r.Raw)
+			continue
+		}
+		if got := r.attachments(t); len(got) != 1 || got[0] == nil || got[0].ID != seedAttID {
+			t.Errorf("status %d twice then 200: data %s", status, r.Data)
+		}
+	}
+}
+
+// TestRESTErrorMapping: each REST failure maps to its code, with the REST
+// status in extensions.
+func TestRESTErrorMapping(t *testing.T) {
+	tests := []struct {
+		status   int
+		code     string
+		attempts int // REST calls expected: retries for retryable statuses
+	}{
+		{400, "BAD_USER_INPUT", 1},
+		{401, "UNAUTHORIZED", 1},
+		{403, "UNAUTHORIZED", 1},
+		{404, "NOT_FOUND", 1},
+		{410, "NOT_FOUND", 1},
+		{500, "PLATFORM_CALL_ERROR", 1},
+		{409, "PLATFORM_CALL_ERROR", 1},
+		{503, "RATE_LIMITED", 5},
+		{429, "RATE_LIMITED", 5},
+		{504, "UPSTREAM_TIMEOUT", 5},
+		{502, "PLATFORM_CALL_ERROR", 5},
+	}
+	for _, tt := range tests {
+		var calls atomic.Int32
+		wrap := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				failFirst(1000, tt.status, "")(next).ServeHTTP(w, r)
+			})
+		}
+		e := newEnv(t, envOptions{wrap: wrap})
+		r := e.post(t, attachQuery(seedInst, seedEnvB), nil)
+		er := r.errorAt(0)
+		if er == nil {
+			t.Errorf("REST %d: no error at index 0: %s", tt.status, r.Raw)
+			continue
+		}
+		if er.Extensions["code"] != tt.code || er.Extensions["status"] != float64(tt.status) || er.Extensions["environmentId"] != seedEnvB {
+			t.Errorf("REST %d: extensions %v, want code %s and status", tt.status, er.Extensions, tt.code)
+		}
+		if !strings.HasPrefix(er.Message, "Downstream Execution Error: ") || !strings.Contains(er.Message, "injected failure") {
+			t.Errorf("REST %d: message %q", tt.status, er.Message)
+		}
+		if got := calls.Load(); got != int32(tt.attempts) {
+			t.Errorf("REST %d: %d calls, want %d", tt.status, got, tt.attempts)
+		}
+
+		r = e.post(t, `mutation { integrationPackInstanceEnvironmentAttachmentUnattach(id: "`+seedAttID+`") }`, nil)
+		if r.code() != tt.code {
+			t.Errorf("REST %d on unattach: code %q, want %s: %s", tt.status, r.code(), tt.code, r.Raw)
+		}
+	}
+}
+
+func TestAttachTimeout(t *testing.T) {
+	hang := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Reading the body lets the server notice the client hang up.
+			io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		})
+	}
+	// Attempts time out after 100ms, each of the 5 tries.
+	e := newEnvYAML(t, hang, "  attemptTimeout: 100ms\n")
+	r := e.post(t, attachQuery(seedInst, seedEnvB), nil)
+	er := r.errorAt(0)
+	if er == nil || er.Extensions["code"] != "UPSTREAM_TIMEOUT" || er.Extensions["environmentId"] != seedEnvB {
+		t.Fatalf("hanging upstream: %s, want UPSTREAM_TIMEOUT naming the environment", r.Raw)
+	}
+}
+
+// TestAttachConcurrencyBound holds every REST call until as many as the
+// bound are in flight (or 2 s pass), so the bound is reached whatever the
+// machine's speed, and checks that it is never exceeded.
+func TestAttachConcurrencyBound(t *testing.T) {
+	const bound = 3
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	full := make(chan struct{})
+	var once sync.Once
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			inFlight++
+			peak = max(peak, inFlight)
+			if inFlight == bound {
+				once.Do(func() { close(full) })
+			}
+			mu.Unlock()
+			select {
+			case <-full:
+			case <-time.After(2 * time.Second):
+			}
+			next.ServeHTTP(w, r)
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		})
+	}
+	e := newEnvYAML(t, wrap, "", "attach:\n  concurrency: 3\n")
+	var envs []string
+	for i := 1; i <= 12; i++ {
+		envs = append(envs, simulator.DemoEnvironment(i))
+	}
+	r := e.post(t, attachQuery(seedInst, envs...), nil)
+	if len(r.Errors) != 0 {
+		t.Fatalf("errors: %s", r.Raw)
+	}
+	if peak != bound {
+		t.Errorf("peak REST concurrency = %d, want %d", peak, bound)
+	}
+}

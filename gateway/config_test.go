@@ -1,0 +1,119 @@
+package gateway_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+)
+
+const validSpace = `
+spaces:
+  - guid: s1
+    accountId: acct-1
+    credentials: {username: BOOMI_TOKEN.u, password: p}
+    clientTokens: ["sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"]
+`
+
+func noEnv(string) string { return "" }
+
+func TestParseConfigExample(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := gateway.ParseConfig(data, func(k string) string {
+		if k == "BOOMI_API_TOKEN" {
+			return "12345"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	// The example shows the defaults: parsing it must equal parsing the
+	// bare minimum.
+	min, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "password: p", "password: \"12345\"", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != min.Listen || cfg.Platform.BaseURL != min.Platform.BaseURL || cfg.Platform.Retry != min.Platform.Retry ||
+		cfg.Attach != min.Attach || cfg.GraphQL.MaxBodyBytes != min.GraphQL.MaxBodyBytes || cfg.GraphQL.RequestTimeout != min.GraphQL.RequestTimeout ||
+		cfg.GraphQL.MaxDepth != min.GraphQL.MaxDepth || cfg.GraphQL.MaxQueryLength != min.GraphQL.MaxQueryLength ||
+		cfg.Platform.AttemptTimeout != min.Platform.AttemptTimeout || cfg.Platform.MaxQueryPages != min.Platform.MaxQueryPages {
+		t.Errorf("config.example.yaml does not show the defaults:\n%+v\n%+v", cfg, min)
+	}
+	// ${BOOMI_API_TOKEN} was expanded, and stays a string though numeric.
+	if cfg.Spaces[0].Credentials.Password != "12345" {
+		t.Errorf("password = %q, want the expanded 12345", cfg.Spaces[0].Credentials.Password)
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	cfg, err := gateway.ParseConfig([]byte(validSpace), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:8080" || cfg.Attach.Concurrency != 8 || cfg.Attach.MaxEnvironments != 100 ||
+		cfg.Platform.Retry.MaxAttempts != 5 || cfg.Platform.Retry.RetryAfterMax != 30*time.Second ||
+		cfg.GraphQL.MaxBodyBytes != 1<<20 || cfg.GraphQL.RequestTimeout != 60*time.Second || !*cfg.GraphQL.Introspection {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+// TestParseConfigErrors: a bad config fails with a message naming the key.
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"no spaces", `listen: 127.0.0.1:1`, "spaces"},
+		{"unknown key", "lisen: x\n" + validSpace, "lisen"},
+		{"bad listen", "listen: nope\n" + validSpace, "listen"},
+		{"bad baseURL", "platform: {baseURL: 'ftp://x'}\n" + validSpace, "platform.baseURL"},
+		{"credentials in baseURL", "platform: {baseURL: 'https://u:p@x'}\n" + validSpace, "platform.baseURL"},
+		{"bad duration", "platform: {attemptTimeout: soon}\n" + validSpace, "attemptTimeout"},
+		{"retry attempts", "platform: {retry: {maxAttempts: 99}}\n" + validSpace, "platform.retry.maxAttempts"},
+		{"concurrency", "attach: {concurrency: -1}\n" + validSpace, "attach.concurrency"},
+		{"clear-text token", strings.Replace(validSpace, "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "mytoken", 1), "spaces[0].clientTokens[0]"},
+		{"short hash", strings.Replace(validSpace, "e7ae", "", 1), "spaces[0].clientTokens[0]"},
+		{"no password", strings.Replace(validSpace, "password: p", "password: ''", 1), "spaces[0].credentials.password"},
+		{"unset env", strings.Replace(validSpace, "password: p", "password: '${NOT_SET}'", 1), "spaces[0].credentials.password: environment variable NOT_SET"},
+		{"duplicate guid", validSpace + strings.TrimPrefix(validSpace, "\nspaces:\n"), "spaces[1].guid"},
+		{"no account", strings.Replace(validSpace, "accountId: acct-1", "accountId: ''", 1), "spaces[0].accountId"},
+		{"account with slash", strings.Replace(validSpace, "accountId: acct-1", "accountId: a/b", 1), "spaces[0].accountId"},
+		{"not YAML", "{", "config"},
+	}
+	for _, tt := range tests {
+		_, err := gateway.ParseConfig([]byte(tt.yaml), noEnv)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: ParseConfig error = %v, want one naming %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestConfigRedactsPassword(t *testing.T) {
+	cfg, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "password: p", "password: s3cr3t-pw", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := sprintf(format, cfg.Spaces[0]); strings.Contains(s, "s3cr3t-pw") {
+			t.Errorf("Sprintf(%q, space) = %s: shows the password", format, s)
+		}
+	}
+}
+
+func sprintf(format string, v any) string { return fmt.Sprintf(format, v) }
+
+func TestParseConfigTypeErrorsNameKeys(t *testing.T) {
+	yaml := "attach:\n  concurrency: many\nplatform:\n  retry: {waitMin: later}\n" + validSpace
+	_, err := gateway.ParseConfig([]byte(yaml), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "attach.concurrency") || !strings.Contains(err.Error(), "platform.retry.waitMin") {
+		t.Errorf("ParseConfig error = %v, want attach.concurrency and platform.retry.waitMin named", err)
+	}
+}

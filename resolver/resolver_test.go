@@ -1,0 +1,168 @@
+package resolver_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
+	"github.com/ipack-gateway/ipack-gateway/schema"
+)
+
+// fakePlatform is a resolver.Platform made of functions.
+type fakePlatform struct {
+	create func(ctx context.Context, instanceID, env string) (platformapi.Attachment, error)
+	delete func(ctx context.Context, id string) error
+	query  func(ctx context.Context, filter *platformapi.Expression) ([]platformapi.Attachment, error)
+}
+
+func (f *fakePlatform) CreateAttachment(ctx context.Context, _ platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
+	return f.create(ctx, instanceID, env)
+}
+
+func (f *fakePlatform) DeleteAttachment(ctx context.Context, _ platformapi.Account, id string) error {
+	return f.delete(ctx, id)
+}
+
+func (f *fakePlatform) QueryAttachments(ctx context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
+	return f.query(ctx, filter)
+}
+
+const (
+	inst = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
+	envA = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"
+	envB = "86b413a8-1ebf-4c95-bc5b-139573b77910"
+	envC = "00000000-0000-4000-8000-000000000003"
+)
+
+// echo creates what it is asked for, except for env fails, which gets a
+// 400 with a vendor message.
+func echo(fails string) func(context.Context, string, string) (platformapi.Attachment, error) {
+	return func(_ context.Context, instanceID, env string) (platformapi.Attachment, error) {
+		if env == fails {
+			return platformapi.Attachment{}, &platformapi.Error{Method: "POST", Object: "IntegrationPackEnvironmentAttachment", StatusCode: 400, Message: "Environment does not exist."}
+		}
+		return platformapi.Attachment{ID: ids.Attachment(instanceID, env), IntegrationPackInstanceID: instanceID, EnvironmentID: env}, nil
+	}
+}
+
+func exec(t *testing.T, p resolver.Platform, query string) string {
+	t.Helper()
+	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}))
+	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"})
+	resp := s.Exec(ctx, query, "", nil)
+	out, _ := json.Marshal(resp)
+	return string(out)
+}
+
+func attach(selection string, envs ...string) string {
+	q, _ := json.Marshal(envs)
+	return fmt.Sprintf(`mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: %q, environmentIds: %s}) %s }`, inst, q, selection)
+}
+
+// TestAttachErrorPlacement: a failed item's error sits on exactly one
+// field, id when selected, so it appears once with the item's index.
+func TestAttachErrorPlacement(t *testing.T) {
+	p := &fakePlatform{create: echo(envB)}
+	tests := []struct {
+		name      string
+		selection string
+		want      string
+	}{
+		{
+			"id selected: item nulled",
+			"{ environmentId id }",
+			`{"errors":[{"message":"Downstream Execution Error: Bad Request: Environment does not exist.","path":["integrationPackInstanceEnvironmentAttachmentAttach",1,"id"],"extensions":{"code":"BAD_USER_INPUT","environmentId":"86b413a8-1ebf-4c95-bc5b-139573b77910","status":400}}],"data":{"integrationPackInstanceEnvironmentAttachmentAttach":[{"environmentId":"730bc9b1-1f7c-4049-bb65-aacf993b6fe0","id":"` + ids.Attachment(inst, envA) + `"},null]}}`,
+		},
+		{
+			"id not selected: first field carries it",
+			"{ environmentId integrationPackInstanceId }",
+			`{"errors":[{"message":"Downstream Execution Error: Bad Request: Environment does not exist.","path":["integrationPackInstanceEnvironmentAttachmentAttach",1,"environmentId"],"extensions":{"code":"BAD_USER_INPUT","environmentId":"86b413a8-1ebf-4c95-bc5b-139573b77910","status":400}}],"data":{"integrationPackInstanceEnvironmentAttachmentAttach":[{"environmentId":"730bc9b1-1f7c-4049-bb65-aacf993b6fe0","integrationPackInstanceId":"` + inst + `"},{"environmentId":null,"integrationPackInstanceId":null}]}}`,
+		},
+		{
+			"only __typename: failures summarised on the list",
+			"{ __typename }",
+			`{"errors":[{"message":"1 of 2 environments failed; first: Downstream Execution Error: Bad Request: Environment does not exist.","path":["integrationPackInstanceEnvironmentAttachmentAttach"],"extensions":{"code":"BAD_USER_INPUT","failures":[{"code":"BAD_USER_INPUT","environmentId":"86b413a8-1ebf-4c95-bc5b-139573b77910","index":1,"status":400}]}}],"data":{"integrationPackInstanceEnvironmentAttachmentAttach":null}}`,
+		},
+	}
+	for _, tt := range tests {
+		if got := exec(t, p, attach(tt.selection, envA, envB)); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAttachDistinctCalls: duplicates share one REST call and its outcome.
+func TestAttachDistinctCalls(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	p := &fakePlatform{create: func(ctx context.Context, instanceID, env string) (platformapi.Attachment, error) {
+		mu.Lock()
+		calls[env]++
+		mu.Unlock()
+		return echo(envC)(ctx, instanceID, env)
+	}}
+	got := exec(t, p, attach("{ environmentId }", envA, envC, envA, envB, envC, envA))
+	for env, n := range calls {
+		if n != 1 {
+			t.Errorf("CreateAttachment(%s) called %d times, want 1", env, n)
+		}
+	}
+	if len(calls) != 3 {
+		t.Errorf("distinct calls = %d, want 3", len(calls))
+	}
+	// Both duplicates of the failing environment carry an error at their own index.
+	for _, idx := range []string{`",1,"environmentId"]`, `",4,"environmentId"]`} {
+		if !strings.Contains(got, idx) {
+			t.Errorf("no error at %s in %s", idx, got)
+		}
+	}
+}
+
+// TestAttachWrongAnswer: REST answering for another environment is an
+// error, not a wrong id.
+func TestAttachWrongAnswer(t *testing.T) {
+	p := &fakePlatform{create: func(_ context.Context, instanceID, env string) (platformapi.Attachment, error) {
+		return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: envC}, nil
+	}}
+	got := exec(t, p, attach("{ id }", envA))
+	if !strings.Contains(got, `"code":"PLATFORM_CALL_ERROR"`) || !strings.Contains(got, `[null]`) {
+		t.Errorf("got %s, want a PLATFORM_CALL_ERROR and a null item", got)
+	}
+}
+
+func TestUnattachDeletesCanonicalID(t *testing.T) {
+	var deleted string
+	p := &fakePlatform{delete: func(_ context.Context, id string) error { deleted = id; return nil }}
+	padded := ids.Attachment(inst, envB) + "=="
+	got := exec(t, p, `mutation { integrationPackInstanceEnvironmentAttachmentUnattach(id: "`+padded+`") }`)
+	want := ids.Attachment(inst, envB)
+	if deleted != want || got != `{"data":{"integrationPackInstanceEnvironmentAttachmentUnattach":"`+want+`"}}` {
+		t.Errorf("unattach(padded id): deleted %q, answered %s; want canonical %q", deleted, got, want)
+	}
+}
+
+func TestQueryFilter(t *testing.T) {
+	var got *platformapi.Expression
+	p := &fakePlatform{query: func(_ context.Context, f *platformapi.Expression) ([]platformapi.Attachment, error) {
+		got = f
+		return []platformapi.Attachment{{ID: "x", IntegrationPackInstanceID: inst, EnvironmentID: envA}}, nil
+	}}
+	out := exec(t, p, `{ integrationPackEnvironmentAttachments(ipackInstanceId: "`+inst+`", environmentIds: ["`+envA+`", "`+envB+`"]) { id environmentId } }`)
+	want := platformapi.And(platformapi.Equals("integrationPackInstanceId", inst), platformapi.Or(platformapi.Equals("environmentId", envA), platformapi.Equals("environmentId", envB)))
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Errorf("filter = %s, want %s", gj, wj)
+	}
+	if !strings.Contains(out, ids.Attachment(inst, envA)) {
+		t.Errorf("answer %s lacks the synthesised id", out)
+	}
+}
