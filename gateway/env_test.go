@@ -20,13 +20,13 @@ import (
 
 // Test fixtures: the demo account of the simulator, and one space on it.
 const (
-	testSpace = "e26c1a5a-0000-0000-0000-000000000001"
-	testToken = "test-token-6c1f"
-	seedInst  = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
-	seedInst2 = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UxOTUw"
-	seedEnvA  = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"
-	seedEnvB  = "86b413a8-1ebf-4c95-bc5b-139573b77910"
-	seedAttID = "QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA"
+	testSpace   = "e26c1a5a-0000-0000-0000-000000000001"
+	testToken   = "test-token-6c1f"
+	seedInst    = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
+	seedInst2   = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UxOTUw"
+	seedEnvA    = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"
+	seedEnvB    = "86b413a8-1ebf-4c95-bc5b-139573b77910"
+	seedAttID   = "QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA"
 	attachField = "integrationPackInstanceEnvironmentAttachmentAttach"
 )
 
