@@ -35,7 +35,9 @@ func TestDemoMode(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr)
+	}()
 	defer func() {
 		cancel()
 		select {
