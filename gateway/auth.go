@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
@@ -45,8 +46,7 @@ func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
 // allows reports whether token may act on the space. It hashes the token
 // and compares it with every allowed hash in constant time, so neither the
 // match nor its position shows in the timing.
-func (sp *space) allows(token string) bool {
-	sum := sha256.Sum256([]byte(token))
+func (sp *space) allows(sum [32]byte) bool {
 	ok := 0
 	for i := range sp.tokens {
 		ok |= subtle.ConstantTimeCompare(sum[:], sp.tokens[i][:])
@@ -71,6 +71,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		token, hasToken := bearerToken(r.Header.Get("Authorization"))
 		var e *errcode.Error
 		sp := s.spaces[guid]
+		sum := sha256.Sum256([]byte(token))
 		switch {
 		case guid == "":
 			e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
@@ -78,8 +79,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
 		case sp == nil:
 			e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
-		case !sp.allows(token):
+		case !sp.allows(sum):
 			e = errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		}
+		if e == nil {
+			if ok, wait := s.clients.allow(sum); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+				e = errcode.New(errcode.RateLimited, "Too many requests from this client").With("retryAfter", retryAfterSeconds(wait))
+			}
 		}
 		if e != nil {
 			if e.Code.HTTPStatus() == http.StatusUnauthorized {

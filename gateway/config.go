@@ -26,16 +26,46 @@ type Config struct {
 	Attach AttachConfig `yaml:"attach"`
 	// GraphQL bounds what clients may send.
 	GraphQL GraphQLConfig `yaml:"graphql"`
+	// Clients bounds each client's request rate.
+	Clients ClientsConfig `yaml:"clients"`
+	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
+	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// Spaces are the spaces clients may act on, each tied to an account.
 	Spaces []SpaceConfig `yaml:"spaces"`
 }
 
+// ClientsConfig limits inbound requests per bearer token.
+type ClientsConfig struct {
+	// RequestsPerSecond per token; 0 disables the limit.
+	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
+	Burst             int      `yaml:"burst"`
+}
+
+// RateLimitConfig is the per-account REST budget.
+type RateLimitConfig struct {
+	// RequestsPerSecond per account; 0 disables pacing.
+	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
+	Burst             int      `yaml:"burst"`
+}
+
+// BreakerConfig is the per-account circuit breaker.
+type BreakerConfig struct {
+	Enabled        *bool         `yaml:"enabled"`
+	FailureRatio   float64       `yaml:"failureRatio"`
+	MinRequests    uint32        `yaml:"minRequests"`
+	Window         time.Duration `yaml:"window"`
+	OpenFor        time.Duration `yaml:"openFor"`
+	HalfOpenProbes uint32        `yaml:"halfOpenProbes"`
+}
+
 // PlatformConfig configures calls to the vendor's Platform REST API.
 type PlatformConfig struct {
-	BaseURL        string        `yaml:"baseURL"`
-	AttemptTimeout time.Duration `yaml:"attemptTimeout"`
-	MaxQueryPages  int           `yaml:"maxQueryPages"`
-	Retry          RetryConfig   `yaml:"retry"`
+	BaseURL        string          `yaml:"baseURL"`
+	AttemptTimeout time.Duration   `yaml:"attemptTimeout"`
+	MaxQueryPages  int             `yaml:"maxQueryPages"`
+	Retry          RetryConfig     `yaml:"retry"`
+	RateLimit      RateLimitConfig `yaml:"rateLimit"`
+	CircuitBreaker BreakerConfig   `yaml:"circuitBreaker"`
 }
 
 // RetryConfig is the REST retry policy.
@@ -50,6 +80,9 @@ type RetryConfig struct {
 type AttachConfig struct {
 	Concurrency     int `yaml:"concurrency"`
 	MaxEnvironments int `yaml:"maxEnvironments"`
+	// OnPartialFailure is "report" (default) or "rollback".
+	OnPartialFailure string        `yaml:"onPartialFailure"`
+	SettleTimeout    time.Duration `yaml:"settleTimeout"`
 }
 
 // GraphQLConfig bounds GraphQL requests.
@@ -59,6 +92,8 @@ type GraphQLConfig struct {
 	MaxDepth       int           `yaml:"maxDepth"`
 	Introspection  *bool         `yaml:"introspection"`
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	MaxRootFields  int           `yaml:"maxRootFields"`
+	MaxAliases     int           `yaml:"maxAliases"`
 }
 
 // SpaceConfig ties a space to a vendor account and the clients it admits.
@@ -90,6 +125,7 @@ const (
 	DefaultMaxQueryLength  = 64 << 10
 	DefaultMaxDepth        = 12
 	DefaultRequestTimeout  = 60 * time.Second
+	DefaultShutdownGrace   = 30 * time.Second
 	DefaultMaxQueryPages   = 100
 	DefaultConcurrency     = 8
 	DefaultMaxEnvironments = 100
@@ -275,6 +311,56 @@ func (c *Config) setDefaults() {
 	if c.GraphQL.RequestTimeout == 0 {
 		c.GraphQL.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.GraphQL.MaxRootFields == 0 {
+		c.GraphQL.MaxRootFields = 10
+	}
+	if c.GraphQL.MaxAliases == 0 {
+		c.GraphQL.MaxAliases = 30
+	}
+	if c.Attach.OnPartialFailure == "" {
+		c.Attach.OnPartialFailure = "report"
+	}
+	if c.Attach.SettleTimeout == 0 {
+		c.Attach.SettleTimeout = 15 * time.Second
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	rl := &c.Platform.RateLimit
+	if rl.RequestsPerSecond == nil {
+		v := 10.0 // the vendor's documented limit
+		rl.RequestsPerSecond = &v
+	}
+	if rl.Burst == 0 {
+		rl.Burst = 1
+	}
+	cb := &c.Platform.CircuitBreaker
+	if cb.Enabled == nil {
+		on := true
+		cb.Enabled = &on
+	}
+	if cb.FailureRatio == 0 {
+		cb.FailureRatio = 0.5
+	}
+	if cb.MinRequests == 0 {
+		cb.MinRequests = 20
+	}
+	if cb.Window == 0 {
+		cb.Window = 30 * time.Second
+	}
+	if cb.OpenFor == 0 {
+		cb.OpenFor = 30 * time.Second
+	}
+	if cb.HalfOpenProbes == 0 {
+		cb.HalfOpenProbes = 3
+	}
+	if c.Clients.RequestsPerSecond == nil {
+		v := 50.0
+		c.Clients.RequestsPerSecond = &v
+	}
+	if c.Clients.Burst == 0 {
+		c.Clients.Burst = 100
+	}
 	if c.GraphQL.Introspection == nil {
 		on := true
 		c.GraphQL.Introspection = &on
@@ -314,6 +400,38 @@ func (c *Config) Validate() error {
 	}
 	if c.Attach.MaxEnvironments < 1 || c.Attach.MaxEnvironments > 10000 {
 		return bad("attach.maxEnvironments", "must be between 1 and 10000, got %d", c.Attach.MaxEnvironments)
+	}
+	if *c.Platform.RateLimit.RequestsPerSecond < 0 {
+		return bad("platform.rateLimit.requestsPerSecond", "must not be negative (0 disables pacing)")
+	}
+	if c.Platform.RateLimit.Burst < 1 {
+		return bad("platform.rateLimit.burst", "must be at least 1")
+	}
+	if cb := c.Platform.CircuitBreaker; cb.FailureRatio <= 0 || cb.FailureRatio > 1 {
+		return bad("platform.circuitBreaker.failureRatio", "must be in (0, 1], got %v", cb.FailureRatio)
+	} else if cb.Window < 0 || cb.OpenFor < 0 {
+		return bad("platform.circuitBreaker", "window and openFor must be positive")
+	}
+	if p := c.Attach.OnPartialFailure; p != "report" && p != "rollback" {
+		return bad("attach.onPartialFailure", "want report or rollback, got %q", p)
+	}
+	if c.Attach.SettleTimeout < 0 {
+		return bad("attach.settleTimeout", "must be positive")
+	}
+	if *c.Clients.RequestsPerSecond < 0 {
+		return bad("clients.requestsPerSecond", "must not be negative (0 disables the limit)")
+	}
+	if c.Clients.Burst < 1 {
+		return bad("clients.burst", "must be at least 1")
+	}
+	if c.ShutdownGrace < 0 {
+		return bad("shutdownGrace", "must be positive")
+	}
+	if c.GraphQL.MaxRootFields < 1 {
+		return bad("graphql.maxRootFields", "must be positive")
+	}
+	if c.GraphQL.MaxAliases < 0 {
+		return bad("graphql.maxAliases", "must not be negative")
 	}
 	if c.GraphQL.MaxBodyBytes < 1 {
 		return bad("graphql.maxBodyBytes", "must be positive")

@@ -70,6 +70,8 @@ platform:
   retry:
     waitMin: 1ms
     waitMax: 5ms
+  rateLimit:
+    requestsPerSecond: 0
 %s
 spaces:
   - guid: %s

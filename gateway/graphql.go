@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,14 +10,15 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
 // gqlRequest is a GraphQL-over-HTTP request.
@@ -43,15 +45,33 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
 	info.space = spaceFrom(r.Context())
 	info.operation = req.OperationName
-
-	ctx := r.Context()
-	if s.cfg.GraphQL.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.GraphQL.RequestTimeout)
-		defer cancel()
+	doc := s.analyzer.analyze(req.Query)
+	if op, ok := doc.operation(req.OperationName); ok {
+		info.operation = op.name
+		if r.Method == http.MethodGet && op.mutation {
+			w.Header().Set("Allow", "POST")
+			writeError(w, errcode.New(errcode.MethodNotAllowed, "mutations must be sent with POST"))
+			return
+		}
+		if op.rootFields > s.cfg.GraphQL.MaxRootFields {
+			writeGraphQLError(w, r, errcode.New(errcode.GraphQLValidationFailed, fmt.Sprintf("the operation selects %d root fields; at most %d are allowed", op.rootFields, s.cfg.GraphQL.MaxRootFields)))
+			return
+		}
 	}
+	if doc.aliases > s.cfg.GraphQL.MaxAliases {
+		writeGraphQLError(w, r, errcode.New(errcode.GraphQLValidationFailed, fmt.Sprintf("the document has %d aliases; at most %d are allowed", doc.aliases, s.cfg.GraphQL.MaxAliases)))
+		return
+	}
+
+	// REST calls run under the request's deadline and end when the client
+	// goes away or the server shuts down; execution itself runs to the end
+	// so that every environment's outcome reaches the response.
+	call, cancel := context.WithTimeout(platformapi.WithFlow(r.Context()), s.cfg.GraphQL.RequestTimeout)
+	defer cancel()
+	ctx := resolver.WithCallContext(context.WithoutCancel(call), call)
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
 	classify(resp.Errors)
+	sortErrors(resp.Errors)
 	info.outcome = outcome(resp)
 
 	media := responseMedia(r.Header.Get("Accept"))
@@ -106,26 +126,55 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 	if strings.TrimSpace(req.Query) == "" {
 		return nil, errcode.New(errcode.BadRequest, "the request has no query")
 	}
-	if r.Method == http.MethodGet && isMutation(req.Query, req.OperationName) {
-		w.Header().Set("Allow", "POST")
-		return nil, errcode.New(errcode.MethodNotAllowed, "mutations must be sent with POST")
+	if len(req.Query) > s.cfg.GraphQL.MaxQueryLength {
+		return nil, errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("the query is %d bytes long; at most %d are allowed", len(req.Query), s.cfg.GraphQL.MaxQueryLength))
 	}
 	return &req, nil
 }
 
-// isMutation reports whether the operation the request selects is a
-// mutation. A document that does not parse is not: execution reports it.
-func isMutation(query, operationName string) bool {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
-		return false
+// writeGraphQLError answers a request refused before execution with a
+// GraphQL error: HTTP 200 for application/json, as clients of that media
+// type expect, 400 for application/graphql-response+json.
+func writeGraphQLError(w http.ResponseWriter, r *http.Request, e *errcode.Error) {
+	media := responseMedia(r.Header.Get("Accept"))
+	status := http.StatusOK
+	if media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
 	}
-	for _, op := range doc.Operations {
-		if (operationName == "" || op.Name == operationName) && op.Operation == ast.Mutation {
-			return true
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	writeJSON(w, status, errorBody{Errors: []errorItem{{Message: e.Message, Extensions: e.Extensions()}}})
+}
+
+// sortErrors orders errors by path, so that a response does not depend on
+// which of a fan-out's calls finished first. Errors without a path keep
+// their place ahead of the others.
+func sortErrors(errs []*gqlerrors.QueryError) {
+	slices.SortStableFunc(errs, func(a, b *gqlerrors.QueryError) int {
+		return comparePaths(a.Path, b.Path)
+	})
+}
+
+func comparePaths(a, b []any) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := comparePathElem(a[i], b[i]); c != 0 {
+			return c
 		}
 	}
-	return false
+	return cmp.Compare(len(a), len(b))
+}
+
+func comparePathElem(a, b any) int {
+	ai, aInt := a.(int)
+	bi, bInt := b.(int)
+	switch {
+	case aInt && bInt:
+		return cmp.Compare(ai, bi)
+	case aInt:
+		return -1
+	case bInt:
+		return 1
+	}
+	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // jsonProblem describes a JSON decoding error without echoing the input.

@@ -26,11 +26,13 @@ import (
 
 // Server is the gateway. It is an http.Handler.
 type Server struct {
-	cfg     *Config
-	log     *slog.Logger
-	spaces  map[string]*space
-	schema  *graphql.Schema
-	handler http.Handler
+	cfg      *Config
+	log      *slog.Logger
+	spaces   map[string]*space
+	schema   *graphql.Schema
+	analyzer *analyzer
+	clients  *clientLimiter
+	handler  http.Handler
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
@@ -48,6 +50,18 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		},
 		UserAgent: "ipack-gateway",
 		Logger:    log,
+		Limits: platformapi.Limits{
+			RequestsPerSecond: *cfg.Platform.RateLimit.RequestsPerSecond,
+			Burst:             cfg.Platform.RateLimit.Burst,
+			Breaker: platformapi.BreakerSettings{
+				Disabled:       !*cfg.Platform.CircuitBreaker.Enabled,
+				FailureRatio:   cfg.Platform.CircuitBreaker.FailureRatio,
+				MinRequests:    cfg.Platform.CircuitBreaker.MinRequests,
+				Window:         cfg.Platform.CircuitBreaker.Window,
+				OpenFor:        cfg.Platform.CircuitBreaker.OpenFor,
+				HalfOpenProbes: cfg.Platform.CircuitBreaker.HalfOpenProbes,
+			},
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -60,10 +74,15 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		AttachConcurrency: cfg.Attach.Concurrency,
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,
 		Logger:            log,
+		SettleTimeout:     cfg.Attach.SettleTimeout,
+		Rollback:          cfg.Attach.OnPartialFailure == "rollback",
 	})
 	opts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
 		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
+		// Attach and unattach results never nest; fragments may expand a
+		// document, and this bounds what they expand to.
+		graphql.MaxSelections(5000),
 		graphql.PanicHandler(panicHandler{log: log}),
 		graphql.Logger(panicLogger{}),
 	}
@@ -74,7 +93,8 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: schema: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, spaces: spaces, schema: sch}
+	s := &Server{cfg: cfg, log: log, spaces: spaces, schema: sch, analyzer: newAnalyzer(),
+		clients: newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -82,12 +102,13 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 // ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// ShutdownGrace bounds how long Serve waits for in-flight requests.
-const ShutdownGrace = 30 * time.Second
-
-// Serve serves on ln until ctx ends, then stops accepting, lets in-flight
-// requests finish for up to ShutdownGrace, and returns.
+// Serve serves on ln until ctx ends. Then it stops accepting, lets
+// in-flight requests finish for up to the configured shutdownGrace, then
+// cancels their REST calls (each environment still reaches its client as an
+// error), gives them a moment to answer, and closes what remains.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -95,6 +116,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -103,13 +125,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down", "grace", ShutdownGrace)
-	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	grace := s.cfg.ShutdownGrace
+	s.log.Info("shutting down: draining in-flight requests", "grace", grace)
+	gctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err := hs.Shutdown(sctx)
+	err := hs.Shutdown(gctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		hs.Close()
-		return fmt.Errorf("gateway: in-flight requests cut off after %s", ShutdownGrace)
+		s.log.Warn("grace period over: cancelling in-flight requests")
+		cancelBase()
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if hs.Shutdown(fctx) != nil {
+			hs.Close()
+		}
+		err = fmt.Errorf("gateway: in-flight requests cancelled after the %s grace period", grace)
 	}
 	if err2 := <-errc; err == nil && !errors.Is(err2, http.ErrServerClosed) {
 		err = err2

@@ -24,9 +24,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/sony/gobreaker/v2"
 )
 
 // Credentials authenticate REST calls for one account: HTTP Basic with a
@@ -86,6 +88,10 @@ type Options struct {
 	UserAgent string
 	// Logger receives one line per failed attempt. Default: discard.
 	Logger *slog.Logger
+	// Limits are the per-account rate budget and circuit breaker.
+	Limits Limits
+	// Observer, when set, receives budget waits and breaker changes.
+	Observer Observer
 }
 
 // Client calls the Platform REST API. It is safe for concurrent use.
@@ -96,6 +102,9 @@ type Client struct {
 	maxPages  int
 	userAgent string
 	log       *slog.Logger
+	limits    Limits
+	observer  Observer
+	accounts  sync.Map // account id -> *accountState
 }
 
 // New returns a Client for opts.
@@ -113,6 +122,8 @@ func New(opts Options) (*Client, error) {
 		maxPages:  opts.MaxQueryPages,
 		userAgent: opts.UserAgent,
 		log:       opts.Logger,
+		limits:    opts.Limits,
+		observer:  opts.Observer,
 	}
 	if c.maxPages <= 0 {
 		c.maxPages = 100
@@ -133,8 +144,9 @@ func New(opts Options) (*Client, error) {
 	}
 	c.rc = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport: tr,
-			Timeout:   timeout,
+			// The attempt timeout is applied by attemptTransport, after
+			// the wait for the rate budget.
+			Transport: attemptTransport{next: tr, timeout: timeout, observer: opts.Observer},
 			// The API does not redirect; following one could send the
 			// credentials somewhere else.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -206,10 +218,26 @@ type call struct {
 	contentType string // of body; default application/json
 }
 
-// do performs c with retries and decodes a successful JSON answer into out
-// (when out is not nil). Failures are *Error.
+// do performs cl for acct through the account's circuit breaker, with
+// retries, and decodes a successful JSON answer into out (when out is not
+// nil). Failures are *Error.
 func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
-	st := &callState{}
+	as := c.account(acct.ID)
+	if as.breaker == nil || isCritical(ctx) {
+		return c.try(ctx, as, acct, cl, out)
+	}
+	_, err := as.breaker.Execute(func() (struct{}, error) {
+		return struct{}{}, c.try(ctx, as, acct, cl, out)
+	})
+	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		return &Error{Method: cl.method, Object: cl.object, Err: ErrCircuitOpen, RetryAfter: as.retryAfter()}
+	}
+	return err
+}
+
+// try performs cl with retries.
+func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
+	st := &callState{account: as}
 	ctx = withState(ctx, st)
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any
@@ -236,7 +264,8 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", errDeadline, err)
 		}
-		return &Error{Method: cl.method, Object: cl.object, StatusCode: status, Message: msg, Attempts: max(st.attempts, 1), Err: err}
+		return &Error{Method: cl.method, Object: cl.object, StatusCode: status, Message: msg, Attempts: max(st.attempts, 1), Err: err,
+			Ambiguous: st.ambiguous}
 	}
 	if err != nil {
 		if resp != nil {

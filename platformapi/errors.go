@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -22,6 +23,13 @@ type Error struct {
 	Message    string // the vendor's message, parsed from the error body
 	Attempts   int    // tries made, retries included
 	Err        error  // transport or context error when StatusCode is 0
+	// Ambiguous is set when an attempt may have been carried out by the
+	// vendor without its answer reaching us (a timeout or reset after the
+	// request was sent, or a proxy's 502/504): the call's effect is unknown.
+	Ambiguous bool
+	// RetryAfter, for ErrCircuitOpen, is when the breaker next lets a call
+	// through.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

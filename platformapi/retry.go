@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -74,6 +75,11 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 	st := stateFrom(ctx)
 	if st != nil {
 		st.attempts++
+		if (err != nil && !st.unsent && sentErr(err)) || (resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)) {
+			// The request may have reached the vendor and been carried
+			// out; a proxy's 502/504 says as much.
+			st.ambiguous = true
+		}
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -176,12 +182,25 @@ func retryableErr(err error) bool {
 	return true
 }
 
+// sentErr reports whether a transport error may have come after the
+// request was sent: anything but a failure to connect.
+func sentErr(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return !errors.Is(err, ErrBudgetDeadline)
+}
+
 // callState follows one logical REST call across its attempts. The client
 // puts it in the request's context so the policy, which sees only the
 // context, can count attempts and remember the last status.
 type callState struct {
+	account    *accountState
 	attempts   int
 	lastStatus int
+	unsent     bool // the last attempt never left: it waited for budget in vain
+	ambiguous  bool // some attempt may have been carried out without us learning it
 }
 
 type stateKey struct{}

@@ -47,18 +47,21 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input.environmentIds names %d environments; at most %d are allowed per request", len(envs), r.opts.MaxEnvironments)).With("argument", "input.environmentIds")
 	}
 	field := errorField(ctx)
+	call := callContext(ctx)
 
 	// One REST call per distinct, well-formed environment id; duplicates
 	// share its outcome.
 	items := make([]*Attachment, len(envs))
 	first := make(map[string]int, len(envs))
 	var todo []int // indexes into items of the calls to make
+	invalid := false
 	for i, e := range envs {
 		env := string(e)
 		if err := ids.ValidateEnvironment(env); err != nil {
 			items[i] = &Attachment{err: errcode.New(errcode.BadUserInput,
 				fmt.Sprintf("input.environmentIds[%d] %q is not a valid environment id", i, truncate(env))).
 				With("environmentId", env).With("argument", fmt.Sprintf("input.environmentIds[%d]", i)), errField: field}
+			invalid = true
 			continue
 		}
 		if j, dup := first[env]; dup {
@@ -66,26 +69,38 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 			continue
 		}
 		first[env] = i
-		items[i] = &Attachment{errField: field}
+		items[i] = &Attachment{errField: field, environmentID: env}
 		todo = append(todo, i)
 	}
 
-	r.fanOut(ctx, len(todo), func(k int) {
-		i := todo[k]
-		env := string(envs[i])
-		att, err := r.platform.CreateAttachment(ctx, acct, instanceID, env)
+	if invalid && r.opts.Rollback {
+		// All or nothing: refuse before any REST call.
+		for _, i := range todo {
+			items[i].err = errcode.New(errcode.BadUserInput, "Not attempted: another environmentId of this all-or-nothing attach is invalid").With("environmentId", string(envs[i]))
+		}
+		todo = nil
+	}
+	if r.opts.Observer != nil {
+		r.opts.Observer.FanOut(len(todo))
+	}
+	r.fanOut(len(todo), func(k int) {
+		it := items[todo[k]]
+		att, err := r.create(call, acct, instanceID, it.environmentID)
 		if err == nil {
-			err = checkCreated(att, instanceID, env)
+			err = checkCreated(att, instanceID, it.environmentID)
 		}
 		if err != nil {
-			items[i].err = fromPlatform(err).With("environmentId", env)
-			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", env, "code", items[i].err.Code, "err", err)
+			it.err = fromPlatform(err).With("environmentId", it.environmentID)
+			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
 			return
 		}
-		items[i].id = ids.Attachment(instanceID, att.EnvironmentID)
-		items[i].environmentID = att.EnvironmentID
-		items[i].instanceID = instanceID
+		it.id = ids.Attachment(instanceID, att.EnvironmentID)
+		it.environmentID = att.EnvironmentID
+		it.instanceID = instanceID
 	})
+	if r.opts.Rollback {
+		r.rollback(call, acct, instanceID, items, todo)
+	}
 
 	if field == "" && slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
 		// Only meta fields were selected, so no item field can carry an
@@ -95,8 +110,52 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	return &items, nil
 }
 
+// rollback detaches the attached items of an attach in which some item
+// failed, and marks them failed with the first failure as the cause. An
+// item whose detach fails stays attached and is reported so: the client is
+// never told "failed" for an attachment that exists.
+func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, instanceID string, items []*Attachment, todo []int) {
+	var cause *Attachment
+	var undo []*Attachment
+	for _, i := range todo {
+		switch it := items[i]; {
+		case it.err != nil && cause == nil:
+			cause = it
+		case it.err == nil:
+			undo = append(undo, it)
+		}
+	}
+	if cause == nil {
+		return
+	}
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	// An item of unknown outcome may be attached: detach it too, so that
+	// its failure is known.
+	for _, i := range todo {
+		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" {
+			if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID})); err == nil || notFound(err) {
+				it.err = (&errcode.Error{Code: it.err.Code, Message: downstream + "the outcome was unknown, so the environment was detached to keep the attach all-or-nothing"}).
+					With("environmentId", it.environmentID)
+			}
+		}
+	}
+	r.fanOut(len(undo), func(k int) {
+		it := undo[k]
+		key := ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID}
+		if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(key)); err != nil && !notFound(err) {
+			r.opts.Logger.ErrorContext(ctx, "rollback failed: the environment stays attached", "environmentId", it.environmentID, "err", err)
+			return
+		}
+		it.err = (&errcode.Error{
+			Code:    cause.err.Code,
+			Message: fmt.Sprintf("Rolled back: environment %s failed: %s", cause.environmentID, cause.err.Message),
+		}).With("environmentId", it.environmentID).With("rolledBack", true).With("cause", map[string]any{"environmentId": cause.environmentID, "code": string(cause.err.Code)})
+	})
+}
+
 // fanOut runs fn(0) … fn(n-1) on at most AttachConcurrency goroutines.
-func (r *Resolver) fanOut(ctx context.Context, n int, fn func(k int)) {
+func (r *Resolver) fanOut(n int, fn func(k int)) {
 	workers := min(n, r.opts.AttachConcurrency)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -181,7 +240,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx cont
 			fmt.Sprintf("id %q is not a valid integration pack environment attachment id", truncate(string(args.ID)))).With("argument", "id")
 	}
 	id := key.String()
-	if err := m.r.platform.DeleteAttachment(ctx, acct, restAttachmentID(key)); err != nil {
+	if err := m.r.remove(callContext(ctx), acct, key.InstanceID, key.EnvironmentID, restAttachmentID(key)); err != nil {
 		return nil, fromPlatform(err)
 	}
 	return &id, nil
@@ -225,7 +284,7 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 		}
 		filter = platformapi.And(filter, platformapi.Or(byEnv...))
 	}
-	atts, err := q.r.platform.QueryAttachments(ctx, acct, &filter)
+	atts, err := q.r.platform.QueryAttachments(callContext(ctx), acct, &filter)
 	if err != nil {
 		return nil, fromPlatform(err)
 	}

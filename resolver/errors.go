@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,16 +20,25 @@ const downstream = "Downstream Execution Error: "
 // from errcode's table, the vendor's message style, and the REST status in
 // extensions. The cause stays attached for logs.
 func fromPlatform(err error) *errcode.Error {
+	var ce *errcode.Error
+	if errors.As(err, &ce) {
+		return ce // already a client error
+	}
 	var pe *platformapi.Error
 	if !errors.As(err, &pe) {
-		var ce *errcode.Error
-		if errors.As(err, &ce) {
-			return ce
-		}
 		return &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal error", Err: err}
 	}
 	e := &errcode.Error{Err: err}
 	switch {
+	case errors.Is(err, platformapi.ErrCircuitOpen):
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the Platform API keeps failing for this account; calls are paused"
+		e.Fields = map[string]any{"retryAfter": int(math.Ceil(pe.RetryAfter.Seconds()))}
+		return e
+	case errors.Is(err, platformapi.ErrBudgetDeadline):
+		e.Code = errcode.RateLimited
+		e.Message = downstream + "the account's request budget (the vendor's rate limit) did not allow the call before the deadline"
+		return e
 	case pe.StatusCode != 0:
 		e.Code = errcode.FromStatus(pe.StatusCode)
 		reason := http.StatusText(pe.StatusCode)

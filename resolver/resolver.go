@@ -14,6 +14,7 @@ package resolver
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -35,6 +36,20 @@ type Options struct {
 	MaxEnvironments int
 	// Logger receives resolver-level events. Default: discard.
 	Logger *slog.Logger
+	// SettleTimeout bounds the settling of calls of unknown outcome, beyond
+	// the request's own deadline. Default 15s.
+	SettleTimeout time.Duration
+	// Rollback makes attach all-or-nothing: when any environment fails,
+	// the ones attached are detached again and all are reported failed.
+	Rollback bool
+	// Observer, when set, is told each attach's fan-out width.
+	Observer Observer
+}
+
+// Observer receives resolver events, for metrics.
+type Observer interface {
+	// FanOut reports the REST calls one attach fans out to.
+	FanOut(width int)
 }
 
 // Defaults for Options.
@@ -60,6 +75,9 @@ func New(p Platform, opts Options) *Resolver {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.SettleTimeout <= 0 {
+		opts.SettleTimeout = 15 * time.Second
+	}
 	return &Resolver{platform: p, opts: opts}
 }
 
@@ -74,6 +92,25 @@ type Query struct{ r *Resolver }
 
 // Mutation resolves the fields of the Mutation type.
 type Mutation struct{ r *Resolver }
+
+type callKey struct{}
+
+// WithCallContext returns exec, the context to run a GraphQL request under,
+// carrying call, the context its REST calls run under (the request's
+// deadline, the client's disconnect, shutdown). Exec's own context should
+// not end before the resolvers do: graphql-go drops all data of a request
+// whose context ended, and every environment's outcome must reach the client.
+func WithCallContext(exec, call context.Context) context.Context {
+	return context.WithValue(exec, callKey{}, call)
+}
+
+// callContext returns the context for REST calls of the request of ctx.
+func callContext(ctx context.Context) context.Context {
+	if c, ok := ctx.Value(callKey{}).(context.Context); ok {
+		return c
+	}
+	return ctx
+}
 
 type accountKey struct{}
 

@@ -40,6 +40,8 @@ type Options struct {
 	Burst int
 	// RecordRequests keeps every request for Requests(); tests use it.
 	RecordRequests bool
+	// Faults, when set, make the server unreliable (see Faults).
+	Faults Faults
 }
 
 // Request is a request the server received, as recorded.
@@ -111,6 +113,7 @@ type Server struct {
 	tokenNo int
 	reqs    []Request
 	stats   Stats
+	faults  faultState
 }
 
 // New returns an empty Server.
@@ -123,6 +126,9 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, accts: map[string]*account{}, tokens: map[string]*pendingQuery{}}
 	s.router = s.routes()
+	if opts.Faults != (Faults{}) {
+		s.SetFaults(opts.Faults)
+	}
 	return s
 }
 
@@ -218,7 +224,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
-	s.router.ServeHTTP(rec, r)
+	defer s.record(r, body, rec) // also when a fault aborts the handler
+	s.serveWithFaults(rec, r, s.router)
+}
+
+func (s *Server) record(r *http.Request, body []byte, rec *statusRecorder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Requests++
@@ -240,6 +250,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController flush the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // authenticate resolves the account of the request, checks its
 // credentials and its rate limit, and answers the request itself when any

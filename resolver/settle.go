@@ -1,0 +1,130 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+)
+
+// A CREATE or DELETE whose answer never arrived (a timeout or reset after
+// the request left) may or may not have been carried out. Before telling a
+// client anything, the resolvers settle such a call: they ask REST whether
+// the attachment exists, so that success is reported only if it does and
+// failure only if it does not.
+
+// settleRounds bounds the queries made to settle one call; each query has
+// its own retries.
+const settleRounds = 4
+
+// settleContext is the context settling runs under: detached from the
+// request's deadline, which may well have passed, but not from a client
+// that went away (no one would read the answer), bounded by SettleTimeout,
+// and exempt from the circuit breaker, because the truth must be learned.
+func (r *Resolver) settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx, func() {}
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.SettleTimeout)
+	return platformapi.Critical(sctx), cancel
+}
+
+// attached asks REST whether instanceID is attached to env.
+func (r *Resolver) attached(ctx context.Context, acct platformapi.Account, instanceID, env string) (bool, error) {
+	f := platformapi.And(platformapi.Equals("integrationPackInstanceId", instanceID), platformapi.Equals("environmentId", env))
+	var err error
+	for round := 0; round < settleRounds; round++ {
+		var atts []platformapi.Attachment
+		if atts, err = r.platform.QueryAttachments(ctx, acct, &f); err == nil {
+			for _, a := range atts {
+				if a.IntegrationPackInstanceID == instanceID && strings.EqualFold(a.EnvironmentID, env) {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(round+1) * 100 * time.Millisecond):
+		}
+	}
+	return false, err
+}
+
+// ambiguous reports whether err leaves the call's effect unknown.
+func ambiguous(err error) bool {
+	var pe *platformapi.Error
+	return errors.As(err, &pe) && pe.Ambiguous
+}
+
+// notFound reports whether err is the vendor saying the object does not
+// exist: 404 or 410, or its 400 "… does not exist." (inferred shape).
+func notFound(err error) bool {
+	var pe *platformapi.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.StatusCode {
+	case http.StatusNotFound, http.StatusGone:
+		return true
+	case http.StatusBadRequest:
+		return strings.Contains(strings.ToLower(pe.Message), "does not exist")
+	}
+	return false
+}
+
+// unknownOutcome is the error for a call that could not be settled.
+func unknownOutcome(cause error) *errcode.Error {
+	e := fromPlatform(cause).With("outcome", "unknown")
+	e.Message = downstream + "the Platform API did not confirm the outcome; check before retrying (" + e.Message + ")"
+	return e
+}
+
+// create attaches instanceID to env, settling an unknown outcome.
+func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
+	att, err := r.platform.CreateAttachment(ctx, acct, instanceID, env)
+	if err == nil || !ambiguous(err) {
+		return att, err
+	}
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	ok, qerr := r.attached(sctx, acct, instanceID, env)
+	switch {
+	case qerr != nil:
+		r.opts.Logger.WarnContext(ctx, "attach outcome unknown", "environmentId", env, "err", err, "settleErr", qerr)
+		return platformapi.Attachment{}, unknownOutcome(err)
+	case ok:
+		return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: env}, nil
+	}
+	return platformapi.Attachment{}, err // known: not attached
+}
+
+// remove detaches key, settling an unknown outcome: "not found" after an
+// attempt that may have worked means it did.
+func (r *Resolver) remove(ctx context.Context, acct platformapi.Account, instanceID, env, restID string) error {
+	err := r.platform.DeleteAttachment(ctx, acct, restID)
+	if err == nil || !ambiguous(err) {
+		return err
+	}
+	if notFound(err) {
+		return nil
+	}
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	ok, qerr := r.attached(sctx, acct, instanceID, env)
+	switch {
+	case qerr != nil:
+		r.opts.Logger.WarnContext(ctx, "unattach outcome unknown", "environmentId", env, "err", err, "settleErr", qerr)
+		return unknownOutcome(err)
+	case !ok:
+		return nil
+	}
+	return err // known: still attached
+}
