@@ -32,13 +32,15 @@ const (
 
 // env is a gateway in front of a simulator, both on loopback.
 type env struct {
-	sim      *simulator.Server
-	upstream *httptest.Server
-	gateway  *httptest.Server
-	logs     *syncBuffer
+	sim  *simulator.Server
+	url  string // the gateway's
+	logs *syncBuffer
 }
 
 type envOptions struct {
+	// sim is the upstream; nil means a fresh demo simulator without a
+	// rate limit.
+	sim *simulator.Server
 	// wrap, when set, sits between the gateway and the simulator, to
 	// inject faults or observe calls.
 	wrap func(http.Handler) http.Handler
@@ -55,13 +57,29 @@ func newEnvYAML(t *testing.T, wrap func(http.Handler) http.Handler, platformYAML
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	sim := simulator.NewDemo(simulator.Options{RecordRequests: true, RateLimit: -1})
+	srv, e := newServer(t, o)
+	gw := httptest.NewServer(srv)
+	t.Cleanup(gw.Close)
+	e.url = gw.URL
+	return e
+}
+
+// newServer builds the gateway (not yet serving) in front of a simulator.
+func newServer(t *testing.T, o envOptions) (*gateway.Server, *env) {
+	t.Helper()
+	sim := o.sim
+	if sim == nil {
+		sim = simulator.NewDemo(simulator.Options{RecordRequests: true, RateLimit: -1})
+	}
 	var h http.Handler = sim
 	if o.wrap != nil {
 		h = o.wrap(sim)
 	}
 	up := httptest.NewServer(h)
 	t.Cleanup(up.Close)
+	if !strings.Contains(o.platformYAML, "rateLimit") {
+		o.platformYAML += "  rateLimit: {requestsPerSecond: 0}\n" // tests are not paced unless they ask
+	}
 	sum := sha256.Sum256([]byte(testToken))
 	yaml := fmt.Sprintf(`
 listen: 127.0.0.1:0
@@ -70,8 +88,6 @@ platform:
   retry:
     waitMin: 1ms
     waitMax: 5ms
-  rateLimit:
-    requestsPerSecond: 0
 %s
 spaces:
   - guid: %s
@@ -95,9 +111,7 @@ spaces:
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	gw := httptest.NewServer(srv)
-	t.Cleanup(gw.Close)
-	return &env{sim: sim, upstream: up, gateway: gw, logs: logs}
+	return srv, &env{sim: sim, logs: logs}
 }
 
 // response is a GraphQL response as the client sees it.
@@ -129,7 +143,7 @@ func (e *env) post(t *testing.T, query string, vars map[string]any) *response {
 func (e *env) do(t *testing.T, method, query string, vars map[string]any, headers map[string]string) *response {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(method, e.gateway.URL+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(method, e.url+"/graphql", bytes.NewReader(body))
 	for k, v := range headers {
 		req.Header[k] = []string{v} // as sent: SPACE_GUID keeps its underscore
 	}

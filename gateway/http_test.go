@@ -112,14 +112,14 @@ func TestHTTPProtocol(t *testing.T) {
 		return req
 	}
 	post := func(ct, body string) *http.Request {
-		req, _ := http.NewRequest(http.MethodPost, e.gateway.URL+"/graphql", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", strings.NewReader(body))
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
 		}
 		return auth(req)
 	}
 	get := func(q url.Values) *http.Request {
-		req, _ := http.NewRequest(http.MethodGet, e.gateway.URL+"/graphql?"+q.Encode(), nil)
+		req, _ := http.NewRequest(http.MethodGet, e.url+"/graphql?"+q.Encode(), nil)
 		return auth(req)
 	}
 	listQuery := `{ integrationPackEnvironmentAttachments(ipackInstanceId: "` + seedInst + `") { id } }`
@@ -155,7 +155,7 @@ func TestHTTPProtocol(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest(http.MethodDelete, e.gateway.URL+"/graphql", nil)
+	req, _ := http.NewRequest(http.MethodDelete, e.url+"/graphql", nil)
 	if r := send(t, auth(req)); r.Status != 405 || r.Header.Get("Allow") == "" {
 		t.Errorf("DELETE /graphql: %d, Allow %q", r.Status, r.Header.Get("Allow"))
 	}
