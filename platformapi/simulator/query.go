@@ -38,17 +38,20 @@ type queryRequest struct {
 	} `json:"QueryFilter"`
 }
 
-// properties returns an object's queryable properties.
+// properties returns an object's queryable properties: those the vendor
+// documents for the object's QUERY operation, and no others, so that a
+// client filtering on anything else fails here as it would there. Neither
+// attachments nor instances can be queried by id.
 func (a *account) properties(object string, v any) map[string]string {
 	switch o := v.(type) {
 	case Attachment:
-		return map[string]string{"id": o.ID, "environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
+		return map[string]string{"environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
 	case Instance:
 		name := ""
 		if p := a.findPack(o.IntegrationPackID); p >= 0 {
 			name = a.packs[p].Name
 		}
-		return map[string]string{"id": o.ID, "integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
+		return map[string]string{"integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
 	case Environment:
 		return map[string]string{"id": o.ID, "name": o.Name, "classification": o.Classification}
 	case IntegrationPack:
