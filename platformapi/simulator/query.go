@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +95,14 @@ func (s *Server) query(object string) http.HandlerFunc {
 		if !decodeJSON(w, r, &req) {
 			return
 		}
+		if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
+			// Checked up front, as the vendor would, not only when some
+			// object comes to be matched.
+			if err := validate(*req.QueryFilter.Expression, object); err != nil {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+		}
 		var matched []any
 		for _, o := range a.objects(object) {
 			keep := true
@@ -166,6 +175,42 @@ func (s *Server) dropOldestToken() {
 		}
 	}
 	delete(s.tokens, oldest)
+}
+
+// queryable lists each object's query properties, as properties gives them.
+var queryable = map[string][]string{
+	attachmentObject:  {"environmentId", "integrationPackInstanceId"},
+	instanceObject:    {"integrationPackId", "integrationPackOverrideName", "integrationPackName"},
+	environmentObject: {"id", "name", "classification"},
+	packObject:        {"id", "name", "installationType"},
+}
+
+// validate checks an expression's shape and properties for object.
+func validate(e expression, object string) error {
+	switch strings.ToLower(e.Operator) {
+	case "and", "or":
+		if len(e.NestedExpression) == 0 {
+			return fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
+		}
+		for _, n := range e.NestedExpression {
+			if err := validate(n, object); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !slices.Contains(queryable[object], e.Property) {
+		return fmt.Errorf("Invalid query property: %s.", e.Property)
+	}
+	switch e.Operator {
+	case "EQUALS", "NOT_EQUALS", "LIKE":
+	default:
+		return fmt.Errorf("Invalid query operator: %s.", e.Operator)
+	}
+	if len(e.Argument) != 1 {
+		return fmt.Errorf("The %s operator takes one argument.", e.Operator)
+	}
+	return nil
 }
 
 // match evaluates a query filter expression against an object's properties.
