@@ -19,9 +19,9 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
-// fakePlatform satisfies resolver.Platform with function fields; a call to
+// catalogFake satisfies resolver.Platform with function fields; a call to
 // a nil field fails the test. Calls are counted by method name.
-type fakePlatform struct {
+type catalogFake struct {
 	t                     *testing.T
 	mu                    sync.Mutex
 	calls                 map[string]int
@@ -34,7 +34,7 @@ type fakePlatform struct {
 	queryAttachments      func(f *platformapi.Expression) ([]platformapi.Attachment, error)
 }
 
-func (f *fakePlatform) record(name string, filter *platformapi.Expression) {
+func (f *catalogFake) record(name string, filter *platformapi.Expression) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.calls == nil {
@@ -44,26 +44,26 @@ func (f *fakePlatform) record(name string, filter *platformapi.Expression) {
 	f.filters[name] = append(f.filters[name], filter)
 }
 
-func (f *fakePlatform) count(name string) int {
+func (f *catalogFake) count(name string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[name]
 }
 
-func (f *fakePlatform) unexpected(name string) error {
+func (f *catalogFake) unexpected(name string) error {
 	f.t.Errorf("unexpected REST call %s", name)
 	return errors.New("unexpected call")
 }
 
-func (f *fakePlatform) CreateAttachment(context.Context, platformapi.Account, string, string) (platformapi.Attachment, error) {
+func (f *catalogFake) CreateAttachment(context.Context, platformapi.Account, string, string) (platformapi.Attachment, error) {
 	return platformapi.Attachment{}, f.unexpected("CreateAttachment")
 }
 
-func (f *fakePlatform) DeleteAttachment(context.Context, platformapi.Account, string) error {
+func (f *catalogFake) DeleteAttachment(context.Context, platformapi.Account, string) error {
 	return f.unexpected("DeleteAttachment")
 }
 
-func (f *fakePlatform) QueryAttachments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
+func (f *catalogFake) QueryAttachments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
 	f.record("QueryAttachments", filter)
 	if f.queryAttachments == nil {
 		return nil, f.unexpected("QueryAttachments")
@@ -71,7 +71,7 @@ func (f *fakePlatform) QueryAttachments(_ context.Context, _ platformapi.Account
 	return f.queryAttachments(filter)
 }
 
-func (f *fakePlatform) InstallInstance(_ context.Context, _ platformapi.Account, packID, name string) (platformapi.Instance, error) {
+func (f *catalogFake) InstallInstance(_ context.Context, _ platformapi.Account, packID, name string) (platformapi.Instance, error) {
 	f.record("InstallInstance", nil)
 	if f.installInstance == nil {
 		return platformapi.Instance{}, f.unexpected("InstallInstance")
@@ -79,7 +79,7 @@ func (f *fakePlatform) InstallInstance(_ context.Context, _ platformapi.Account,
 	return f.installInstance(packID, name)
 }
 
-func (f *fakePlatform) UninstallInstance(_ context.Context, _ platformapi.Account, id string) error {
+func (f *catalogFake) UninstallInstance(_ context.Context, _ platformapi.Account, id string) error {
 	f.record("UninstallInstance", nil)
 	if f.uninstallInstance == nil {
 		return f.unexpected("UninstallInstance")
@@ -87,7 +87,7 @@ func (f *fakePlatform) UninstallInstance(_ context.Context, _ platformapi.Accoun
 	return f.uninstallInstance(id)
 }
 
-func (f *fakePlatform) QueryInstances(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
+func (f *catalogFake) QueryInstances(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
 	f.record("QueryInstances", filter)
 	if f.queryInstances == nil {
 		return nil, f.unexpected("QueryInstances")
@@ -95,7 +95,7 @@ func (f *fakePlatform) QueryInstances(_ context.Context, _ platformapi.Account, 
 	return f.queryInstances()
 }
 
-func (f *fakePlatform) QueryEnvironments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error) {
+func (f *catalogFake) QueryEnvironments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error) {
 	f.record("QueryEnvironments", filter)
 	if f.queryEnvironments == nil {
 		return nil, f.unexpected("QueryEnvironments")
@@ -103,12 +103,38 @@ func (f *fakePlatform) QueryEnvironments(_ context.Context, _ platformapi.Accoun
 	return f.queryEnvironments()
 }
 
-func (f *fakePlatform) QueryIntegrationPacks(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+func (f *catalogFake) QueryIntegrationPacks(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
 	f.record("QueryIntegrationPacks", filter)
 	if f.queryIntegrationPacks == nil {
 		return nil, f.unexpected("QueryIntegrationPacks")
 	}
 	return f.queryIntegrationPacks(filter)
+}
+
+// noCatalog gives a fake of the attachment operations the rest of
+// resolver.Platform, failing every call.
+type noCatalog struct{}
+
+var errNoCatalog = errors.New("fake: not implemented")
+
+func (noCatalog) InstallInstance(context.Context, platformapi.Account, string, string) (platformapi.Instance, error) {
+	return platformapi.Instance{}, errNoCatalog
+}
+
+func (noCatalog) UninstallInstance(context.Context, platformapi.Account, string) error {
+	return errNoCatalog
+}
+
+func (noCatalog) QueryInstances(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Instance, error) {
+	return nil, errNoCatalog
+}
+
+func (noCatalog) QueryEnvironments(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Environment, error) {
+	return nil, errNoCatalog
+}
+
+func (noCatalog) QueryIntegrationPacks(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+	return nil, errNoCatalog
 }
 
 type gqlError struct {
@@ -219,7 +245,7 @@ func TestIntegrationPackInstances(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &fakePlatform{t: t, queryInstances: demoInstances, queryIntegrationPacks: packsByFilter}
+			fp := &catalogFake{t: t, queryInstances: demoInstances, queryIntegrationPacks: packsByFilter}
 			data, errs := run(t, fp, tc.query)
 			if len(errs) > 0 {
 				t.Fatalf("errors: %+v", errs)
@@ -262,7 +288,7 @@ func TestIntegrationPackInstancesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &fakePlatform{t: t, queryInstances: tc.instances, queryIntegrationPacks: tc.packs}
+			fp := &catalogFake{t: t, queryInstances: tc.instances, queryIntegrationPacks: tc.packs}
 			data, errs := run(t, fp, `{ integrationPackInstances { id integrationPack { name } } }`)
 			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || fmt.Sprint(errs[0].Path) != "[integrationPackInstances]" {
 				t.Fatalf("errors = %+v, want one %s at [integrationPackInstances]", errs, tc.wantCode)
@@ -295,7 +321,7 @@ func TestEnvironments(t *testing.T) {
 	}
 
 	t.Run("attachments in one query", func(t *testing.T) {
-		fp := &fakePlatform{t: t, queryEnvironments: envs, queryAttachments: atts}
+		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: atts}
 		data, errs := run(t, fp, `{ environments { id name classification integrationPackEnvironmentAttachment { id environmentId integrationPackInstanceId } } }`)
 		if len(errs) > 0 {
 			t.Fatalf("errors: %+v", errs)
@@ -315,7 +341,7 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 	t.Run("no attachment field, no attachment query", func(t *testing.T) {
-		fp := &fakePlatform{t: t, queryEnvironments: envs}
+		fp := &catalogFake{t: t, queryEnvironments: envs}
 		data, errs := run(t, fp, `{ environments { id } }`)
 		if len(errs) > 0 || len(data["environments"].([]any)) != 3 {
 			t.Fatalf("data %v, errors %+v", data, errs)
@@ -325,7 +351,7 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 	t.Run("attachment query fails", func(t *testing.T) {
-		fp := &fakePlatform{t: t, queryEnvironments: envs, queryAttachments: func(*platformapi.Expression) ([]platformapi.Attachment, error) {
+		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: func(*platformapi.Expression) ([]platformapi.Attachment, error) {
 			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackEnvironmentAttachment", StatusCode: http.StatusForbidden}
 		}}
 		data, errs := run(t, fp, `{ environments { id integrationPackEnvironmentAttachment { id } } }`)
@@ -338,7 +364,7 @@ func TestEnvironments(t *testing.T) {
 func TestInstall(t *testing.T) {
 	t.Run("installs and reads the pack", func(t *testing.T) {
 		var gotPack, gotName string
-		fp := &fakePlatform{t: t,
+		fp := &catalogFake{t: t,
 			installInstance: func(packID, name string) (platformapi.Instance, error) {
 				gotPack, gotName = packID, name
 				return platformapi.Instance{ID: ids.Instance(77), IntegrationPackID: packID, IntegrationPackOverrideName: name}, nil
@@ -361,7 +387,7 @@ func TestInstall(t *testing.T) {
 		}
 	})
 	t.Run("no name", func(t *testing.T) {
-		fp := &fakePlatform{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
+		fp := &catalogFake{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
 			if name != "" {
 				t.Errorf("name = %q, want none", name)
 			}
@@ -387,7 +413,7 @@ func TestInstall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &fakePlatform{t: t, installInstance: tc.install}
+			fp := &catalogFake{t: t, installInstance: tc.install}
 			data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+tc.packID+`"}) { id } }`)
 			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || data["integrationPackInstanceInstall"] != nil {
 				t.Errorf("data %v, errors %+v; want null and %s", data, errs, tc.wantCode)
@@ -419,7 +445,7 @@ func TestUninstall(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var called string
-			fp := &fakePlatform{t: t}
+			fp := &catalogFake{t: t}
 			if tc.uninstall != nil {
 				fp.uninstallInstance = func(id string) error { called = id; return tc.uninstall(id) }
 			}
