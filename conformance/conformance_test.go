@@ -95,6 +95,8 @@ func newHarness(t *testing.T) *harness {
 	cfg, err := gateway.ParseConfig([]byte(fmt.Sprintf(`
 platform:
   baseURL: %[1]s
+  # The suite checks shapes, not pacing: no REST budget to wait for.
+  rateLimit: {requestsPerSecond: 0}
 tokens:
   signingKey: %[2]s
 spaces:
