@@ -23,7 +23,17 @@ func (c *Client) InstallInstance(ctx context.Context, acct Account, packID, over
 		IntegrationPackOverrideName string `json:"integrationPackOverrideName,omitempty"`
 	}{packID, overrideName})
 	var out Instance
-	err := c.do(ctx, acct, call{method: "POST", object: instanceObject, path: instanceObject, body: body}, &out)
+	// Not idempotent: a repeat of an install that may have happened could
+	// install the pack twice. Failures that may have been carried out come
+	// back with Error.Ambiguous set.
+	err := c.do(ctx, acct, call{method: "POST", object: instanceObject, path: instanceObject, body: body, once: true}, &out)
+	return out, err
+}
+
+// GetInstance reads one instance by its opaque id (REST GET).
+func (c *Client) GetInstance(ctx context.Context, acct Account, id string) (Instance, error) {
+	var out Instance
+	err := c.do(ctx, acct, call{method: "GET", object: instanceObject, path: instanceObject + "/" + url.PathEscape(id)}, &out)
 	return out, err
 }
 

@@ -3,9 +3,12 @@ package platformapi_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -118,5 +121,45 @@ func TestBearerCredentials(t *testing.T) {
 	}
 	if got := sim.Requests()[0].Header.Get("Authorization"); got != "Bearer "+simulator.DemoBearerToken {
 		t.Errorf("Authorization = %q", got)
+	}
+}
+
+// An install is not repeated once it may have been carried out (a proxy's
+// 502 says it may), since a repeat could install the pack twice; a 503 (the
+// vendor busy, nothing done) is retried as usual.
+func TestInstallNotRepeatedWhenAmbiguous(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		firstStatus   int
+		wantRequests  int
+		wantErr       bool
+		wantAmbiguous bool
+	}{
+		{"502 once: stop", http.StatusBadGateway, 1, true, true},
+		{"503 once: retried", http.StatusServiceUnavailable, 2, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := simulator.NewDemo(simulator.Options{RateLimit: -1})
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					w.WriteHeader(tc.firstStatus)
+					return
+				}
+				sim.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c, err := platformapi.New(platformapi.Options{BaseURL: srv.URL, Retry: platformapi.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acct := platformapi.Account{ID: simulator.DemoAccountID, Credentials: platformapi.Basic(simulator.DemoUsername, simulator.DemoPassword)}
+			_, err = c.InstallInstance(context.Background(), acct, simulator.DemoMultiPackID, "")
+			var pe *platformapi.Error
+			if got := int(n.Load()); got != tc.wantRequests || (err != nil) != tc.wantErr ||
+				(err != nil && (!errors.As(err, &pe) || pe.Ambiguous != tc.wantAmbiguous)) {
+				t.Errorf("InstallInstance: %d requests, err %v; want %d, error %v, ambiguous %v", got, err, tc.wantRequests, tc.wantErr, tc.wantAmbiguous)
+			}
+		})
 	}
 }

@@ -63,7 +63,15 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	}
 	row, err := m.r.platform.InstallInstance(ctx, acct, packID, name)
 	if err != nil {
-		return nil, fromPlatform(err)
+		e := fromPlatform(err)
+		if ambiguous(err) {
+			// The install is not repeated (platformapi), and an instance
+			// cannot be told from another install of the same pack: say so
+			// rather than guess.
+			e = e.With("outcome", "unknown")
+			e.Message += "; the pack may have been installed: list integrationPackInstances before trying again"
+		}
+		return nil, e
 	}
 	inst, err := instanceFromREST(row)
 	if err != nil {
@@ -73,7 +81,9 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 		inst.packID = packID // REST echoes it; the question is known anyway
 	}
 	if err := m.r.loadPacks(ctx, acct, []*Instance{inst}); err != nil {
-		return nil, err
+		// The pack is installed; losing its id over a failed read of the
+		// pack's details would leave the client to find it on its own.
+		inst.packErr = err
 	}
 	return inst, nil
 }
@@ -90,11 +100,27 @@ func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args st
 		return nil, errcode.New(errcode.InstanceIDInvalid,
 			fmt.Sprintf("id %q is not a valid integration pack instance id", truncate(string(args.ID)))).With("argument", "id")
 	}
-	if err := m.r.platform.UninstallInstance(ctx, acct, id); err != nil {
+	if err := m.r.platform.UninstallInstance(ctx, acct, id); err != nil && !m.r.uninstalled(ctx, acct, id, err) {
 		return nil, fromPlatform(err)
 	}
 	out := graphql.ID(id)
 	return &out, nil
+}
+
+// uninstalled settles an uninstall that failed with err: when err leaves
+// the outcome unknown (see settle.go), it asks REST whether the instance is
+// gone. A repeat that found nothing to delete means an earlier try did it.
+func (r *Resolver) uninstalled(ctx context.Context, acct platformapi.Account, id string, err error) bool {
+	if !ambiguous(err) {
+		return false
+	}
+	if notFound(err) {
+		return true
+	}
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	_, gerr := r.platform.GetInstance(sctx, acct, id)
+	return notFound(gerr)
 }
 
 // instanceFromREST checks a REST instance; its id must be an instance id,
@@ -181,7 +207,8 @@ type Instance struct {
 	packID       string
 	overrideName string
 	pack         *Pack
-	packLoaded   bool // pack was read from REST; nil then means not found
+	packLoaded   bool  // pack was read from REST; nil then means not found
+	packErr      error // reading the pack failed (install only)
 }
 
 // ID is the instance's opaque id.
@@ -206,14 +233,16 @@ func (i *Instance) IntegrationPackOverrideName() *string {
 
 // IntegrationPack is the installed pack: from REST when a field other than
 // id was selected, else from the instance alone (no REST call).
-func (i *Instance) IntegrationPack() *Pack {
-	if i.packLoaded {
-		return i.pack
+func (i *Instance) IntegrationPack() (*Pack, error) {
+	switch {
+	case i.packErr != nil:
+		return nil, i.packErr
+	case i.packLoaded:
+		return i.pack, nil
+	case i.packID == "":
+		return nil, nil
 	}
-	if i.packID == "" {
-		return nil
-	}
-	return &Pack{id: i.packID}
+	return &Pack{id: i.packID}, nil
 }
 
 // Pack resolves IntegrationPack.

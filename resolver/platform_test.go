@@ -28,6 +28,7 @@ type catalogFake struct {
 	filters               map[string][]*platformapi.Expression
 	installInstance       func(packID, name string) (platformapi.Instance, error)
 	uninstallInstance     func(id string) error
+	getInstance           func(id string) (platformapi.Instance, error)
 	queryInstances        func() ([]platformapi.Instance, error)
 	queryEnvironments     func() ([]platformapi.Environment, error)
 	queryIntegrationPacks func(f *platformapi.Expression) ([]platformapi.IntegrationPack, error)
@@ -87,6 +88,14 @@ func (f *catalogFake) UninstallInstance(_ context.Context, _ platformapi.Account
 	return f.uninstallInstance(id)
 }
 
+func (f *catalogFake) GetInstance(_ context.Context, _ platformapi.Account, id string) (platformapi.Instance, error) {
+	f.record("GetInstance", nil)
+	if f.getInstance == nil {
+		return platformapi.Instance{}, f.unexpected("GetInstance")
+	}
+	return f.getInstance(id)
+}
+
 func (f *catalogFake) QueryInstances(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
 	f.record("QueryInstances", filter)
 	if f.queryInstances == nil {
@@ -123,6 +132,10 @@ func (noCatalog) InstallInstance(context.Context, platformapi.Account, string, s
 
 func (noCatalog) UninstallInstance(context.Context, platformapi.Account, string) error {
 	return errNoCatalog
+}
+
+func (noCatalog) GetInstance(context.Context, platformapi.Account, string) (platformapi.Instance, error) {
+	return platformapi.Instance{}, errNoCatalog
 }
 
 func (noCatalog) QueryInstances(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Instance, error) {
@@ -458,6 +471,70 @@ func TestUninstall(t *testing.T) {
 			}
 			if len(errs) > 0 || data["integrationPackInstanceUninstall"] != tc.wantID || called != canonical {
 				t.Errorf("data %v, errors %+v, REST id %q; want %q", data, errs, called, tc.wantID)
+			}
+		})
+	}
+}
+
+func TestInstallPartialAndUnknown(t *testing.T) {
+	t.Run("pack read fails after install", func(t *testing.T) {
+		fp := &catalogFake{t: t,
+			installInstance: func(packID, _ string) (platformapi.Instance, error) {
+				return platformapi.Instance{ID: ids.Instance(79), IntegrationPackID: packID}, nil
+			},
+			queryIntegrationPacks: func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+				return nil, &platformapi.Error{StatusCode: http.StatusServiceUnavailable}
+			},
+		}
+		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id integrationPack { name } } }`)
+		// The new instance's id survives; the error sits on its pack.
+		if got := toJSON(data); got != `{"integrationPackInstanceInstall":{"id":"`+ids.Instance(79)+`","integrationPack":null}}` ||
+			len(errs) != 1 || fmt.Sprint(errs[0].Path) != "[integrationPackInstanceInstall integrationPack]" || errs[0].Extensions["code"] != "RATE_LIMITED" {
+			t.Errorf("data %s, errors %+v", got, errs)
+		}
+	})
+	t.Run("outcome unknown", func(t *testing.T) {
+		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{}, &platformapi.Error{StatusCode: http.StatusBadGateway, Ambiguous: true}
+		}}
+		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
+		if len(errs) != 1 || errs[0].Extensions["outcome"] != "unknown" || !strings.Contains(errs[0].Message, "may have been installed") {
+			t.Errorf("errors %+v, want outcome unknown", errs)
+		}
+	})
+}
+
+func TestUninstallSettles(t *testing.T) {
+	id := ids.Instance(34486)
+	lost := &platformapi.Error{Method: "DELETE", StatusCode: http.StatusGatewayTimeout, Ambiguous: true}
+	gone := &platformapi.Error{StatusCode: http.StatusBadRequest, Message: "IntegrationPackInstance " + id + " does not exist."}
+	tests := []struct {
+		name      string
+		uninstall error
+		get       func(string) (platformapi.Instance, error)
+		wantCode  string // "" for success
+		wantGets  int
+	}{
+		{"answer lost, instance gone", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{}, gone }, "", 1},
+		{"answer lost, instance still there", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{ID: id}, nil }, "UPSTREAM_TIMEOUT", 1},
+		{"answer lost, and so is the check", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{}, lost }, "UPSTREAM_TIMEOUT", 1},
+		// A repeat found nothing to delete: an earlier try did it.
+		{"repeat found it gone", &platformapi.Error{StatusCode: 400, Message: gone.Message, Ambiguous: true}, nil, "", 0},
+		// Without ambiguity, "does not exist" is the client's mistake.
+		{"never there", gone, nil, "BAD_USER_INPUT", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := &catalogFake{t: t, uninstallInstance: func(string) error { return tc.uninstall }, getInstance: tc.get}
+			data, errs := run(t, fp, `mutation { integrationPackInstanceUninstall(id: "`+id+`") }`)
+			switch {
+			case tc.wantCode == "" && (len(errs) > 0 || data["integrationPackInstanceUninstall"] != id):
+				t.Errorf("data %v, errors %+v; want the id", data, errs)
+			case tc.wantCode != "" && (len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode):
+				t.Errorf("errors %+v; want %s", errs, tc.wantCode)
+			}
+			if got := fp.count("GetInstance"); got != tc.wantGets {
+				t.Errorf("GetInstance calls = %d, want %d", got, tc.wantGets)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ type Platform interface {
 
 	InstallInstance(ctx context.Context, acct platformapi.Account, packID, overrideName string) (platformapi.Instance, error)
 	UninstallInstance(ctx context.Context, acct platformapi.Account, id string) error
+	GetInstance(ctx context.Context, acct platformapi.Account, id string) (platformapi.Instance, error)
 	QueryInstances(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error)
 	QueryEnvironments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error)
 	QueryIntegrationPacks(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error)
