@@ -16,20 +16,28 @@ import (
 
 // space is a configured space, ready to authenticate requests.
 type space struct {
-	guid    string
-	account platformapi.Account
-	tokens  [][32]byte // SHA-256 of each client token allowed
+	guid        string
+	account     platformapi.Account // Credentials unset when passthrough
+	passthrough bool                // forward the client's bearer token
+	tokens      [][32]byte          // SHA-256 of each client token allowed
+	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
 }
 
 func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
-		sp := &space{
-			guid: sc.GUID,
-			account: platformapi.Account{
-				ID:          sc.AccountID,
-				Credentials: platformapi.Basic(sc.Credentials.Username, sc.Credentials.Password),
-			},
+		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}}
+		if sc.Auth == AuthPassthrough {
+			sp.passthrough = true
+		} else {
+			sp.account.Credentials = platformapi.Basic(sc.Credentials.Username, sc.Credentials.Password)
+		}
+		for _, tc := range sc.TokenCredentials {
+			h, err := parseTokenHash(tc.PasswordHash)
+			if err != nil {
+				return nil, err // Validate has already checked
+			}
+			sp.tokenCreds = append(sp.tokenCreds, tokenCredential{user: sha256.Sum256([]byte(tc.Username)), password: h})
 		}
 		for _, t := range sc.ClientTokens {
 			h, err := parseTokenHash(t)
@@ -63,8 +71,11 @@ func spaceFrom(ctx context.Context) string {
 }
 
 // authenticate admits requests that name a configured space in SPACE_GUID
-// and carry one of its client tokens as "Authorization: Bearer <token>",
-// and gives the resolvers that space's account.
+// and carry "Authorization: Bearer <token>", where the token is one of the
+// space's client tokens or a gateway-issued JWT valid in the space, and
+// gives the resolvers that space's account. A passthrough space admits any
+// bearer token and gives the resolvers an account that forwards it: the
+// REST API judges it.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
@@ -79,8 +90,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
 		case sp == nil:
 			e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
-		case !sp.allows(sum):
-			e = errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		case sp.passthrough:
+		default:
+			e = s.checkToken(sp, token, sum)
 		}
 		if e == nil {
 			if ok, wait := s.clients.allow(sum); !ok {
@@ -96,8 +108,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, e)
 			return
 		}
+		acct := sp.account
+		if sp.passthrough {
+			acct.Credentials = platformapi.Bearer(token)
+		}
 		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
-		ctx = resolver.WithAccount(ctx, sp.account)
+		ctx = resolver.WithAccount(ctx, acct)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -32,6 +32,8 @@ type Config struct {
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// Spaces are the spaces clients may act on, each tied to an account.
 	Spaces []SpaceConfig `yaml:"spaces"`
+	// Tokens configures the token endpoint, GET /auth/jwt/generate/{accountId}.
+	Tokens TokensConfig `yaml:"tokens"`
 }
 
 // ClientsConfig limits inbound requests per bearer token.
@@ -102,6 +104,12 @@ type SpaceConfig struct {
 	AccountID    string      `yaml:"accountId"`
 	Credentials  Credentials `yaml:"credentials"`
 	ClientTokens []string    `yaml:"clientTokens"`
+	// Auth is how the space's REST calls authenticate: AuthCredentials
+	// (the default) or AuthPassthrough.
+	Auth string `yaml:"auth"`
+	// TokenCredentials are the HTTP Basic credentials the token endpoint
+	// accepts for this space's account; its tokens are valid here.
+	TokenCredentials []TokenCredential `yaml:"tokenCredentials"`
 }
 
 // Credentials are the REST API credentials of an account.
@@ -361,6 +369,7 @@ func (c *Config) setDefaults() {
 	if c.Clients.Burst == 0 {
 		c.Clients.Burst = 100
 	}
+	c.setAuthDefaults()
 	if c.GraphQL.Introspection == nil {
 		on := true
 		c.GraphQL.Introspection = &on
@@ -458,12 +467,9 @@ func (c *Config) Validate() error {
 			return bad(key+".guid", "%q is configured twice", s.GUID)
 		case strings.TrimSpace(s.AccountID) == "" || strings.ContainsAny(s.AccountID, "/?#% "):
 			return bad(key+".accountId", "is required and must be a plain account id")
-		case s.Credentials.Username == "":
-			return bad(key+".credentials.username", "is required")
-		case s.Credentials.Password == "":
-			return bad(key+".credentials.password", "is required")
-		case len(s.ClientTokens) == 0:
-			return bad(key+".clientTokens", "at least one token hash is required")
+		}
+		if err := s.validateAuth(key); err != nil {
+			return err
 		}
 		seen[s.GUID] = true
 		for j, t := range s.ClientTokens {
@@ -472,7 +478,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	return nil
+	return c.validateTokens()
 }
 
 // parseTokenHash reads "sha256:<64 hex digits>".

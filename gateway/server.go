@@ -19,6 +19,7 @@ import (
 
 	graphql "github.com/graph-gophers/graphql-go"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 	"github.com/ipack-gateway/ipack-gateway/schema"
@@ -29,6 +30,7 @@ type Server struct {
 	cfg      *Config
 	log      *slog.Logger
 	spaces   map[string]*space
+	signer   *authtoken.Signer // nil when no tokens.signingKey is configured
 	schema   *graphql.Schema
 	analyzer *analyzer
 	clients  *clientLimiter
@@ -93,7 +95,11 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: schema: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, spaces: spaces, schema: sch, analyzer: newAnalyzer(),
+	signer, err := newSigner(cfg.Tokens)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, spaces: spaces, signer: signer, schema: sch, analyzer: newAnalyzer(),
 		clients: newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)}
 	s.handler = s.routes()
 	return s, nil

@@ -37,6 +37,7 @@ var (
 	ErrInvalidInstance    = errors.New("not an integration pack instance id")
 	ErrInvalidAttachment  = errors.New("not an integration pack environment attachment id")
 	ErrInvalidEnvironment = errors.New("not an environment id")
+	ErrInvalidPack        = errors.New("not an integration pack id")
 )
 
 // Instance returns the canonical opaque id of the integration pack instance
@@ -136,6 +137,15 @@ func ValidateEnvironment(s string) error {
 				return ErrInvalidEnvironment
 			}
 		}
+	}
+	return nil
+}
+
+// ValidateIntegrationPack reports whether s has the form of an integration
+// pack id: a GUID, like an environment id.
+func ValidateIntegrationPack(s string) error {
+	if ValidateEnvironment(s) != nil {
+		return ErrInvalidPack
 	}
 	return nil
 }

@@ -216,6 +216,9 @@ type call struct {
 	path        string // after {base}/{accountId}/
 	body        []byte
 	contentType string // of body; default application/json
+	// once marks a call that must not be repeated once it may have been
+	// carried out (a CREATE whose repeat would create a second object).
+	once bool
 }
 
 // do performs cl for acct through the account's circuit breaker, with
@@ -237,7 +240,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 
 // try performs cl with retries.
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
-	st := &callState{account: as}
+	st := &callState{account: as, once: cl.once}
 	ctx = withState(ctx, st)
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any

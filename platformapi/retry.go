@@ -84,6 +84,9 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	if st != nil && st.once && st.ambiguous {
+		return false, nil
+	}
 	if err != nil {
 		if !retryableErr(err) {
 			return false, err
@@ -201,6 +204,7 @@ type callState struct {
 	lastStatus int
 	unsent     bool // the last attempt never left: it waited for budget in vain
 	ambiguous  bool // some attempt may have been carried out without us learning it
+	once       bool // not to be repeated once ambiguous (call.once)
 }
 
 type stateKey struct{}

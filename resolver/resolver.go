@@ -25,6 +25,13 @@ type Platform interface {
 	CreateAttachment(ctx context.Context, acct platformapi.Account, instanceID, environmentID string) (platformapi.Attachment, error)
 	DeleteAttachment(ctx context.Context, acct platformapi.Account, id string) error
 	QueryAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error)
+
+	InstallInstance(ctx context.Context, acct platformapi.Account, packID, overrideName string) (platformapi.Instance, error)
+	UninstallInstance(ctx context.Context, acct platformapi.Account, id string) error
+	GetInstance(ctx context.Context, acct platformapi.Account, id string) (platformapi.Instance, error)
+	QueryInstances(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error)
+	QueryEnvironments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error)
+	QueryIntegrationPacks(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error)
 }
 
 // Options tune the resolvers. Zero values select the defaults.

@@ -18,9 +18,10 @@ import (
 
 // fakePlatform is a resolver.Platform made of functions.
 type fakePlatform struct {
-	create func(ctx context.Context, instanceID, env string) (platformapi.Attachment, error)
-	delete func(ctx context.Context, id string) error
-	query  func(ctx context.Context, filter *platformapi.Expression) ([]platformapi.Attachment, error)
+	noCatalog // the instance, environment and pack operations (platform_test.go)
+	create    func(ctx context.Context, instanceID, env string) (platformapi.Attachment, error)
+	delete    func(ctx context.Context, id string) error
+	query     func(ctx context.Context, filter *platformapi.Expression) ([]platformapi.Attachment, error)
 }
 
 func (f *fakePlatform) CreateAttachment(ctx context.Context, _ platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -35,10 +36,11 @@ func main() {
 	}
 }
 
-// Demo mode's space and token.
+// Demo mode's spaces and token.
 const (
-	demoSpace = "demo-space"
-	demoToken = "demo-token"
+	demoSpace            = "demo-space"
+	demoToken            = "demo-token"
+	demoPassthroughSpace = "demo-passthrough"
 )
 
 // run is the whole program; tests call it in-process. It returns when ctx
@@ -119,20 +121,36 @@ func startDemoUpstream(ctx context.Context, log *slog.Logger) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// demoConfig is the demo's configuration: demo-space with a client token
+// and the token flow (the simulator's own Basic credentials get a JWT, as
+// with the vendor), and demo-passthrough, which forwards the client's bearer
+// token to the simulator. The JWT key is new on every start.
 func demoConfig(upstream string) *gateway.Config {
 	sum := sha256.Sum256([]byte(demoToken))
+	pw := sha256.Sum256([]byte(simulator.DemoPassword))
+	var key [32]byte
+	_, _ = rand.Read(key[:]) // never fails
 	yaml := fmt.Sprintf(`
 listen: 127.0.0.1:8080
 platform:
-  baseURL: %s
+  baseURL: %[1]s
+tokens:
+  signingKey: %[7]s
 spaces:
-  - guid: %s
-    accountId: %s
+  - guid: %[2]s
+    accountId: %[3]s
     credentials:
-      username: %s
-      password: %s
-    clientTokens: ["sha256:%s"]
-`, upstream, demoSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
+      username: %[4]s
+      password: %[5]s
+    clientTokens: ["sha256:%[6]s"]
+    tokenCredentials:
+      - username: %[4]s
+        passwordHash: sha256:%[8]s
+  - guid: %[9]s
+    accountId: %[3]s
+    auth: passthrough
+`, upstream, demoSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]),
+		hex.EncodeToString(key[:]), hex.EncodeToString(pw[:]), demoPassthroughSpace)
 	cfg, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "" })
 	if err != nil {
 		panic("demo config: " + err.Error()) // a bug in the lines above
@@ -149,5 +167,21 @@ curl -s http://%[1]s/graphql \
   -H 'Accept: application/json' -H 'Content-Type: application/json' \
   -d '{"query":"mutation attachIpackInstance { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: \"SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng\", environmentIds: [\"86b413a8-1ebf-4c95-bc5b-139573b77910\"]}) { id environmentId integrationPackInstanceId environmentExtensions } }"}'
 
-`, addr, demoSpace, demoToken)
+Or get a 5-minute token as the vendor's clients do, and list the instances with it:
+
+TOKEN=$(curl -s -u '%[4]s:%[5]s' http://%[1]s/auth/jwt/generate/%[6]s)
+curl -s http://%[1]s/graphql \
+  -H 'SPACE_GUID: %[2]s' -H "Authorization: Bearer $TOKEN" \
+  -H 'Accept: application/json' -H 'Content-Type: application/json' \
+  -d '{"query":"{ integrationPackInstances { id integrationPackOverrideName integrationPack { id name installationType } } }"}'
+
+Space %[7]q forwards the client's bearer token to the REST API, which
+accepts the stand-in vendor token %[8]q:
+
+curl -s http://%[1]s/graphql \
+  -H 'SPACE_GUID: %[7]s' -H 'Authorization: Bearer %[8]s' \
+  -H 'Accept: application/json' -H 'Content-Type: application/json' \
+  -d '{"query":"{ environments { id name classification integrationPackEnvironmentAttachment { id integrationPackInstanceId } } }"}'
+
+`, addr, demoSpace, demoToken, simulator.DemoUsername, simulator.DemoPassword, simulator.DemoAccountID, demoPassthroughSpace, simulator.DemoBearerToken)
 }

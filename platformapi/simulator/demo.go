@@ -7,6 +7,10 @@ const (
 	DemoAccountID = "demo-account"
 	DemoUsername  = "BOOMI_TOKEN.demo@example.com"
 	DemoPassword  = "demo-api-token"
+	// DemoBearerToken stands for a token the vendor issued: the demo
+	// account accepts it as "Authorization: Bearer", so a passthrough
+	// space can be tried without an account.
+	DemoBearerToken = "demo-vendor-jwt"
 )
 
 // Ids from the vendor's documentation samples (../shared/seeds), seeded so
@@ -25,6 +29,7 @@ const (
 func NewDemo(opts Options) *Server {
 	s := New(opts)
 	s.AddAccount(DemoAccountID, DemoUsername, DemoPassword)
+	s.AddBearerToken(DemoAccountID, DemoBearerToken)
 	s.AddIntegrationPack(DemoAccountID, IntegrationPack{ID: DemoMultiPackID, Name: "Salesforce to NetSuite Sync", Description: "Multi-install demo integration pack", InstallationType: "MULTI"})
 	s.AddIntegrationPack(DemoAccountID, IntegrationPack{ID: DemoSinglePackID, Name: "Workday HR Export", Description: "Single-install demo integration pack", InstallationType: "SINGLE"})
 	s.AddInstance(DemoAccountID, 1950, DemoMultiPackID, "Sync EU")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,17 +39,20 @@ type queryRequest struct {
 	} `json:"QueryFilter"`
 }
 
-// properties returns an object's queryable properties.
+// properties returns an object's queryable properties: those the vendor
+// documents for the object's QUERY operation, and no others, so that a
+// client filtering on anything else fails here as it would there. Neither
+// attachments nor instances can be queried by id.
 func (a *account) properties(object string, v any) map[string]string {
 	switch o := v.(type) {
 	case Attachment:
-		return map[string]string{"id": o.ID, "environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
+		return map[string]string{"environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
 	case Instance:
 		name := ""
 		if p := a.findPack(o.IntegrationPackID); p >= 0 {
 			name = a.packs[p].Name
 		}
-		return map[string]string{"id": o.ID, "integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
+		return map[string]string{"integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
 	case Environment:
 		return map[string]string{"id": o.ID, "name": o.Name, "classification": o.Classification}
 	case IntegrationPack:
@@ -90,6 +94,14 @@ func (s *Server) query(object string) http.HandlerFunc {
 		var req queryRequest
 		if !decodeJSON(w, r, &req) {
 			return
+		}
+		if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
+			// Checked up front, as the vendor would, not only when some
+			// object comes to be matched.
+			if err := validate(*req.QueryFilter.Expression, object); err != nil {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
 		}
 		var matched []any
 		for _, o := range a.objects(object) {
@@ -163,6 +175,42 @@ func (s *Server) dropOldestToken() {
 		}
 	}
 	delete(s.tokens, oldest)
+}
+
+// queryable lists each object's query properties, as properties gives them.
+var queryable = map[string][]string{
+	attachmentObject:  {"environmentId", "integrationPackInstanceId"},
+	instanceObject:    {"integrationPackId", "integrationPackOverrideName", "integrationPackName"},
+	environmentObject: {"id", "name", "classification"},
+	packObject:        {"id", "name", "installationType"},
+}
+
+// validate checks an expression's shape and properties for object.
+func validate(e expression, object string) error {
+	switch strings.ToLower(e.Operator) {
+	case "and", "or":
+		if len(e.NestedExpression) == 0 {
+			return fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
+		}
+		for _, n := range e.NestedExpression {
+			if err := validate(n, object); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !slices.Contains(queryable[object], e.Property) {
+		return fmt.Errorf("Invalid query property: %s.", e.Property)
+	}
+	switch e.Operator {
+	case "EQUALS", "NOT_EQUALS", "LIKE":
+	default:
+		return fmt.Errorf("Invalid query operator: %s.", e.Operator)
+	}
+	if len(e.Argument) != 1 {
+		return fmt.Errorf("The %s operator takes one argument.", e.Operator)
+	}
+	return nil
 }
 
 // match evaluates a query filter expression against an object's properties.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -131,6 +132,11 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.packs[p].InstallationType == "SINGLE" && in.IntegrationPackOverrideName != "" {
 		writeError(w, http.StatusBadRequest, "An override name is only supported for multi-install integration packs.")
+		return
+	}
+	// Inferred: a single-install pack installs once per account.
+	if a.packs[p].InstallationType == "SINGLE" && slices.ContainsFunc(a.instances, func(x Instance) bool { return x.IntegrationPackID == in.IntegrationPackID }) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s is a single-install integration pack and is already installed.", in.IntegrationPackID))
 		return
 	}
 	inst := Instance{ID: ids.Instance(a.nextInstance), IntegrationPackID: in.IntegrationPackID, IntegrationPackOverrideName: in.IntegrationPackOverrideName}

@@ -1,0 +1,247 @@
+package conformance_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// testCase is one entry of testdata/cases.yaml, which documents the keys.
+type testCase struct {
+	Name      string            `yaml:"name"`
+	Source    string            `yaml:"source"`
+	Request   string            `yaml:"request"`
+	Replace   map[string]string `yaml:"replace"`
+	Response  string            `yaml:"response"`
+	Match     string            `yaml:"match"`
+	MayBeNull []string          `yaml:"mayBeNull"`
+	REST      []string          `yaml:"rest"`
+}
+
+func loadCases(t *testing.T) []testCase {
+	t.Helper()
+	data, err := os.ReadFile("testdata/cases.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []testCase
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cases); err != nil {
+		t.Fatalf("cases.yaml: %v", err)
+	}
+	for _, c := range cases {
+		if c.Name == "" || c.Source == "" || c.Request == "" || c.Response == "" || (c.Match != "exact" && c.Match != "shape") || len(c.REST) == 0 {
+			t.Fatalf("cases.yaml: incomplete case %+v", c)
+		}
+	}
+	return cases
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// The suite's secrets and spaces.
+const (
+	clientToken = "conformance-client-token"
+	jwtKey      = "conformance-signing-key-0123456789abcdef"
+	tokenUser   = "BOOMI_TOKEN.conformance@example.com"
+	tokenPass   = "conformance-api-token"
+
+	spaceToken       = "conformance-token"
+	spaceJWT         = "conformance-jwt"
+	spacePassthrough = "conformance-passthrough"
+)
+
+// harness is the gateway in front of a fresh demo simulator, both served
+// over loopback HTTP.
+type harness struct {
+	sim *simulator.Server
+	gw  string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	sim := simulator.NewDemo(simulator.Options{RateLimit: -1, RecordRequests: true})
+	up := httptest.NewServer(sim)
+	t.Cleanup(up.Close)
+	hash := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	cfg, err := gateway.ParseConfig([]byte(fmt.Sprintf(`
+platform:
+  baseURL: %[1]s
+  # The suite checks shapes, not pacing: no REST budget to wait for.
+  rateLimit: {requestsPerSecond: 0}
+tokens:
+  signingKey: %[2]s
+spaces:
+  - guid: %[3]s
+    accountId: %[4]s
+    credentials: {username: %[5]q, password: %[6]q}
+    clientTokens: [%[7]q]
+  - guid: %[8]s
+    accountId: %[4]s
+    credentials: {username: %[5]q, password: %[6]q}
+    tokenCredentials: [{username: %[9]q, passwordHash: %[10]q}]
+  - guid: %[11]s
+    accountId: %[4]s
+    auth: passthrough
+`, up.URL, jwtKey, spaceToken, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hash(clientToken),
+		spaceJWT, tokenUser, hash(tokenPass), spacePassthrough)), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(srv)
+	t.Cleanup(gw.Close)
+	return &harness{sim: sim, gw: gw.URL}
+}
+
+// token gets a JWT as the vendor's clients do: GET
+// /auth/jwt/generate/{accountId} with HTTP Basic.
+func (h *harness) token(t *testing.T) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", h.gw+"/auth/jwt/generate/"+simulator.DemoAccountID, nil)
+	req.SetBasicAuth(tokenUser, tokenPass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("token endpoint: %d %s", resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+// send posts a GraphQL document with the headers the vendor documents.
+func (h *harness) send(t *testing.T, space, bearer, query string) (int, http.Header, []byte) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	req, _ := http.NewRequest("POST", h.gw+"/graphql", bytes.NewReader(body))
+	req.Header.Set("SPACE_GUID", space)
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, bytes.TrimSuffix(data, []byte("\n"))
+}
+
+// restCalls returns the REST calls the simulator saw, as "METHOD /path"
+// after the account id, sorted.
+func (h *harness) restCalls() []string {
+	var out []string
+	for _, r := range h.sim.Requests() {
+		out = append(out, r.Method+" "+strings.TrimPrefix(r.Path, "/"+simulator.DemoAccountID))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	cases := loadCases(t)
+	modes := []struct {
+		name  string
+		space string
+		// bearer returns the token to send.
+		bearer func(*testing.T, *harness) string
+		// auth is the Authorization header the REST calls must carry.
+		auth func(bearer string) string
+	}{
+		{"client token", spaceToken,
+			func(*testing.T, *harness) string { return clientToken },
+			func(string) string { return basic(simulator.DemoUsername, simulator.DemoPassword) }},
+		{"JWT from the token endpoint", spaceJWT,
+			func(t *testing.T, h *harness) string { return h.token(t) },
+			func(string) string { return basic(simulator.DemoUsername, simulator.DemoPassword) }},
+		{"passthrough of a vendor token", spacePassthrough,
+			func(*testing.T, *harness) string { return simulator.DemoBearerToken },
+			func(bearer string) string { return "Bearer " + bearer }},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			h := newHarness(t)
+			bearer := mode.bearer(t, h)
+			for _, c := range cases {
+				t.Run(c.Name, func(t *testing.T) {
+					query := string(readFile(t, c.Request))
+					for old, repl := range c.Replace {
+						if !strings.Contains(query, old) {
+							t.Fatalf("replace: %q is not in %s", old, c.Request)
+						}
+						query = strings.ReplaceAll(query, old, repl)
+					}
+					h.sim.ResetRequests()
+					status, header, body := h.send(t, mode.space, bearer, query)
+					if status != http.StatusOK || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+						t.Fatalf("HTTP %d %q: %s", status, header.Get("Content-Type"), body)
+					}
+					want := readFile(t, c.Response)
+					switch c.Match {
+					case "exact":
+						var compact bytes.Buffer
+						if err := json.Compact(&compact, want); err != nil {
+							t.Fatalf("%s: %v", c.Response, err)
+						}
+						if !bytes.Equal(body, compact.Bytes()) {
+							t.Errorf("answer\n%s\nis not byte-identical to the documented\n%s", body, compact.Bytes())
+						}
+					case "shape":
+						for _, p := range matchShape(want, body, c.MayBeNull) {
+							t.Error(p)
+						}
+					}
+					wantREST := slices.Sorted(slices.Values(c.REST))
+					if got := h.restCalls(); !slices.Equal(got, wantREST) {
+						t.Errorf("REST calls = %q, want %q", got, wantREST)
+					}
+					for _, r := range h.sim.Requests() {
+						if got := r.Header.Get("Authorization"); got != mode.auth(bearer) {
+							t.Errorf("REST %s %s Authorization = %.12q…, want the mode's", r.Method, r.Path, got)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func basic(user, pass string) string {
+	req, _ := http.NewRequest("GET", "http://x", nil)
+	req.SetBasicAuth(user, pass)
+	return req.Header.Get("Authorization")
+}

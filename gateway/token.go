@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+)
+
+// tokenCredential is a Basic credential of the token endpoint, both parts
+// hashed so that comparing them takes the same time whatever their length.
+type tokenCredential struct {
+	user     [32]byte // SHA-256 of the username
+	password [32]byte // SHA-256 of the password
+}
+
+// checkToken decides whether token may act on sp, a space that is not
+// passthrough: one of its client tokens, or a JWT from the token endpoint
+// that binds sp. sum is the token's SHA-256. It returns nil when it may.
+func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Error {
+	if sp.allows(sum) {
+		return nil
+	}
+	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
+		return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+	}
+	claims, err := s.signer.Verify(token)
+	switch {
+	case errors.Is(err, authtoken.ErrExpired):
+		return errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+	case err != nil:
+		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+	case !claims.Allows(sp.guid, sp.account.ID):
+		return errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+	}
+	return nil
+}
+
+// serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
+// flow: given HTTP Basic credentials that a space of the account accepts
+// (tokenCredentials), it answers a JWT valid in every such space, as the
+// bare token in a text/plain body (inferred: the vendor documents only
+// "returns a JWT in the response").
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	info := infoFrom(r.Context())
+	info.operation = "token"
+	if s.signer == nil {
+		info.outcome = "error"
+		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
+		return
+	}
+	accountID := chi.URLParam(r, "accountId")
+	user, pass, ok := r.BasicAuth()
+	var spaces []string
+	if ok {
+		spaces = s.tokenSpaces(accountID, user, pass)
+	}
+	if len(spaces) == 0 {
+		info.outcome = "rejected"
+		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
+		// One answer for a wrong password, an unknown user and an unknown
+		// account: which of them it was is no business of the caller's.
+		writeError(w, errcode.New(errcode.Unauthorized, "Unauthorized: HTTP Basic credentials accepted for this account are required"))
+		return
+	}
+	tok, exp, err := s.signer.Issue(user, accountID, spaces)
+	if err != nil {
+		info.outcome = "error"
+		s.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)
+		writeError(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+requestID(r.Context())+")"))
+		return
+	}
+	info.outcome = "ok"
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
+		slog.String("request_id", requestID(r.Context())),
+		slog.String("account", accountID),
+		slog.Any("spaces", spaces),
+		slog.Time("expires", exp))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Expires", exp.UTC().Format(http.TimeFormat))
+	w.WriteHeader(http.StatusOK)
+	// No trailing newline: clients put the body into a header as it is.
+	_, _ = w.Write([]byte(tok))
+}
+
+// tokenSpaces returns, sorted, the guids of the spaces of accountID that
+// accept user:pass. Every credential of every space is compared, in
+// constant time, so the answer's timing tells nothing about which matched.
+func (s *Server) tokenSpaces(accountID, user, pass string) []string {
+	u, p := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
+	var out []string
+	for _, sp := range s.spaces {
+		match := 0
+		for _, c := range sp.tokenCreds {
+			match |= subtle.ConstantTimeCompare(u[:], c.user[:]) & subtle.ConstantTimeCompare(p[:], c.password[:])
+		}
+		if match == 1 && sp.account.ID == accountID {
+			out = append(out, sp.guid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,284 @@
+package gateway_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// Secrets of the auth tests; none may appear in a log line.
+const (
+	authKey         = "test-signing-key-0123456789abcdef" // 33 bytes
+	authClientToken = "static-client-token"
+	authUser        = "BOOMI_TOKEN.jane@example.com"
+	authPassword    = "jane-api-token"
+)
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// authEnv is a gateway in front of the demo simulator with four spaces:
+//
+//	space-jwt    demo account; client token and the token flow
+//	space-jwt2   demo account; the same token credentials
+//	space-static demo account; client token only
+//	space-pass   demo account; passthrough
+type authEnv struct {
+	sim  *simulator.Server
+	gw   *httptest.Server
+	logs *syncBuffer
+}
+
+func newAuthEnv(t *testing.T, withKey bool) *authEnv {
+	t.Helper()
+	sim := simulator.NewDemo(simulator.Options{RateLimit: -1, RecordRequests: true})
+	up := httptest.NewServer(sim)
+	t.Cleanup(up.Close)
+	tokens, creds := "", ""
+	if withKey {
+		tokens = "tokens:\n  signingKey: ${TEST_KEY}\n"
+		creds = fmt.Sprintf("    tokenCredentials: [{username: %q, passwordHash: %q}]\n", authUser, sha(authPassword))
+	}
+	basic := fmt.Sprintf("    credentials: {username: %q, password: %q}\n", simulator.DemoUsername, simulator.DemoPassword)
+	yaml := fmt.Sprintf("platform:\n  baseURL: %s\n%sspaces:\n", up.URL, tokens) +
+		"  - guid: space-jwt\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) + creds +
+		"  - guid: space-jwt2\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha("other")) + creds +
+		"  - guid: space-static\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) +
+		"  - guid: space-pass\n    accountId: demo-account\n    auth: passthrough\n"
+	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
+		if k == "TEST_KEY" {
+			return authKey
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	gw, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return &authEnv{sim: sim, gw: srv, logs: logs}
+}
+
+// token calls the token endpoint.
+func (e *authEnv) token(t *testing.T, method, account, user, pass string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.gw.URL+"/auth/jwt/generate/"+account, nil)
+	if user != "" || pass != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+type authResult struct {
+	status int
+	code   string // first error's extensions.code
+	data   json.RawMessage
+}
+
+// graphql sends a query as the vendor's clients do.
+func (e *authEnv) graphql(t *testing.T, space, bearer, query string) authResult {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	req, _ := http.NewRequest("POST", e.gw.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("SPACE_GUID", space)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	r := authResult{status: resp.StatusCode, data: out.Data}
+	if len(out.Errors) > 0 {
+		r.code, _ = out.Errors[0].Extensions["code"].(string)
+	}
+	return r
+}
+
+const packsQuery = `{ integrationPackInstances { id } }`
+
+func TestTokenEndpoint(t *testing.T) {
+	e := newAuthEnv(t, true)
+
+	resp, tok := e.token(t, "GET", "demo-account", authUser, authPassword)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("token: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+	if !authtoken.LooksLikeJWT(tok) || strings.TrimSpace(tok) != tok {
+		t.Fatalf("token body %q is not a bare JWT", tok)
+	}
+	// The token binds the account and both spaces that accept jane.
+	s, _ := authtoken.New(authKey, authtoken.Options{})
+	claims, err := s.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.AccountID != "demo-account" || fmt.Sprint(claims.Spaces) != "[space-jwt space-jwt2]" || claims.Subject != authUser {
+		t.Errorf("claims = %+v", claims)
+	}
+	if life := claims.ExpiresAt.Sub(claims.IssuedAt.Time); life != 5*time.Minute {
+		t.Errorf("lifetime = %s, want 5m", life)
+	}
+
+	for _, tc := range []struct {
+		name, method, account, user, pass string
+		status                            int
+	}{
+		{"wrong password", "GET", "demo-account", authUser, "nope", 401},
+		{"unknown user", "GET", "demo-account", "BOOMI_TOKEN.eve@example.com", authPassword, 401},
+		{"other account", "GET", "other-account", authUser, authPassword, 401},
+		{"no credentials", "GET", "demo-account", "", "", 401},
+		{"REST credentials are not token credentials", "GET", "demo-account", simulator.DemoUsername, simulator.DemoPassword, 401},
+		{"POST", "POST", "demo-account", authUser, authPassword, 405},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := e.token(t, tc.method, tc.account, tc.user, tc.pass)
+			if resp.StatusCode != tc.status {
+				t.Errorf("status = %d %s, want %d", resp.StatusCode, body, tc.status)
+			}
+			if tc.status == 401 && (!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic ") || !strings.Contains(body, `"code":"UNAUTHORIZED"`)) {
+				t.Errorf("401 without a Basic challenge or code: %q %s", resp.Header.Get("WWW-Authenticate"), body)
+			}
+		})
+	}
+}
+
+func TestGraphQLAcceptsTokens(t *testing.T) {
+	e := newAuthEnv(t, true)
+	_, tok := e.token(t, "GET", "demo-account", authUser, authPassword)
+
+	past := func() time.Time { return time.Now().Add(-10 * time.Minute) }
+	old, _ := authtoken.New(authKey, authtoken.Options{Now: past})
+	expired, _, _ := old.Issue(authUser, "demo-account", []string{"space-jwt"})
+	foreign, _ := authtoken.New(strings.Repeat("k", 40), authtoken.Options{})
+	forged, _, _ := foreign.Issue(authUser, "demo-account", []string{"space-jwt"})
+	same, _ := authtoken.New(authKey, authtoken.Options{})
+	otherAccount, _, _ := same.Issue(authUser, "other-account", []string{"space-jwt"})
+	parts := strings.Split(tok, ".")
+	tampered := parts[0] + "." + parts[1] + "x." + parts[2]
+
+	tests := []struct {
+		name, space, bearer string
+		status              int
+		code                string
+	}{
+		{"JWT", "space-jwt", tok, 200, ""},
+		{"JWT in its second space", "space-jwt2", tok, 200, ""},
+		{"JWT in a space it does not bind", "space-static", tok, 403, "FORBIDDEN"},
+		{"client token still works", "space-jwt", authClientToken, 200, ""},
+		{"expired JWT", "space-jwt", expired, 401, "UNAUTHORIZED"},
+		{"JWT signed with another key", "space-jwt", forged, 401, "UNAUTHORIZED"},
+		{"tampered JWT", "space-jwt", tampered, 401, "UNAUTHORIZED"},
+		{"JWT for another account", "space-jwt", otherAccount, 403, "FORBIDDEN"},
+		{"unknown client token", "space-jwt", "guess", 403, "FORBIDDEN"},
+		{"no token", "space-jwt", "", 401, "UNAUTHORIZED"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.graphql(t, tc.space, tc.bearer, packsQuery)
+			if r.status != tc.status || r.code != tc.code {
+				t.Errorf("status %d code %q, want %d %q", r.status, r.code, tc.status, tc.code)
+			}
+		})
+	}
+	assertNoSecrets(t, e.logs.String(), tok, expired, forged, authKey, authClientToken, authPassword, simulator.DemoPassword)
+}
+
+func TestNoSigningKey(t *testing.T) {
+	e := newAuthEnv(t, false)
+	resp, body := e.token(t, "GET", "demo-account", authUser, authPassword)
+	if resp.StatusCode != 404 || !strings.Contains(body, `"code":"NOT_FOUND"`) {
+		t.Errorf("token endpoint without a key = %d %s, want 404 NOT_FOUND", resp.StatusCode, body)
+	}
+	s, _ := authtoken.New(authKey, authtoken.Options{})
+	tok, _, _ := s.Issue(authUser, "demo-account", []string{"space-jwt"})
+	if r := e.graphql(t, "space-jwt", tok, packsQuery); r.status != 403 {
+		t.Errorf("JWT on a gateway without a key: %d %q, want 403", r.status, r.code)
+	}
+}
+
+func TestPassthrough(t *testing.T) {
+	e := newAuthEnv(t, true)
+	r := e.graphql(t, "space-pass", simulator.DemoBearerToken, packsQuery)
+	if r.status != 200 || r.code != "" || !strings.HasPrefix(string(r.data), `{"integrationPackInstances":[{"id":`) {
+		t.Fatalf("passthrough with the vendor token: %d %q %s", r.status, r.code, r.data)
+	}
+	reqs := e.sim.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("no REST request")
+	}
+	for _, req := range reqs {
+		if got := req.Header.Get("Authorization"); got != "Bearer "+simulator.DemoBearerToken {
+			t.Errorf("REST Authorization = %q, want the client's bearer token", got)
+		}
+	}
+
+	// A token the REST API refuses comes back as the vendor's downstream
+	// error, not as an HTTP-level rejection by the gateway.
+	r = e.graphql(t, "space-pass", "expired-vendor-token", packsQuery)
+	if r.status != 200 || r.code != "UNAUTHORIZED" || string(r.data) != `{"integrationPackInstances":null}` {
+		t.Errorf("passthrough with a refused token: %d %q %s", r.status, r.code, r.data)
+	}
+	if r := e.graphql(t, "space-pass", "", packsQuery); r.status != 401 {
+		t.Errorf("passthrough without a token: %d, want 401", r.status)
+	}
+	// Credential spaces keep using their stored credentials.
+	e.sim.ResetRequests()
+	if r := e.graphql(t, "space-static", authClientToken, packsQuery); r.status != 200 || r.code != "" {
+		t.Fatalf("credentials space: %d %q", r.status, r.code)
+	}
+	if got := e.sim.Requests()[0].Header.Get("Authorization"); !strings.HasPrefix(got, "Basic ") {
+		t.Errorf("credentials space REST Authorization = %q, want Basic", got)
+	}
+	assertNoSecrets(t, e.logs.String(), simulator.DemoBearerToken, "expired-vendor-token", simulator.DemoPassword, authClientToken)
+}
+
+func assertNoSecrets(t *testing.T, logs string, secrets ...string) {
+	t.Helper()
+	if logs == "" {
+		t.Fatal("no log lines captured; the check would prove nothing")
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("a secret (%d bytes) appears in the logs", len(s))
+		}
+	}
+}

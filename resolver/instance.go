@@ -1,0 +1,269 @@
+package resolver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+)
+
+// IntegrationPackInstances lists the account's instances (REST
+// IntegrationPackInstance QUERY, paged to the end). When the client selects
+// an integrationPack field other than id, the packs of all rows are read in
+// one IntegrationPack QUERY.
+func (q *Query) IntegrationPackInstances(ctx context.Context) (*[]*Instance, error) {
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.r.platform.QueryInstances(ctx, acct, nil)
+	if err != nil {
+		return nil, fromPlatform(err)
+	}
+	out := make([]*Instance, 0, len(rows))
+	for _, row := range rows {
+		inst, err := instanceFromREST(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inst)
+	}
+	if err := q.r.loadPacks(ctx, acct, out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// InstallInput is IntegrationPackInstanceInput.
+type InstallInput struct {
+	IntegrationPackID           graphql.ID
+	IntegrationPackOverrideName *string
+}
+
+// IntegrationPackInstanceInstall installs an integration pack (REST
+// IntegrationPackInstance CREATE) and answers the new instance.
+func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args struct{ Input InstallInput }) (*Instance, error) {
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	packID := string(args.Input.IntegrationPackID)
+	if ids.ValidateIntegrationPack(packID) != nil {
+		return nil, errcode.New(errcode.BadUserInput,
+			fmt.Sprintf("input.integrationPackId %q is not a valid integration pack id", truncate(packID))).With("argument", "input.integrationPackId")
+	}
+	var name string
+	if args.Input.IntegrationPackOverrideName != nil {
+		name = *args.Input.IntegrationPackOverrideName
+	}
+	row, err := m.r.platform.InstallInstance(ctx, acct, packID, name)
+	if err != nil {
+		e := fromPlatform(err)
+		if ambiguous(err) {
+			// The install is not repeated (platformapi), and an instance
+			// cannot be told from another install of the same pack: say so
+			// rather than guess.
+			e = e.With("outcome", "unknown")
+			e.Message += "; the pack may have been installed: list integrationPackInstances before trying again"
+		}
+		return nil, e
+	}
+	inst, err := instanceFromREST(row)
+	if err != nil {
+		return nil, err
+	}
+	if inst.packID == "" {
+		inst.packID = packID // REST echoes it; the question is known anyway
+	}
+	if err := m.r.loadPacks(ctx, acct, []*Instance{inst}); err != nil {
+		// The pack is installed; losing its id over a failed read of the
+		// pack's details would leave the client to find it on its own.
+		inst.packErr = err
+	}
+	return inst, nil
+}
+
+// IntegrationPackInstanceUninstall uninstalls an instance (REST
+// IntegrationPackInstance DELETE) and answers its id.
+func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args struct{ ID graphql.ID }) (*graphql.ID, error) {
+	acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := ids.ParseInstance(string(args.ID))
+	if err != nil {
+		return nil, errcode.New(errcode.InstanceIDInvalid,
+			fmt.Sprintf("id %q is not a valid integration pack instance id", truncate(string(args.ID)))).With("argument", "id")
+	}
+	if err := m.r.platform.UninstallInstance(ctx, acct, id); err != nil && !m.r.uninstalled(ctx, acct, id, err) {
+		return nil, fromPlatform(err)
+	}
+	out := graphql.ID(id)
+	return &out, nil
+}
+
+// uninstalled settles an uninstall that failed with err: when err leaves
+// the outcome unknown (see settle.go), it asks REST whether the instance is
+// gone. A repeat that found nothing to delete means an earlier try did it.
+func (r *Resolver) uninstalled(ctx context.Context, acct platformapi.Account, id string, err error) bool {
+	if !ambiguous(err) {
+		return false
+	}
+	if notFound(err) {
+		return true
+	}
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	_, gerr := r.platform.GetInstance(sctx, acct, id)
+	return notFound(gerr)
+}
+
+// instanceFromREST checks a REST instance; its id must be an instance id,
+// since clients pass it on to attach.
+func instanceFromREST(row platformapi.Instance) (*Instance, error) {
+	id, err := ids.ParseInstance(row.ID)
+	if err != nil {
+		return nil, malformed("integration pack instance", fmt.Errorf("bad instance id %q: %w", row.ID, err))
+	}
+	return &Instance{id: id, packID: row.IntegrationPackID, overrideName: row.IntegrationPackOverrideName}, nil
+}
+
+// malformed is the error for a REST answer the gateway cannot pass on.
+func malformed(what string, cause error) *errcode.Error {
+	return &errcode.Error{Code: errcode.PlatformCallError, Message: downstream + "the Platform API answered with a malformed " + what, Err: cause}
+}
+
+// loadPacks gives each instance its integration pack, when the client
+// selected a pack field that the instance cannot answer by itself (all but
+// id): one IntegrationPack QUERY for the distinct pack ids of all rows.
+func (r *Resolver) loadPacks(ctx context.Context, acct platformapi.Account, insts []*Instance) error {
+	if !needsPacks(ctx) {
+		return nil
+	}
+	seen := map[string]bool{}
+	var byID []platformapi.Expression
+	for _, in := range insts {
+		if in.packID != "" && !seen[in.packID] {
+			seen[in.packID] = true
+			byID = append(byID, platformapi.Equals("id", in.packID))
+		}
+	}
+	packs := map[string]*Pack{}
+	if len(byID) > 0 {
+		filter := byID[0]
+		if len(byID) > 1 {
+			filter = platformapi.Or(byID...)
+		}
+		rows, err := r.platform.QueryIntegrationPacks(ctx, acct, &filter)
+		if err != nil {
+			return fromPlatform(err)
+		}
+		for _, p := range rows {
+			packs[p.ID] = &Pack{
+				id: p.ID, name: p.Name, description: p.Description,
+				installationType: r.enum(ctx, "InstallationType", p.InstallationType, "SINGLE", "MULTI"),
+			}
+		}
+	}
+	for _, in := range insts {
+		in.pack, in.packLoaded = packs[in.packID], true
+	}
+	return nil
+}
+
+// needsPacks reports whether the current list or object field selects an
+// integrationPack field other than id.
+func needsPacks(ctx context.Context) bool {
+	for _, n := range graphql.SelectedFieldNames(ctx) {
+		if sub, ok := strings.CutPrefix(n, "integrationPack."); ok && sub != "id" {
+			return true
+		}
+	}
+	return false
+}
+
+// enum returns v when it is one of the allowed values, else "" (null for
+// the client) and a log line: a new vendor value should not fail a list.
+func (r *Resolver) enum(ctx context.Context, typ, v string, allowed ...string) string {
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	if v != "" {
+		r.opts.Logger.WarnContext(ctx, "unknown enum value from the Platform API", "type", typ, "value", truncate(v))
+	}
+	return ""
+}
+
+// Instance resolves IntegrationPackInstance.
+type Instance struct {
+	id           string
+	packID       string
+	overrideName string
+	pack         *Pack
+	packLoaded   bool  // pack was read from REST; nil then means not found
+	packErr      error // reading the pack failed (install only)
+}
+
+// ID is the instance's opaque id.
+func (i *Instance) ID() graphql.ID { return graphql.ID(i.id) }
+
+// IntegrationPackID is the GUID of the installed pack.
+func (i *Instance) IntegrationPackID() *graphql.ID {
+	if i.packID == "" {
+		return nil
+	}
+	id := graphql.ID(i.packID)
+	return &id
+}
+
+// IntegrationPackOverrideName is the instance's own name, or null.
+func (i *Instance) IntegrationPackOverrideName() *string {
+	if i.overrideName == "" {
+		return nil
+	}
+	return &i.overrideName
+}
+
+// IntegrationPack is the installed pack: from REST when a field other than
+// id was selected, else from the instance alone (no REST call).
+func (i *Instance) IntegrationPack() (*Pack, error) {
+	switch {
+	case i.packErr != nil:
+		return nil, i.packErr
+	case i.packLoaded:
+		return i.pack, nil
+	case i.packID == "":
+		return nil, nil
+	}
+	return &Pack{id: i.packID}, nil
+}
+
+// Pack resolves IntegrationPack.
+type Pack struct {
+	id, name, description, installationType string
+}
+
+// ID is the pack's GUID.
+func (p *Pack) ID() graphql.ID { return graphql.ID(p.id) }
+
+// Name is the pack's name.
+func (p *Pack) Name() *string { return &p.name }
+
+// Description is the pack's description.
+func (p *Pack) Description() *string { return &p.description }
+
+// InstallationType is SINGLE or MULTI; null for a value the schema does not
+// know.
+func (p *Pack) InstallationType() *string {
+	if p.installationType == "" {
+		return nil
+	}
+	return &p.installationType
+}

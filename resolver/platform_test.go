@@ -1,0 +1,541 @@
+package resolver_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
+	"github.com/ipack-gateway/ipack-gateway/schema"
+)
+
+// catalogFake satisfies resolver.Platform with function fields; a call to
+// a nil field fails the test. Calls are counted by method name.
+type catalogFake struct {
+	t                     *testing.T
+	mu                    sync.Mutex
+	calls                 map[string]int
+	filters               map[string][]*platformapi.Expression
+	installInstance       func(packID, name string) (platformapi.Instance, error)
+	uninstallInstance     func(id string) error
+	getInstance           func(id string) (platformapi.Instance, error)
+	queryInstances        func() ([]platformapi.Instance, error)
+	queryEnvironments     func() ([]platformapi.Environment, error)
+	queryIntegrationPacks func(f *platformapi.Expression) ([]platformapi.IntegrationPack, error)
+	queryAttachments      func(f *platformapi.Expression) ([]platformapi.Attachment, error)
+}
+
+func (f *catalogFake) record(name string, filter *platformapi.Expression) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls == nil {
+		f.calls, f.filters = map[string]int{}, map[string][]*platformapi.Expression{}
+	}
+	f.calls[name]++
+	f.filters[name] = append(f.filters[name], filter)
+}
+
+func (f *catalogFake) count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[name]
+}
+
+func (f *catalogFake) unexpected(name string) error {
+	f.t.Errorf("unexpected REST call %s", name)
+	return errors.New("unexpected call")
+}
+
+func (f *catalogFake) CreateAttachment(context.Context, platformapi.Account, string, string) (platformapi.Attachment, error) {
+	return platformapi.Attachment{}, f.unexpected("CreateAttachment")
+}
+
+func (f *catalogFake) DeleteAttachment(context.Context, platformapi.Account, string) error {
+	return f.unexpected("DeleteAttachment")
+}
+
+func (f *catalogFake) QueryAttachments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
+	f.record("QueryAttachments", filter)
+	if f.queryAttachments == nil {
+		return nil, f.unexpected("QueryAttachments")
+	}
+	return f.queryAttachments(filter)
+}
+
+func (f *catalogFake) InstallInstance(_ context.Context, _ platformapi.Account, packID, name string) (platformapi.Instance, error) {
+	f.record("InstallInstance", nil)
+	if f.installInstance == nil {
+		return platformapi.Instance{}, f.unexpected("InstallInstance")
+	}
+	return f.installInstance(packID, name)
+}
+
+func (f *catalogFake) UninstallInstance(_ context.Context, _ platformapi.Account, id string) error {
+	f.record("UninstallInstance", nil)
+	if f.uninstallInstance == nil {
+		return f.unexpected("UninstallInstance")
+	}
+	return f.uninstallInstance(id)
+}
+
+func (f *catalogFake) GetInstance(_ context.Context, _ platformapi.Account, id string) (platformapi.Instance, error) {
+	f.record("GetInstance", nil)
+	if f.getInstance == nil {
+		return platformapi.Instance{}, f.unexpected("GetInstance")
+	}
+	return f.getInstance(id)
+}
+
+func (f *catalogFake) QueryInstances(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
+	f.record("QueryInstances", filter)
+	if f.queryInstances == nil {
+		return nil, f.unexpected("QueryInstances")
+	}
+	return f.queryInstances()
+}
+
+func (f *catalogFake) QueryEnvironments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error) {
+	f.record("QueryEnvironments", filter)
+	if f.queryEnvironments == nil {
+		return nil, f.unexpected("QueryEnvironments")
+	}
+	return f.queryEnvironments()
+}
+
+func (f *catalogFake) QueryIntegrationPacks(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+	f.record("QueryIntegrationPacks", filter)
+	if f.queryIntegrationPacks == nil {
+		return nil, f.unexpected("QueryIntegrationPacks")
+	}
+	return f.queryIntegrationPacks(filter)
+}
+
+// noCatalog gives a fake of the attachment operations the rest of
+// resolver.Platform, failing every call.
+type noCatalog struct{}
+
+var errNoCatalog = errors.New("fake: not implemented")
+
+func (noCatalog) InstallInstance(context.Context, platformapi.Account, string, string) (platformapi.Instance, error) {
+	return platformapi.Instance{}, errNoCatalog
+}
+
+func (noCatalog) UninstallInstance(context.Context, platformapi.Account, string) error {
+	return errNoCatalog
+}
+
+func (noCatalog) GetInstance(context.Context, platformapi.Account, string) (platformapi.Instance, error) {
+	return platformapi.Instance{}, errNoCatalog
+}
+
+func (noCatalog) QueryInstances(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Instance, error) {
+	return nil, errNoCatalog
+}
+
+func (noCatalog) QueryEnvironments(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Environment, error) {
+	return nil, errNoCatalog
+}
+
+func (noCatalog) QueryIntegrationPacks(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+	return nil, errNoCatalog
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// run executes query against the schema with p behind it.
+func run(t *testing.T, p resolver.Platform, query string) (map[string]any, []gqlError) {
+	t.Helper()
+	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}))
+	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "acct"})
+	resp := s.Exec(ctx, query, "", nil)
+	raw, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors []gqlError     `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Data, out.Errors
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+const (
+	packA = "11111111-1111-4111-8111-111111111111"
+	packB = "22222222-2222-4222-8222-222222222222"
+	packC = "33333333-3333-4333-8333-333333333333" // REST does not know it
+)
+
+func demoInstances() ([]platformapi.Instance, error) {
+	return []platformapi.Instance{
+		{ID: ids.Instance(1), IntegrationPackID: packA, IntegrationPackOverrideName: "one"},
+		{ID: ids.Instance(2), IntegrationPackID: packB},
+		{ID: ids.Instance(3), IntegrationPackID: packA, IntegrationPackOverrideName: "three"},
+		{ID: ids.Instance(4), IntegrationPackID: packC},
+	}, nil
+}
+
+func packsByFilter(f *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+	all := map[string]platformapi.IntegrationPack{
+		packA: {ID: packA, Name: "A", Description: "pack A", InstallationType: "MULTI"},
+		packB: {ID: packB, Name: "B", Description: "pack B", InstallationType: "SOMETHING_NEW"},
+	}
+	var out []platformapi.IntegrationPack
+	for _, e := range f.NestedExpression {
+		if p, ok := all[e.Argument[0]]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func TestIntegrationPackInstances(t *testing.T) {
+	tests := []struct {
+		name      string
+		query     string
+		wantPacks int // IntegrationPack queries made
+		want      string
+	}{
+		{
+			name:      "packs resolved in one query",
+			query:     `{ integrationPackInstances { id integrationPackOverrideName integrationPack { id name description installationType } } }`,
+			wantPacks: 1,
+			// Pack B's installation type is unknown to the enum: null, no
+			// error. Pack C is not found: null.
+			want: `{"integrationPackInstances":[` +
+				`{"id":"` + ids.Instance(1) + `","integrationPack":{"description":"pack A","id":"` + packA + `","installationType":"MULTI","name":"A"},"integrationPackOverrideName":"one"},` +
+				`{"id":"` + ids.Instance(2) + `","integrationPack":{"description":"pack B","id":"` + packB + `","installationType":null,"name":"B"},"integrationPackOverrideName":null},` +
+				`{"id":"` + ids.Instance(3) + `","integrationPack":{"description":"pack A","id":"` + packA + `","installationType":"MULTI","name":"A"},"integrationPackOverrideName":"three"},` +
+				`{"id":"` + ids.Instance(4) + `","integrationPack":null,"integrationPackOverrideName":null}]}`,
+		},
+		{
+			name:  "no pack field, no pack query",
+			query: `{ integrationPackInstances { id } }`,
+			want:  `{"integrationPackInstances":[{"id":"` + ids.Instance(1) + `"},{"id":"` + ids.Instance(2) + `"},{"id":"` + ids.Instance(3) + `"},{"id":"` + ids.Instance(4) + `"}]}`,
+		},
+		{
+			name:  "pack id alone comes from the instance",
+			query: `{ integrationPackInstances { integrationPackId integrationPack { id } } }`,
+			want: `{"integrationPackInstances":[{"integrationPack":{"id":"` + packA + `"},"integrationPackId":"` + packA + `"},` +
+				`{"integrationPack":{"id":"` + packB + `"},"integrationPackId":"` + packB + `"},` +
+				`{"integrationPack":{"id":"` + packA + `"},"integrationPackId":"` + packA + `"},` +
+				`{"integrationPack":{"id":"` + packC + `"},"integrationPackId":"` + packC + `"}]}`,
+		},
+		{
+			name:      "through a fragment and an alias",
+			query:     `{ integrationPackInstances { ...F } } fragment F on IntegrationPackInstance { p: integrationPack { name } }`,
+			wantPacks: 1,
+			want:      `{"integrationPackInstances":[{"p":{"name":"A"}},{"p":{"name":"B"}},{"p":{"name":"A"}},{"p":null}]}`,
+		},
+		{
+			name:      "two selections of the pack, still one query",
+			query:     `{ integrationPackInstances { a: integrationPack { name } b: integrationPack { installationType } } }`,
+			wantPacks: 1,
+			want: `{"integrationPackInstances":[{"a":{"name":"A"},"b":{"installationType":"MULTI"}},{"a":{"name":"B"},"b":{"installationType":null}},` +
+				`{"a":{"name":"A"},"b":{"installationType":"MULTI"}},{"a":null,"b":null}]}`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := &catalogFake{t: t, queryInstances: demoInstances, queryIntegrationPacks: packsByFilter}
+			data, errs := run(t, fp, tc.query)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %+v", errs)
+			}
+			if got := toJSON(data); got != tc.want {
+				t.Errorf("data =\n%s\nwant\n%s", got, tc.want)
+			}
+			if got := fp.count("QueryInstances"); got != 1 {
+				t.Errorf("QueryInstances calls = %d, want 1", got)
+			}
+			if got := fp.count("QueryIntegrationPacks"); got != tc.wantPacks {
+				t.Errorf("QueryIntegrationPacks calls = %d, want %d", got, tc.wantPacks)
+			}
+			if tc.wantPacks == 1 {
+				// Distinct ids, in first-seen order, ORed.
+				want := platformapi.Or(platformapi.Equals("id", packA), platformapi.Equals("id", packB), platformapi.Equals("id", packC))
+				if got := fp.filters["QueryIntegrationPacks"][0]; !reflect.DeepEqual(*got, want) {
+					t.Errorf("pack filter = %+v, want %+v", *got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestIntegrationPackInstancesErrors(t *testing.T) {
+	busy := &platformapi.Error{Method: "POST", Object: "IntegrationPack", StatusCode: http.StatusServiceUnavailable, Attempts: 5}
+	tests := []struct {
+		name      string
+		instances func() ([]platformapi.Instance, error)
+		packs     func(*platformapi.Expression) ([]platformapi.IntegrationPack, error)
+		wantCode  string
+	}{
+		{"instance query fails", func() ([]platformapi.Instance, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusUnauthorized}
+		}, nil, "UNAUTHORIZED"},
+		{"pack query fails", demoInstances, func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) { return nil, busy }, "RATE_LIMITED"},
+		{"malformed instance id", func() ([]platformapi.Instance, error) {
+			return []platformapi.Instance{{ID: "not-an-instance"}}, nil
+		}, nil, "PLATFORM_CALL_ERROR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := &catalogFake{t: t, queryInstances: tc.instances, queryIntegrationPacks: tc.packs}
+			data, errs := run(t, fp, `{ integrationPackInstances { id integrationPack { name } } }`)
+			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || fmt.Sprint(errs[0].Path) != "[integrationPackInstances]" {
+				t.Fatalf("errors = %+v, want one %s at [integrationPackInstances]", errs, tc.wantCode)
+			}
+			if data["integrationPackInstances"] != nil {
+				t.Errorf("data = %v, want null list", data)
+			}
+		})
+	}
+}
+
+func TestEnvironments(t *testing.T) {
+	envA, envB, envC := "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002", "cccccccc-0000-4000-8000-000000000003"
+	envs := func() ([]platformapi.Environment, error) {
+		return []platformapi.Environment{
+			{ID: envA, Name: "Prod", Classification: "PROD"},
+			{ID: envB, Name: "Test", Classification: "TEST"},
+			{ID: envC, Name: "Odd", Classification: "STAGING"},
+		}, nil
+	}
+	atts := func(*platformapi.Expression) ([]platformapi.Attachment, error) {
+		return []platformapi.Attachment{
+			{ID: "rest-1", IntegrationPackInstanceID: ids.Instance(1), EnvironmentID: envA},
+			{ID: "rest-2", IntegrationPackInstanceID: ids.Instance(2), EnvironmentID: envA},
+			{ID: "rest-3", IntegrationPackInstanceID: ids.Instance(1), EnvironmentID: envB},
+		}, nil
+	}
+	att := func(inst uint64, env string) string {
+		return `{"environmentId":"` + env + `","id":"` + ids.Attachment(ids.Instance(inst), env) + `","integrationPackInstanceId":"` + ids.Instance(inst) + `"}`
+	}
+
+	t.Run("attachments in one query", func(t *testing.T) {
+		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: atts}
+		data, errs := run(t, fp, `{ environments { id name classification integrationPackEnvironmentAttachment { id environmentId integrationPackInstanceId } } }`)
+		if len(errs) > 0 {
+			t.Fatalf("errors: %+v", errs)
+		}
+		want := `{"environments":[` +
+			`{"classification":"PROD","id":"` + envA + `","integrationPackEnvironmentAttachment":[` + att(1, envA) + `,` + att(2, envA) + `],"name":"Prod"},` +
+			`{"classification":"TEST","id":"` + envB + `","integrationPackEnvironmentAttachment":[` + att(1, envB) + `],"name":"Test"},` +
+			`{"classification":null,"id":"` + envC + `","integrationPackEnvironmentAttachment":[],"name":"Odd"}]}`
+		if got := toJSON(data); got != want {
+			t.Errorf("data =\n%s\nwant\n%s", got, want)
+		}
+		if fp.count("QueryEnvironments") != 1 || fp.count("QueryAttachments") != 1 {
+			t.Errorf("calls = %v, want one environment and one attachment query", fp.calls)
+		}
+		if f := fp.filters["QueryAttachments"][0]; f != nil {
+			t.Errorf("attachment filter = %+v, want none: every environment is listed", *f)
+		}
+	})
+	t.Run("no attachment field, no attachment query", func(t *testing.T) {
+		fp := &catalogFake{t: t, queryEnvironments: envs}
+		data, errs := run(t, fp, `{ environments { id } }`)
+		if len(errs) > 0 || len(data["environments"].([]any)) != 3 {
+			t.Fatalf("data %v, errors %+v", data, errs)
+		}
+		if fp.count("QueryAttachments") != 0 {
+			t.Error("an attachment query was made")
+		}
+	})
+	t.Run("attachment query fails", func(t *testing.T) {
+		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: func(*platformapi.Expression) ([]platformapi.Attachment, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackEnvironmentAttachment", StatusCode: http.StatusForbidden}
+		}}
+		data, errs := run(t, fp, `{ environments { id integrationPackEnvironmentAttachment { id } } }`)
+		if len(errs) != 1 || errs[0].Extensions["code"] != "UNAUTHORIZED" || !strings.HasPrefix(errs[0].Message, "Downstream Execution Error: ") || data["environments"] != nil {
+			t.Errorf("data %v, errors %+v; want null and one UNAUTHORIZED", data, errs)
+		}
+	})
+}
+
+func TestInstall(t *testing.T) {
+	t.Run("installs and reads the pack", func(t *testing.T) {
+		var gotPack, gotName string
+		fp := &catalogFake{t: t,
+			installInstance: func(packID, name string) (platformapi.Instance, error) {
+				gotPack, gotName = packID, name
+				return platformapi.Instance{ID: ids.Instance(77), IntegrationPackID: packID, IntegrationPackOverrideName: name}, nil
+			},
+			queryIntegrationPacks: packsByFilterOne,
+		}
+		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`", integrationPackOverrideName: "EU"}) { id integrationPackId integrationPackOverrideName integrationPack { name } } }`)
+		if len(errs) > 0 {
+			t.Fatalf("errors: %+v", errs)
+		}
+		want := `{"integrationPackInstanceInstall":{"id":"` + ids.Instance(77) + `","integrationPack":{"name":"A"},"integrationPackId":"` + packA + `","integrationPackOverrideName":"EU"}}`
+		if got := toJSON(data); got != want {
+			t.Errorf("data = %s, want %s", got, want)
+		}
+		if gotPack != packA || gotName != "EU" {
+			t.Errorf("InstallInstance(%q, %q)", gotPack, gotName)
+		}
+		if f := fp.filters["QueryIntegrationPacks"]; len(f) != 1 || !reflect.DeepEqual(*f[0], platformapi.Equals("id", packA)) {
+			t.Errorf("pack queries = %v", f)
+		}
+	})
+	t.Run("no name", func(t *testing.T) {
+		fp := &catalogFake{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
+			if name != "" {
+				t.Errorf("name = %q, want none", name)
+			}
+			return platformapi.Instance{ID: ids.Instance(78), IntegrationPackID: packID}, nil
+		}}
+		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id integrationPackOverrideName } }`)
+		if len(errs) > 0 || toJSON(data) != `{"integrationPackInstanceInstall":{"id":"`+ids.Instance(78)+`","integrationPackOverrideName":null}}` {
+			t.Errorf("data %s, errors %+v", toJSON(data), errs)
+		}
+	})
+	tests := []struct {
+		name, packID string
+		install      func(string, string) (platformapi.Instance, error)
+		wantCode     string
+	}{
+		{"bad pack id", "not-a-guid", nil, "BAD_USER_INPUT"},
+		{"REST 400", packA, func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{}, &platformapi.Error{StatusCode: 400, Message: "IntegrationPack x does not exist."}
+		}, "BAD_USER_INPUT"},
+		{"REST answers a malformed id", packA, func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{ID: "42"}, nil
+		}, "PLATFORM_CALL_ERROR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := &catalogFake{t: t, installInstance: tc.install}
+			data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+tc.packID+`"}) { id } }`)
+			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || data["integrationPackInstanceInstall"] != nil {
+				t.Errorf("data %v, errors %+v; want null and %s", data, errs, tc.wantCode)
+			}
+		})
+	}
+}
+
+func packsByFilterOne(f *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+	return packsByFilter(&platformapi.Expression{NestedExpression: []platformapi.Expression{*f}})
+}
+
+func TestUninstall(t *testing.T) {
+	canonical := ids.Instance(34486) // 38 characters: "==" pads it
+	tests := []struct {
+		name, id  string
+		uninstall func(string) error
+		wantID    string
+		wantCode  string
+	}{
+		{"canonical id", canonical, func(string) error { return nil }, canonical, ""},
+		{"padded id answers canonical", canonical + "==", func(string) error { return nil }, canonical, ""},
+		{"not an instance id", "QVRUQUNI", nil, "", "IPACK_INSTANCE_ID_INVALID"},
+		{"empty", "", nil, "", "IPACK_INSTANCE_ID_INVALID"},
+		{"REST 400", canonical, func(string) error {
+			return &platformapi.Error{StatusCode: 400, Message: "IntegrationPackInstance x does not exist."}
+		}, "", "BAD_USER_INPUT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var called string
+			fp := &catalogFake{t: t}
+			if tc.uninstall != nil {
+				fp.uninstallInstance = func(id string) error { called = id; return tc.uninstall(id) }
+			}
+			data, errs := run(t, fp, `mutation { integrationPackInstanceUninstall(id: "`+tc.id+`") }`)
+			if tc.wantCode != "" {
+				if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode {
+					t.Errorf("errors = %+v, want %s", errs, tc.wantCode)
+				}
+				return
+			}
+			if len(errs) > 0 || data["integrationPackInstanceUninstall"] != tc.wantID || called != canonical {
+				t.Errorf("data %v, errors %+v, REST id %q; want %q", data, errs, called, tc.wantID)
+			}
+		})
+	}
+}
+
+func TestInstallPartialAndUnknown(t *testing.T) {
+	t.Run("pack read fails after install", func(t *testing.T) {
+		fp := &catalogFake{t: t,
+			installInstance: func(packID, _ string) (platformapi.Instance, error) {
+				return platformapi.Instance{ID: ids.Instance(79), IntegrationPackID: packID}, nil
+			},
+			queryIntegrationPacks: func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+				return nil, &platformapi.Error{StatusCode: http.StatusServiceUnavailable}
+			},
+		}
+		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id integrationPack { name } } }`)
+		// The new instance's id survives; the error sits on its pack.
+		if got := toJSON(data); got != `{"integrationPackInstanceInstall":{"id":"`+ids.Instance(79)+`","integrationPack":null}}` ||
+			len(errs) != 1 || fmt.Sprint(errs[0].Path) != "[integrationPackInstanceInstall integrationPack]" || errs[0].Extensions["code"] != "RATE_LIMITED" {
+			t.Errorf("data %s, errors %+v", got, errs)
+		}
+	})
+	t.Run("outcome unknown", func(t *testing.T) {
+		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{}, &platformapi.Error{StatusCode: http.StatusBadGateway, Ambiguous: true}
+		}}
+		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
+		if len(errs) != 1 || errs[0].Extensions["outcome"] != "unknown" || !strings.Contains(errs[0].Message, "may have been installed") {
+			t.Errorf("errors %+v, want outcome unknown", errs)
+		}
+	})
+}
+
+func TestUninstallSettles(t *testing.T) {
+	id := ids.Instance(34486)
+	lost := &platformapi.Error{Method: "DELETE", StatusCode: http.StatusGatewayTimeout, Ambiguous: true}
+	gone := &platformapi.Error{StatusCode: http.StatusBadRequest, Message: "IntegrationPackInstance " + id + " does not exist."}
+	tests := []struct {
+		name      string
+		uninstall error
+		get       func(string) (platformapi.Instance, error)
+		wantCode  string // "" for success
+		wantGets  int
+	}{
+		{"answer lost, instance gone", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{}, gone }, "", 1},
+		{"answer lost, instance still there", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{ID: id}, nil }, "UPSTREAM_TIMEOUT", 1},
+		{"answer lost, and so is the check", lost, func(string) (platformapi.Instance, error) { return platformapi.Instance{}, lost }, "UPSTREAM_TIMEOUT", 1},
+		// A repeat found nothing to delete: an earlier try did it.
+		{"repeat found it gone", &platformapi.Error{StatusCode: 400, Message: gone.Message, Ambiguous: true}, nil, "", 0},
+		// Without ambiguity, "does not exist" is the client's mistake.
+		{"never there", gone, nil, "BAD_USER_INPUT", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := &catalogFake{t: t, uninstallInstance: func(string) error { return tc.uninstall }, getInstance: tc.get}
+			data, errs := run(t, fp, `mutation { integrationPackInstanceUninstall(id: "`+id+`") }`)
+			switch {
+			case tc.wantCode == "" && (len(errs) > 0 || data["integrationPackInstanceUninstall"] != id):
+				t.Errorf("data %v, errors %+v; want the id", data, errs)
+			case tc.wantCode != "" && (len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode):
+				t.Errorf("errors %+v; want %s", errs, tc.wantCode)
+			}
+			if got := fp.count("GetInstance"); got != tc.wantGets {
+				t.Errorf("GetInstance calls = %d, want %d", got, tc.wantGets)
+			}
+		})
+	}
+}
