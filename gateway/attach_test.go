@@ -205,55 +205,98 @@ func TestRESTErrorMapping(t *testing.T) {
 	tests := []struct {
 		status   int
 		code     string
-		attempts int // REST calls expected: retries for retryable statuses
+		attempts int  // calls of the failing operation: retries for retryable statuses
+		settled  bool // a query asked whether the call took effect
 	}{
-		{400, "BAD_USER_INPUT", 1},
-		{401, "UNAUTHORIZED", 1},
-		{403, "UNAUTHORIZED", 1},
-		{404, "NOT_FOUND", 1},
-		{410, "NOT_FOUND", 1},
-		{500, "PLATFORM_CALL_ERROR", 1},
-		{409, "PLATFORM_CALL_ERROR", 1},
-		{503, "RATE_LIMITED", 5},
-		{429, "RATE_LIMITED", 5},
-		// A 502 or 504 may come from a proxy after the vendor did the
-		// work: the gateway asks (4 queries of 5 tries each) before
-		// answering, and here cannot learn the outcome either.
-		{504, "UPSTREAM_TIMEOUT", 25},
-		{502, "PLATFORM_CALL_ERROR", 25},
+		{400, "BAD_USER_INPUT", 1, false},
+		{401, "UNAUTHORIZED", 1, false},
+		{403, "UNAUTHORIZED", 1, false},
+		{404, "NOT_FOUND", 1, false},
+		{410, "NOT_FOUND", 1, false},
+		{409, "PLATFORM_CALL_ERROR", 1, false},
+		// Server-side failures may hide a change: the gateway asks before
+		// it answers that nothing happened.
+		{500, "PLATFORM_CALL_ERROR", 1, true},
+		{503, "RATE_LIMITED", 5, true},
+		{429, "RATE_LIMITED", 5, true},
+		{504, "UPSTREAM_TIMEOUT", 5, true},
+		{502, "PLATFORM_CALL_ERROR", 5, true},
 	}
 	for _, tt := range tests {
-		var calls atomic.Int32
-		wrap := func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				failFirst(1000, tt.status, "")(next).ServeHTTP(w, r)
-			})
+		for _, op := range []string{"attach", "unattach"} {
+			var calls, queries atomic.Int32
+			method := map[string]string{"attach": "POST", "unattach": "DELETE"}[op]
+			wrap := func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasSuffix(r.URL.Path, "/query") {
+						queries.Add(1)
+						next.ServeHTTP(w, r)
+						return
+					}
+					if r.Method != method {
+						next.ServeHTTP(w, r)
+						return
+					}
+					calls.Add(1)
+					failFirst(1000, tt.status, "")(next).ServeHTTP(w, r)
+				})
+			}
+			e := newEnv(t, envOptions{wrap: wrap})
+			var r *response
+			if op == "attach" {
+				r = e.post(t, attachQuery(seedInst, seedEnvB), nil)
+			} else {
+				e.sim.AddAttachment(simulator.DemoAccountID, seedInst, seedEnvB)
+				r = e.post(t, `mutation { integrationPackInstanceEnvironmentAttachmentUnattach(id: "`+seedAttID+`") }`, nil)
+			}
+			er := r.errorAt(0)
+			if op == "unattach" && len(r.Errors) > 0 {
+				er = &r.Errors[0]
+			}
+			if er == nil {
+				t.Errorf("REST %d on %s: no error: %s", tt.status, op, r.Raw)
+				continue
+			}
+			if er.Extensions["code"] != tt.code || er.Extensions["status"] != float64(tt.status) || (op == "attach" && er.Extensions["environmentId"] != seedEnvB) {
+				t.Errorf("REST %d on %s: extensions %v, want code %s and status", tt.status, op, er.Extensions, tt.code)
+			}
+			if !strings.HasPrefix(er.Message, "Downstream Execution Error: ") || !strings.Contains(er.Message, "injected failure") {
+				t.Errorf("REST %d on %s: message %q", tt.status, op, er.Message)
+			}
+			if got := calls.Load(); got != int32(tt.attempts) {
+				t.Errorf("REST %d on %s: %d calls, want %d", tt.status, op, got, tt.attempts)
+			}
+			if settled := queries.Load() > 0; settled != tt.settled {
+				t.Errorf("REST %d on %s: settled by query = %v, want %v", tt.status, op, settled, tt.settled)
+			}
+			if er.Extensions["outcome"] != nil {
+				t.Errorf("REST %d on %s: outcome %v; the query tells it", tt.status, op, er.Extensions["outcome"])
+			}
+			if attached := e.sim.Attached(simulator.DemoAccountID, seedInst, seedEnvB); attached != (op == "unattach") {
+				t.Errorf("REST %d on %s: attached = %v after a failure", tt.status, op, attached)
+			}
 		}
-		e := newEnv(t, envOptions{wrap: wrap})
-		r := e.post(t, attachQuery(seedInst, seedEnvB), nil)
-		er := r.errorAt(0)
-		if er == nil {
-			t.Errorf("REST %d: no error at index 0: %s", tt.status, r.Raw)
-			continue
-		}
-		if er.Extensions["code"] != tt.code || er.Extensions["status"] != float64(tt.status) || er.Extensions["environmentId"] != seedEnvB {
-			t.Errorf("REST %d: extensions %v, want code %s and status", tt.status, er.Extensions, tt.code)
-		}
-		if !strings.HasPrefix(er.Message, "Downstream Execution Error: ") || !strings.Contains(er.Message, "injected failure") {
-			t.Errorf("REST %d: message %q", tt.status, er.Message)
-		}
-		if got := calls.Load(); got != int32(tt.attempts) {
-			t.Errorf("REST %d: %d calls, want %d", tt.status, got, tt.attempts)
-		}
-		if unknown := er.Extensions["outcome"] == "unknown"; unknown != (tt.attempts > 5) {
-			t.Errorf("REST %d: outcome %v, want unknown only when the call may have happened", tt.status, er.Extensions["outcome"])
-		}
+	}
+}
 
-		r = e.post(t, `mutation { integrationPackInstanceEnvironmentAttachmentUnattach(id: "`+seedAttID+`") }`, nil)
-		if r.code() != tt.code {
-			t.Errorf("REST %d on unattach: code %q, want %s: %s", tt.status, r.code(), tt.code, r.Raw)
-		}
+// TestAttachFailureOfExisting: attaching is idempotent, so a failure to
+// re-attach an environment that is attached already is settled as success:
+// the client is told "failed" only when the attachment does not exist.
+func TestAttachFailureOfExisting(t *testing.T) {
+	e := newEnv(t, envOptions{wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" && !strings.HasSuffix(r.URL.Path, "/query") {
+				failFirst(1000, 503, "")(next).ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	e.sim.AddAttachment(simulator.DemoAccountID, seedInst, seedEnvB)
+	r := e.post(t, attachQuery(seedInst, seedEnvA, seedEnvB), nil)
+	got := r.attachments(t)
+	if len(got) != 2 || got[0] != nil || got[1] == nil || got[1].ID != seedAttID || r.errorAt(0) == nil || r.errorAt(1) != nil {
+		t.Errorf("re-attach through 503s: %s, want index 0 failed, index 1 attached", r.Raw)
 	}
 }
 

@@ -64,6 +64,21 @@ func ambiguous(err error) bool {
 	return errors.As(err, &pe) && pe.Ambiguous
 }
 
+// conclusive reports whether a failed call says for sure that the state
+// did not change: the vendor refused the request itself (4xx but 429), or
+// the gateway never sent it (breaker open, budget deadline). Any other
+// failure (5xx, 429 after retries, no answer) is settled by asking.
+func conclusive(err error) bool {
+	var pe *platformapi.Error
+	if !errors.As(err, &pe) || pe.Ambiguous {
+		return false
+	}
+	if errors.Is(err, platformapi.ErrCircuitOpen) || errors.Is(err, platformapi.ErrBudgetDeadline) {
+		return true
+	}
+	return pe.StatusCode >= 400 && pe.StatusCode < 500 && pe.StatusCode != http.StatusTooManyRequests
+}
+
 // notFound reports whether err is the vendor saying the object does not
 // exist: 404 or 410, or its 400 "… does not exist." (inferred shape).
 func notFound(err error) bool {
@@ -87,10 +102,13 @@ func unknownOutcome(cause error) *errcode.Error {
 	return e
 }
 
-// create attaches instanceID to env, settling an unknown outcome.
+// create attaches instanceID to env. A failure that is not conclusive is
+// settled: the client hears "failed" only if the attachment does not exist
+// (it may exist from before: attaching is idempotent), and "attached" only
+// if it does.
 func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
 	att, err := r.platform.CreateAttachment(ctx, acct, instanceID, env)
-	if err == nil || !ambiguous(err) {
+	if err == nil || conclusive(err) {
 		return att, err
 	}
 	sctx, cancel := r.settleContext(ctx)
@@ -106,15 +124,18 @@ func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanc
 	return platformapi.Attachment{}, err // known: not attached
 }
 
-// remove detaches key, settling an unknown outcome: "not found" after an
-// attempt that may have worked means it did.
+// remove detaches key. "Not found" after an attempt that may have worked
+// means it did; a failure that is not conclusive is settled by asking.
 func (r *Resolver) remove(ctx context.Context, acct platformapi.Account, instanceID, env, restID string) error {
 	err := r.platform.DeleteAttachment(ctx, acct, restID)
-	if err == nil || !ambiguous(err) {
-		return err
-	}
-	if notFound(err) {
+	if err == nil {
 		return nil
+	}
+	if ambiguous(err) && notFound(err) {
+		return nil
+	}
+	if conclusive(err) {
+		return err
 	}
 	sctx, cancel := r.settleContext(ctx)
 	defer cancel()

@@ -177,6 +177,17 @@ func (s *Server) Attachments(id string) []Attachment {
 	return out
 }
 
+// AddAttachment attaches instanceID to environmentID on account id, as a
+// CREATE would, without checking either exists.
+func (s *Server) AddAttachment(id, instanceID, environmentID string) {
+	s.withAccount(id, func(a *account) {
+		att := Attachment{ID: ids.Attachment(instanceID, environmentID), IntegrationPackInstanceID: instanceID, EnvironmentID: environmentID}
+		if a.findAttachment(att.ID) < 0 {
+			a.attachments = append(a.attachments, att)
+		}
+	})
+}
+
 // Attached reports whether instanceID is attached to environmentID.
 func (s *Server) Attached(id, instanceID, environmentID string) bool {
 	var ok bool
