@@ -55,7 +55,7 @@ func newEnvYAML(t *testing.T, wrap func(http.Handler) http.Handler, platformYAML
 	return newEnv(t, envOptions{wrap: wrap, platformYAML: platformYAML, extraYAML: strings.Join(extra, "")})
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	srv, e := newServer(t, o)
 	gw := httptest.NewServer(srv)
@@ -65,7 +65,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 }
 
 // newServer builds the gateway (not yet serving) in front of a simulator.
-func newServer(t *testing.T, o envOptions) (*gateway.Server, *env) {
+func newServer(t testing.TB, o envOptions) (*gateway.Server, *env) {
 	t.Helper()
 	sim := o.sim
 	if sim == nil {
