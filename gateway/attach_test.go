@@ -31,19 +31,22 @@ func compactFile(t *testing.T, name string) []byte {
 	return buf.Bytes()
 }
 
-// TestSeedSamples replays the vendor's documented samples
-// (testdata/seed-*, copied verbatim from the documentation) and compares
-// the data byte for byte.
+// seedFile names a vendor documentation sample, copied verbatim into the
+// conformance suite's testdata.
+func seedFile(name string) string { return "../conformance/testdata/" + name }
+
+// TestSeedSamples replays the vendor's documented samples and compares the
+// data byte for byte.
 func TestSeedSamples(t *testing.T) {
 	e := newEnv(t, envOptions{})
 
 	// The sample request names instance 1950 and environment 730bc9b1; the
 	// sample response shows instance 34486 and environment 86b413a8. Replay
 	// the request with the response's ids, as the response describes.
-	q, _ := os.ReadFile("testdata/seed-attach-request.graphql")
+	q, _ := os.ReadFile(seedFile("attach-request.graphql"))
 	query := strings.NewReplacer(seedInst2, seedInst, seedEnvA, seedEnvB).Replace(string(q))
 	r := e.post(t, query, nil)
-	want := compactFile(t, "testdata/seed-attach-response.json")
+	want := compactFile(t, seedFile("attach-response.json"))
 	if r.Status != http.StatusOK || !bytes.Equal(r.Raw[:len(r.Raw)-1], want) {
 		t.Errorf("attach sample:\n got %d %s\nwant 200 %s", r.Status, r.Raw, want)
 	}
@@ -51,10 +54,10 @@ func TestSeedSamples(t *testing.T) {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
 
-	q, _ = os.ReadFile("testdata/seed-unattach-request.graphql")
+	q, _ = os.ReadFile(seedFile("unattach-request.graphql"))
 	query = strings.Replace(string(q), "<IpackinstanceID>", seedAttID, 1)
 	r = e.post(t, query, nil)
-	want = compactFile(t, "testdata/seed-unattach-response.json")
+	want = compactFile(t, seedFile("unattach-response.json"))
 	if r.Status != http.StatusOK || !bytes.Equal(r.Raw[:len(r.Raw)-1], want) {
 		t.Errorf("unattach sample:\n got %d %s\nwant 200 %s", r.Status, r.Raw, want)
 	}
