@@ -18,6 +18,8 @@ type opInfo struct {
 	name       string
 	mutation   bool
 	rootFields int
+	typ        string   // query, mutation or subscription
+	fields     []string // distinct root field names, for logs and metrics
 }
 
 // operation returns the operation a request selects, as graphql-go will.
@@ -70,6 +72,8 @@ func (a *analyzer) analyze(query string) *docInfo {
 				name:       op.Name,
 				mutation:   op.Operation == ast.Mutation,
 				rootFields: countFields(op.SelectionSet, frags, map[string]bool{}),
+				typ:        string(op.Operation),
+				fields:     rootFieldNames(op.SelectionSet, frags),
 			})
 		}
 	}

@@ -81,7 +81,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
 		token, hasToken := bearerToken(r.Header.Get("Authorization"))
 		var e *errcode.Error
-		sp := s.spaces[guid]
+		sp := s.space(guid)
 		sum := sha256.Sum256([]byte(token))
 		switch {
 		case guid == "":
@@ -104,7 +104,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if e.Code.HTTPStatus() == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="ipack-gateway"`)
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("request_id", requestID(r.Context())), slog.String("code", string(e.Code)))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
 			writeError(w, e)
 			return
 		}

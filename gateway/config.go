@@ -1,11 +1,9 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -30,10 +28,20 @@ type Config struct {
 	Clients ClientsConfig `yaml:"clients"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
+	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
+	// /readyz at 503, before it stops accepting connections: time for a
+	// load balancer to take it out of rotation.
+	DrainDelay time.Duration `yaml:"drainDelay"`
 	// Spaces are the spaces clients may act on, each tied to an account.
 	Spaces []SpaceConfig `yaml:"spaces"`
 	// Tokens configures the token endpoint, GET /auth/jwt/generate/{accountId}.
 	Tokens TokensConfig `yaml:"tokens"`
+
+	// Operations settings (config_ops.go).
+	Health   HealthConfig   `yaml:"health"`
+	Metrics  MetricsConfig  `yaml:"metrics"`
+	Tracing  TracingConfig  `yaml:"tracing"`
+	GraphiQL GraphiQLConfig `yaml:"graphiql"`
 }
 
 // ClientsConfig limits inbound requests per bearer token.
@@ -131,7 +139,7 @@ const (
 	DefaultAttemptTimeout  = 30 * time.Second
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultMaxQueryLength  = 64 << 10
-	DefaultMaxDepth        = 12
+	DefaultMaxDepth        = 16 // the standard introspection query (GraphiQL's) is 13 deep
 	DefaultRequestTimeout  = 60 * time.Second
 	DefaultShutdownGrace   = 30 * time.Second
 	DefaultMaxQueryPages   = 100
@@ -148,21 +156,14 @@ func ParseConfig(data []byte, getenv func(string) string) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	var expanded []byte
+	var cfg Config
 	if root.Kind != 0 { // an empty file is an empty config
 		if err := expandEnv(&root, "", getenv); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		var err error
-		if expanded, err = yaml.Marshal(&root); err != nil {
+		if err := decodeConfig(&root, &cfg); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-	}
-	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s", withKeyPaths(err, expanded))
 	}
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -217,62 +218,6 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 		n.Tag, n.Style = "", 0
 	}
 	return nil
-}
-
-var yamlLine = regexp.MustCompile(`^line (\d+): `)
-
-// withKeyPaths rewrites yaml's "line N: …" decode errors about doc to name
-// the key at that line, which is what an operator looks for.
-func withKeyPaths(err error, doc []byte) string {
-	var te *yaml.TypeError
-	var root yaml.Node
-	if !errors.As(err, &te) || yaml.Unmarshal(doc, &root) != nil {
-		return err.Error()
-	}
-	paths := map[int]string{}
-	keyPaths(&root, "", paths)
-	msgs := make([]string, 0, len(te.Errors))
-	for _, m := range te.Errors {
-		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
-			var line int
-			fmt.Sscan(sub[1], &line)
-			if p, ok := paths[line]; ok {
-				m = p + ": " + strings.TrimPrefix(m, sub[0])
-			}
-		}
-		msgs = append(msgs, m)
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// keyPaths records the dotted path of the key on each line.
-func keyPaths(n *yaml.Node, path string, out map[int]string) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			keyPaths(c, path, out)
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if _, ok := out[c.Line]; !ok {
-				out[c.Line] = p
-			}
-			keyPaths(c, p, out)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			p := k.Value
-			if path != "" {
-				p = path + "." + p
-			}
-			out[k.Line] = p
-			if v := n.Content[i+1]; v.Line != k.Line || v.Kind != yaml.ScalarNode {
-				keyPaths(v, p, out)
-			}
-		}
-	}
 }
 
 func (c *Config) setDefaults() {
@@ -374,6 +319,7 @@ func (c *Config) setDefaults() {
 		on := true
 		c.GraphQL.Introspection = &on
 	}
+	c.setOpsDefaults()
 }
 
 // Validate checks every key and names the first one at fault.
@@ -453,6 +399,9 @@ func (c *Config) Validate() error {
 	}
 	if c.GraphQL.MaxDepth < 1 {
 		return bad("graphql.maxDepth", "must be positive")
+	}
+	if err := c.validateOps(); err != nil {
+		return err
 	}
 	if len(c.Spaces) == 0 {
 		return bad("spaces", "at least one space is required")

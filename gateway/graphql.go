@@ -44,10 +44,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoFrom(r.Context())
 	info.space = spaceFrom(r.Context())
-	info.operation = req.OperationName
+	info.op = operation{name: req.OperationName}
 	doc := s.analyzer.analyze(req.Query)
 	if op, ok := doc.operation(req.OperationName); ok {
-		info.operation = op.name
+		info.op = op.describe()
 		if r.Method == http.MethodGet && op.mutation {
 			w.Header().Set("Allow", "POST")
 			writeError(w, errcode.New(errcode.MethodNotAllowed, "mutations must be sent with POST"))

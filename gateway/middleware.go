@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
@@ -92,7 +93,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				panic(v)
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request: this is a bug",
-				slog.String("request_id", requestID(r.Context())),
 				slog.String("panic", fmt.Sprint(v)),
 				slog.String("stack", string(debug.Stack())))
 			if !sw.wrote {
@@ -103,31 +103,60 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// accessLog writes one line per request.
+// accessLog writes one line per request: the request id (added by the
+// logger's handler), what the request was, its outcome and the REST calls
+// it made. Probes, metrics scrapes and GraphiQL's files log at debug level
+// only, so they do not drown the GraphQL traffic.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		info := &requestInfo{}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", requestID(r.Context())),
+		info := &requestInfo{known: s.fields}
+		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		level := slog.LevelInfo
+		if r.URL.Path != "/graphql" && sw.status < 500 {
+			level = slog.LevelDebug
+		}
+		if info.outcome != "" { // a GraphQL request
+			annotateSpan(ctx, info)
+		}
+		s.log.LogAttrs(ctx, level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),
 			slog.String("space", info.space),
-			slog.String("operation", info.operation),
+			slog.String("operation", info.op.name),
+			slog.String("operation_type", info.op.typ),
 			slog.String("outcome", info.outcome),
-			slog.Duration("duration", time.Since(start)))
+			slog.Int64("rest_calls", info.restCalls.Load()),
+			slog.Int64("rest_retries", info.restRetries.Load()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }
 
 // requestInfo collects what inner handlers learn about a request, for its
-// log line.
+// log line, metrics and span. The REST counters are atomic: an attach's
+// calls run concurrently.
 type requestInfo struct {
-	space     string
-	operation string
-	outcome   string
+	space       string
+	op          operation
+	outcome     string
+	restCalls   atomic.Int64
+	restRetries atomic.Int64
+	known       map[string]bool // the schema's root fields
+}
+
+// metricOperation is the request's "operation" label.
+func (i *requestInfo) metricOperation() string { return i.op.metricLabel(i.known) }
+
+// metricOutcome is the request's "outcome" label: a request answered before
+// execution (authentication, a malformed request) was rejected.
+func (i *requestInfo) metricOutcome() string {
+	if i.outcome == "" {
+		return outcomeRejected
+	}
+	return i.outcome
 }
 
 type requestInfoKey struct{}

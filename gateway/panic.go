@@ -16,7 +16,7 @@ type panicHandler struct{ log *slog.Logger }
 func (h panicHandler) MakePanicError(ctx context.Context, value any) *gqlerrors.QueryError {
 	id := requestID(ctx)
 	h.log.LogAttrs(ctx, slog.LevelError, "panic in resolver: this is a bug",
-		slog.String("request_id", id), slog.String("panic", fmt.Sprint(value)), slog.String("stack", string(debug.Stack())))
+		slog.String("panic", fmt.Sprint(value)), slog.String("stack", string(debug.Stack())))
 	e := gqlerrors.Errorf("Internal server error (request %s)", id)
 	e.Extensions = map[string]any{"code": "GENERIC_SYSTEM_ERROR"}
 	return e

@@ -4,8 +4,14 @@
 // and serves the schema.
 //
 //	cfg, err := gateway.ParseConfig(yamlBytes, os.Getenv)
-//	srv, err := gateway.NewServer(cfg, logger)
+//	srv, err := gateway.NewServer(cfg, logger, gateway.WithVersion(v))
 //	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
+//	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
+//
+// Besides /graphql it serves /healthz (liveness), /readyz (readiness),
+// /metrics (Prometheus) and GraphiQL for browsers; it logs one line per
+// request and per failed REST attempt, and traces with OpenTelemetry when
+// configured.
 package gateway
 
 import (
@@ -15,11 +21,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 	"github.com/ipack-gateway/ipack-gateway/schema"
@@ -29,19 +41,50 @@ import (
 type Server struct {
 	cfg      *Config
 	log      *slog.Logger
-	spaces   map[string]*space
-	signer   *authtoken.Signer // nil when no tokens.signingKey is configured
+	spaces   atomic.Pointer[map[string]*space] // swapped whole by Reload
+	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
 	schema   *graphql.Schema
 	analyzer *analyzer
 	clients  *clientLimiter
 	handler  http.Handler
+	metrics  *metrics
+	health   *health
+	tracer   trace.TracerProvider     // nil when tracing is off
+	ownTP    *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
+	graphiql *graphiql.Handler        // nil when disabled
+	fields   map[string]bool          // root fields of the schema, for metric labels
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
 // (ParseConfig does that). log receives every log line.
-func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
+func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.version == "" {
+		o.version = "unknown"
+	}
+	log = withRequestIDs(log)
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer}
+	if s.tracer == nil {
+		tp, err := newTracerProvider(cfg.Tracing, o.version)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		if tp != nil {
+			s.tracer, s.ownTP = tp, tp
+		}
+	}
+	base := platformapi.NewTransport(cfg.Platform.AttemptTimeout)
+	s.health = newHealth(cfg.Health, cfg.Platform.BaseURL, base, log)
+	baseURL, err := url.Parse(cfg.Platform.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked
+	}
 	client, err := platformapi.New(platformapi.Options{
 		BaseURL:        cfg.Platform.BaseURL,
+		Transport:      s.restTransport(base, strings.TrimRight(baseURL.Path, "/")),
 		AttemptTimeout: cfg.Platform.AttemptTimeout,
 		MaxQueryPages:  cfg.Platform.MaxQueryPages,
 		Retry: platformapi.RetryPolicy{
@@ -52,6 +95,7 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		},
 		UserAgent: "ipack-gateway",
 		Logger:    log,
+		Observer:  s.metrics,
 		Limits: platformapi.Limits{
 			RequestsPerSecond: *cfg.Platform.RateLimit.RequestsPerSecond,
 			Burst:             cfg.Platform.RateLimit.Burst,
@@ -72,14 +116,16 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	s.spaces.Store(&spaces)
 	res := resolver.New(client, resolver.Options{
 		AttachConcurrency: cfg.Attach.Concurrency,
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,
 		Logger:            log,
 		SettleTimeout:     cfg.Attach.SettleTimeout,
 		Rollback:          cfg.Attach.OnPartialFailure == "rollback",
+		Observer:          s.metrics,
 	})
-	opts := []graphql.SchemaOpt{
+	schemaOpts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
 		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
 		// Attach and unattach results never nest; fragments may expand a
@@ -89,9 +135,9 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 		graphql.Logger(panicLogger{}),
 	}
 	if !*cfg.GraphQL.Introspection {
-		opts = append(opts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
+		schemaOpts = append(schemaOpts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
 	}
-	sch, err := graphql.ParseSchema(schema.SDL(), res, opts...)
+	sch, err := graphql.ParseSchema(schema.SDL(), res, schemaOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: schema: %w", err)
 	}
@@ -99,19 +145,29 @@ func NewServer(cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, spaces: spaces, signer: signer, schema: sch, analyzer: newAnalyzer(),
-		clients: newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)}
-	s.handler = s.routes()
+	s.signer = signer
+	s.schema = sch
+	s.analyzer = newAnalyzer()
+	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
+	s.fields = rootFields(sch)
+	if *cfg.GraphiQL.Enabled {
+		if s.graphiql, err = newGraphiQL(o.graphiqlHeaders); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
+	s.handler = s.traceGraphQL(s.routes())
 	return s, nil
 }
 
 // ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Serve serves on ln until ctx ends. Then it stops accepting, lets
-// in-flight requests finish for up to the configured shutdownGrace, then
-// cancels their REST calls (each environment still reaches its client as an
-// error), gives them a moment to answer, and closes what remains.
+// Serve serves on ln until ctx ends. Then it reports not ready on /readyz
+// while it keeps serving for drainDelay (so load balancers stop sending
+// traffic), stops accepting, lets in-flight requests finish for up to
+// shutdownGrace, then cancels their REST calls (each environment still
+// reaches its client as an error), gives them a moment to answer, closes
+// what remains, and flushes buffered traces.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
@@ -124,18 +180,31 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	defer s.flushTraces()
 	errc := make(chan error, 1)
+	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		s.health.listening.Store(false)
 		return err
 	case <-ctx.Done():
+	}
+	s.health.draining.Store(true)
+	if d := s.cfg.DrainDelay; d > 0 {
+		s.log.Info("draining: /readyz answers 503 before the listener closes", "delay", d)
+		select {
+		case <-time.After(d):
+		case err := <-errc:
+			return err
+		}
 	}
 	grace := s.cfg.ShutdownGrace
 	s.log.Info("shutting down: draining in-flight requests", "grace", grace)
 	gctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(gctx)
+	s.health.listening.Store(false)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("grace period over: cancelling in-flight requests")
 		cancelBase()
@@ -150,4 +219,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = err2
 	}
 	return err
+}
+
+// flushTraces sends the spans still buffered, for a few seconds at most.
+func (s *Server) flushTraces() {
+	if s.ownTP == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.ownTP.Shutdown(ctx); err != nil {
+		s.log.Warn("flushing traces failed", "err", err)
+	}
 }

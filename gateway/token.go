@@ -50,7 +50,7 @@ func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Erro
 // "returns a JWT in the response").
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
-	info.operation = "token"
+	info.op = operation{name: "token"}
 	if s.signer == nil {
 		info.outcome = "error"
 		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
@@ -97,7 +97,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) tokenSpaces(accountID, user, pass string) []string {
 	u, p := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
 	var out []string
-	for _, sp := range s.spaces {
+	for _, sp := range *s.spaces.Load() {
 		match := 0
 		for _, c := range sp.tokenCreds {
 			match |= subtle.ConstantTimeCompare(u[:], c.user[:]) & subtle.ConstantTimeCompare(p[:], c.password[:])

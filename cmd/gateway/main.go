@@ -5,6 +5,11 @@
 //	gateway                      demo mode: an embedded simulator upstream
 //	gateway -config gateway.yaml a real upstream
 //	gateway -listen :9090        another address
+//	gateway -config f -check-config  validate a config file and exit
+//	gateway -version             print the version and exit
+//
+// SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
+// SIGINT drain and stop.
 package main
 
 import (
@@ -44,30 +49,75 @@ const (
 )
 
 // run is the whole program; tests call it in-process. It returns when ctx
-// ends (after a graceful shutdown) or on a start-up error.
+// ends (after a graceful shutdown) or on a start-up error. SIGHUP reloads
+// the config file's spaces and tokens.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML config `file`; without it the gateway runs in demo mode against an embedded simulator")
 	listen := fs.String("listen", "", "listen `address`, overriding the config's listen")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
+	logLevel := fs.String("log-level", "info", "least log level written: debug, info, warn or error")
+	checkConfig := fs.Bool("check-config", false, "validate the -config file and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if *showVersion {
+		fmt.Fprintln(stdout, versionLine())
+		return nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: want debug, info, warn or error, got %q", *logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
 	var handler slog.Handler
 	switch *logFormat {
 	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(stderr, hopts)
 	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
+		handler = slog.NewTextHandler(stderr, hopts)
 	default:
 		return fmt.Errorf("-log-format: want json or text, got %q", *logFormat)
 	}
 	log := slog.New(handler)
 
+	load := func() (*gateway.Config, error) {
+		data, err := os.ReadFile(*configPath)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := gateway.ParseConfig(data, getenv)
+		if err != nil {
+			return nil, err
+		}
+		if *listen != "" {
+			cfg.Listen = *listen
+		}
+		return cfg, nil
+	}
+	if *checkConfig {
+		if *configPath == "" {
+			return errors.New("-check-config needs -config")
+		}
+		cfg, err := load()
+		if err != nil {
+			return err
+		}
+		// Building the server checks what Validate cannot (the tracing
+		// exporter); it does no I/O and serves nothing.
+		if _, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: config OK (%d spaces)\n", *configPath, len(cfg.Spaces))
+		return nil
+	}
+
+	opts := []gateway.Option{gateway.WithVersion(version())}
 	var cfg *gateway.Config
 	demo := *configPath == ""
 	if demo {
@@ -76,32 +126,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		cfg = demoConfig(sim)
+		if *listen != "" {
+			cfg.Listen = *listen
+		}
+		opts = append(opts, gateway.WithGraphiQLHeaders(map[string]string{
+			"SPACE_GUID": demoSpace, "Authorization": "Bearer " + demoToken,
+		}))
 	} else {
-		data, err := os.ReadFile(*configPath)
-		if err != nil {
-			return err
-		}
-		if cfg, err = gateway.ParseConfig(data, getenv); err != nil {
+		var err error
+		if cfg, err = load(); err != nil {
 			return err
 		}
 	}
-	if *listen != "" {
-		cfg.Listen = *listen
-	}
-	srv, err := gateway.NewServer(cfg, log)
+	srv, err := gateway.NewServer(cfg, log, opts...)
 	if err != nil {
 		return err
+	}
+	if !demo {
+		reloadOnHangup(ctx, srv, load)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	addr := ln.Addr().String()
-	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL)
+	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version())
 	if demo {
 		printDemo(stdout, addr)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// reloadOnHangup reloads the configuration on each SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, srv *gateway.Server, load func() (*gateway.Config, error)) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_ = srv.Reload(load) // Reload logs the outcome
+			}
+		}
+	}()
 }
 
 // startDemoUpstream serves the simulator, seeded with the vendor's sample

@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	graphql "github.com/graph-gophers/graphql-go"
+	"github.com/graph-gophers/graphql-go/introspection"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+)
+
+// graphiqlAssetPath is where GraphiQL's files are served.
+const graphiqlAssetPath = "/graphiql/"
+
+// graphiqlQuery prefills GraphiQL's editor: the read-only list query on
+// the vendor's sample instance, safe to run anywhere.
+const graphiqlQuery = `# Set SPACE_GUID and the bearer token in the Headers tab below, then run.
+query attachments {
+  integrationPackEnvironmentAttachments(ipackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng") {
+    id
+    environmentId
+    integrationPackInstanceId
+  }
+}
+`
+
+func newGraphiQL(headers map[string]string) (*graphiql.Handler, error) {
+	if headers == nil {
+		headers = map[string]string{"SPACE_GUID": "<your space guid>", "Authorization": "Bearer <your token>"}
+	}
+	return graphiql.New(graphiql.Options{
+		Endpoint:  "/graphql",
+		AssetPath: graphiqlAssetPath,
+		Headers:   headers,
+		Query:     graphiqlQuery,
+		Title:     "ipack-gateway GraphiQL",
+	})
+}
+
+// rootFields returns the names of the schema's query and mutation fields:
+// the fixed set of values of the metrics' "operation" label.
+func rootFields(s *graphql.Schema) map[string]bool {
+	out := map[string]bool{}
+	in := s.Inspect()
+	all := &struct{ IncludeDeprecated bool }{true}
+	for _, t := range []*introspection.Type{in.QueryType(), in.MutationType(), in.SubscriptionType()} {
+		if t == nil {
+			continue
+		}
+		if fields := t.Fields(all); fields != nil {
+			for _, f := range *fields {
+				out[f.Name()] = true
+			}
+		}
+	}
+	return out
+}

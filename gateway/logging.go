@@ -1,0 +1,35 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+)
+
+// requestIDHandler adds the request id of the context to every record, so
+// lines logged deeper down (a failed REST attempt in platformapi, a failed
+// environment in resolver) join their request's line without those
+// packages knowing about request ids.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := requestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// withRequestIDs wraps log's handler in a requestIDHandler once.
+func withRequestIDs(log *slog.Logger) *slog.Logger {
+	if _, ok := log.Handler().(requestIDHandler); ok {
+		return log
+	}
+	return slog.New(requestIDHandler{log.Handler()})
+}

@@ -1,0 +1,197 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the gateway's Prometheus metrics, on a registry of their own
+// (no global state), served at GET /metrics. Every label has a fixed set of
+// values: no ids, names or messages a client or the vendor chooses, and no
+// secret.
+//
+// It implements platformapi.Observer (rate-budget waits, circuit breaker
+// changes) and resolver.Observer (attach fan-out width).
+type metrics struct {
+	reg *prometheus.Registry
+
+	gqlRequests *prometheus.CounterVec   // operation, outcome
+	gqlDuration *prometheus.HistogramVec // operation
+	gqlInFlight prometheus.Gauge
+
+	restRequests *prometheus.CounterVec   // object, method, code
+	restDuration *prometheus.HistogramVec // object, method
+	restRetries  *prometheus.CounterVec   // object, method
+
+	rateWait           prometheus.Histogram
+	circuits           *prometheus.GaugeVec   // state
+	circuitTransitions *prometheus.CounterVec // state
+	fanOut             prometheus.Histogram
+	reloads            *prometheus.CounterVec // result
+
+	mu       sync.Mutex
+	breakers map[string]string // account id -> breaker state, for the gauge
+}
+
+const metricsNamespace = "ipack_gateway"
+
+// Circuit breaker states, the values of the "state" label.
+const (
+	CircuitClosed   = "closed"
+	CircuitOpen     = "open"
+	CircuitHalfOpen = "half-open"
+)
+
+var circuitStates = []string{CircuitClosed, CircuitOpen, CircuitHalfOpen}
+
+// Outcomes of a GraphQL request, the values of the "outcome" label.
+const (
+	outcomeOK       = "ok"       // data, no errors
+	outcomePartial  = "partial"  // data and errors
+	outcomeError    = "error"    // errors only
+	outcomeRejected = "rejected" // answered before execution: auth, bad request
+)
+
+func newMetrics(version string) *metrics {
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+	m := &metrics{
+		reg:      reg,
+		breakers: map[string]string{},
+		gqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "graphql_requests_total",
+			Help: "GraphQL requests by operation (the root field, or introspection, multiple, unknown) and outcome (ok, partial, error, rejected).",
+		}, []string{"operation", "outcome"}),
+		gqlDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: metricsNamespace, Name: "graphql_request_duration_seconds",
+			Help:    "Time to answer a GraphQL request, REST calls included, by operation.",
+			Buckets: durations,
+		}, []string{"operation"}),
+		gqlInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: metricsNamespace, Name: "graphql_requests_in_flight",
+			Help: "GraphQL requests being served.",
+		}),
+		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "rest_requests_total",
+			Help: "REST attempts to the Platform API by object, method and status code (\"error\" when no answer arrived).",
+		}, []string{"object", "method", "code"}),
+		restDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: metricsNamespace, Name: "rest_request_duration_seconds",
+			Help:    "Duration of REST attempts that got an answer, to the response headers, by object and method.",
+			Buckets: durations,
+		}, []string{"object", "method"}),
+		restRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "rest_retries_total",
+			Help: "REST attempts beyond the first of a call, by object and method.",
+		}, []string{"object", "method"}),
+		rateWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: metricsNamespace, Name: "rest_rate_wait_seconds",
+			Help:    "Time REST calls waited for their account's rate budget.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
+		circuits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: metricsNamespace, Name: "rest_circuit_breakers",
+			Help: "Per-account REST circuit breakers in each state (closed, open, half-open), among those that have left closed at least once.",
+		}, []string{"state"}),
+		circuitTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "rest_circuit_transitions_total",
+			Help: "REST circuit breaker changes, by the state entered.",
+		}, []string{"state"}),
+		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: metricsNamespace, Name: "attach_fanout_width",
+			Help:    "REST CREATE calls one attach makes (its distinct, well-formed environment ids).",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
+		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "config_reloads_total",
+			Help: "Configuration reloads (SIGHUP) by result (ok, error).",
+		}, []string{"result"}),
+	}
+	for _, c := range []prometheus.Collector{m.gqlRequests, m.gqlDuration, m.gqlInFlight, m.restRequests, m.restDuration,
+		m.restRetries, m.rateWait, m.circuits, m.circuitTransitions, m.fanOut, m.reloads} {
+		f(c)
+	}
+	for _, s := range circuitStates {
+		m.circuits.WithLabelValues(s) // export 0 before the first breaker exists
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.reloads.WithLabelValues(r)
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: metricsNamespace, Name: "build_info",
+		Help:        "Always 1; labels name the running build.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	f(build)
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// handler serves the registry in the Prometheus text (or OpenMetrics) format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// BudgetWait implements platformapi.Observer: a REST attempt waited d for
+// its account's rate budget. The account is not a label (no ids).
+func (m *metrics) BudgetWait(_ string, d time.Duration) {
+	m.rateWait.Observe(d.Seconds())
+}
+
+// CircuitChange implements platformapi.Observer: an account's breaker
+// entered state (CircuitClosed, CircuitOpen or CircuitHalfOpen). The gauge
+// counts breakers per state among the accounts whose breaker has changed
+// state at least once (a breaker starts closed and is not reported until
+// it opens); accounts are tracked, never exported as labels.
+func (m *metrics) CircuitChange(accountID, state string) {
+	if !knownState(state) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.breakers[accountID]; ok {
+		if old == state {
+			return
+		}
+		m.circuits.WithLabelValues(old).Dec()
+	}
+	m.breakers[accountID] = state
+	m.circuits.WithLabelValues(state).Inc()
+	m.circuitTransitions.WithLabelValues(state).Inc()
+}
+
+func knownState(s string) bool {
+	for _, k := range circuitStates {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// FanOut implements resolver.Observer: one attach fans out to width REST
+// calls.
+func (m *metrics) FanOut(width int) {
+	m.fanOut.Observe(float64(width))
+}
+
+// instrumentGraphQL counts, times and gauges GraphQL requests. Labels are
+// read after the request, from what the handlers recorded in its
+// requestInfo.
+func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
+	op := promhttp.WithLabelFromCtx("operation", func(ctx context.Context) string { return infoFrom(ctx).metricOperation() })
+	outcome := promhttp.WithLabelFromCtx("outcome", func(ctx context.Context) string { return infoFrom(ctx).metricOutcome() })
+	h := promhttp.InstrumentHandlerDuration(m.gqlDuration, next, op)
+	h = promhttp.InstrumentHandlerCounter(m.gqlRequests, h, op, outcome)
+	return promhttp.InstrumentHandlerInFlight(m.gqlInFlight, h)
+}
