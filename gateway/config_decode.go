@@ -95,6 +95,16 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string) error {
 	if n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), describeNode(n))
 	}
+	if v.Type() == durationType {
+		// yaml would take a bare number as nanoseconds: "timeout: 5" is
+		// surely not 5ns. A duration needs its unit; only 0 goes without.
+		d, err := time.ParseDuration(n.Value)
+		if err != nil {
+			return fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value)
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
 	if err := n.Decode(v.Addr().Interface()); err != nil {
 		return fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value)
 	}
