@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -13,25 +14,30 @@ import (
 // yaml package would with KnownFields, but names the key path of what is
 // wrong ("graphql.maxDepth: want an integer, got \"deep\"") instead of a
 // line of a document the user never wrote (the one after ${ENV}
-// expansion).
+// expansion). It goes on past a bad key to report every one.
 func decodeConfig(n *yaml.Node, v any) error {
-	return decodeValue(n, reflect.ValueOf(v).Elem(), "")
+	var msgs []string
+	decodeValue(n, reflect.ValueOf(v).Elem(), "", func(err error) { msgs = append(msgs, err.Error()) })
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-func decodeValue(n *yaml.Node, v reflect.Value, path string) error {
+func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error)) {
 	for n.Kind == yaml.DocumentNode || n.Kind == yaml.AliasNode {
 		if n.Kind == yaml.AliasNode {
 			n = n.Alias
 		} else if len(n.Content) > 0 {
 			n = n.Content[0]
 		} else {
-			return nil
+			return
 		}
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return nil // a key with no value keeps its default
+		return // a key with no value keeps its default
 	}
 	key := path
 	if key == "" {
@@ -40,75 +46,70 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string) error {
 	switch v.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return fmt.Errorf("%s: want a mapping of keys, got %s", key, describeNode(n))
+			report(fmt.Errorf("%s: want a mapping of keys, got %s", key, describeNode(n)))
+			return
 		}
 		t := v.Type()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			name := n.Content[i].Value
 			f, ok := fieldByTag(t, name)
 			if !ok {
-				return fmt.Errorf("%s: unknown key (known here: %s)", joinKey(path, name), strings.Join(tags(t), ", "))
+				report(fmt.Errorf("%s: unknown key (known here: %s)", joinKey(path, name), strings.Join(tags(t), ", ")))
+				continue
 			}
-			if err := decodeValue(n.Content[i+1], v.FieldByIndex(f.Index), joinKey(path, name)); err != nil {
-				return err
-			}
+			decodeValue(n.Content[i+1], v.FieldByIndex(f.Index), joinKey(path, name), report)
 		}
-		return nil
+		return
 	case reflect.Pointer:
 		p := reflect.New(v.Type().Elem())
-		if err := decodeValue(n, p.Elem(), path); err != nil {
-			return err
-		}
+		decodeValue(n, p.Elem(), path, report)
 		v.Set(p)
-		return nil
+		return
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return fmt.Errorf("%s: want a list, got %s", key, describeNode(n))
+			report(fmt.Errorf("%s: want a list, got %s", key, describeNode(n)))
+			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			if err := decodeValue(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
+			decodeValue(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i), report)
 		}
 		v.Set(s)
-		return nil
+		return
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			return fmt.Errorf("%s: want a mapping, got %s", key, describeNode(n))
+			report(fmt.Errorf("%s: want a mapping, got %s", key, describeNode(n)))
+			return
 		}
 		m := reflect.MakeMap(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := reflect.New(v.Type().Key()).Elem()
-			if err := decodeValue(n.Content[i], k, path); err != nil {
-				return err
-			}
+			decodeValue(n.Content[i], k, path, report)
 			e := reflect.New(v.Type().Elem()).Elem()
-			if err := decodeValue(n.Content[i+1], e, joinKey(path, n.Content[i].Value)); err != nil {
-				return err
-			}
+			decodeValue(n.Content[i+1], e, joinKey(path, n.Content[i].Value), report)
 			m.SetMapIndex(k, e)
 		}
 		v.Set(m)
-		return nil
+		return
 	}
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), describeNode(n))
+		report(fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), describeNode(n)))
+		return
 	}
 	if v.Type() == durationType {
 		// yaml would take a bare number as nanoseconds: "timeout: 5" is
 		// surely not 5ns. A duration needs its unit; only 0 goes without.
 		d, err := time.ParseDuration(n.Value)
 		if err != nil {
-			return fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value)
+			report(fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value))
+			return
 		}
 		v.SetInt(int64(d))
-		return nil
+		return
 	}
 	if err := n.Decode(v.Addr().Interface()); err != nil {
-		return fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value)
+		report(fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value))
 	}
-	return nil
 }
 
 func joinKey(path, name string) string {
