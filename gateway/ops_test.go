@@ -262,7 +262,7 @@ func TestMetrics(t *testing.T) {
 	}
 	e.authed(t, listQuery)
 	e.authed(t, `{ __typename }`)
-	e.authed(t, `{ nope }`)                                           // fails validation
+	e.authed(t, `{ nope }`)                                             // fails validation
 	e.request(t, listQuery, map[string]string{"SPACE_GUID": testSpace}) // no token: rejected
 	fams := e.scrape(t)
 

@@ -103,11 +103,16 @@ func New(opts Options) (*Handler, error) {
 	}
 	headers := "{}"
 	if len(opts.Headers) > 0 {
-		b, err := json.MarshalIndent(opts.Headers, "", "  ")
-		if err != nil {
+		// The template escapes the attribute; JSON's own HTML escaping
+		// would show as \u003c in the editor.
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(opts.Headers); err != nil {
 			return nil, err
 		}
-		headers = string(b)
+		headers = strings.TrimSpace(b.String())
 	}
 	// Each asset URL carries a hash of its content, so browsers may cache
 	// it for good and still see a new build's files.

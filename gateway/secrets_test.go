@@ -1,0 +1,100 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// TestNoSecretInLogsErrorsMetricsOrTraces drives successes and every kind
+// of failure (gateway 401/403, REST 401, REST 503 with retries, upstream
+// down) with known client tokens and REST passwords, then searches
+// everything the gateway let out: every log line at debug level, every
+// response (headers and body), /metrics, /readyz and every span.
+func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
+	const (
+		clientToken   = "ct-SECRET-7f3a9c0d"
+		wrongToken    = "wt-SECRET-93bb10e4"
+		restPassword  = "rp-SECRET-41d2e8aa"
+		wrongPassword = "rp-SECRET-wrong-5521"
+	)
+	secrets := []string{clientToken, wrongToken, restPassword, wrongPassword,
+		base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername + ":" + restPassword)),
+		base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername + ":" + wrongPassword)),
+	}
+	var seen strings.Builder
+	record := func(what string, parts ...any) {
+		fmt.Fprintf(&seen, "== %s\n", what)
+		for _, p := range parts {
+			fmt.Fprintf(&seen, "%v\n", p)
+		}
+	}
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+
+	scenarios := []struct {
+		name     string
+		password string
+		wrap     func(http.Handler) http.Handler
+		down     bool
+	}{
+		{name: "good credentials, one 503 retried", password: restPassword, wrap: failFirst(1, http.StatusServiceUnavailable, "")},
+		{name: "REST 401", password: wrongPassword},
+		{name: "upstream down", password: restPassword, down: true},
+	}
+	for _, sc := range scenarios {
+		e := newOpsEnv(t, opsOptions{password: sc.password, token: clientToken, wrap: sc.wrap,
+			options: []gateway.Option{gateway.WithTracerProvider(tp)}})
+		if sc.down {
+			e.upstream.Close()
+		}
+		good := map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + clientToken}
+		requests := []map[string]string{
+			good,
+			{"SPACE_GUID": testSpace, "Authorization": "Bearer " + wrongToken},                                                // 403
+			{"SPACE_GUID": testSpace, "Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("u:"+wrongToken))}, // 401
+			{"SPACE_GUID": "no-such-space", "Authorization": "Bearer " + clientToken},                                         // 401
+			{"Authorization": "Bearer " + clientToken},                                                                        // no space
+		}
+		for _, h := range requests {
+			for _, q := range []string{attachQuery(seedInst, seedEnvA, seedEnvB), listQuery, `mutation { integrationPackInstanceEnvironmentAttachmentUnattach(id: "` + seedAttID + `") }`} {
+				r := e.request(t, q, h)
+				record(sc.name+" response", r.status, r.header, string(r.body))
+			}
+		}
+		r := e.get(t, "/readyz", nil)
+		record(sc.name+" /readyz", r.status, string(r.body))
+		r = e.get(t, "/metrics", nil)
+		record(sc.name+" /metrics", string(r.body))
+		if err := e.stop(); err != nil {
+			record(sc.name+" Serve error", err)
+		}
+		record(sc.name+" logs", e.logs.String())
+	}
+	for _, s := range exp.GetSpans() {
+		record("span", s.Name, s.Attributes, s.Events, s.Status, s.Links)
+	}
+
+	out := seen.String()
+	// The scenarios did what they should, so the search covers failures.
+	for _, want := range []string{`"status":401`, `"code":"UNAUTHORIZED"`, `"code":"FORBIDDEN"`, "rest attempt failed", "connection refused", "REST POST IntegrationPackEnvironmentAttachment"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the scenarios produced no %q; the search would miss that path", want)
+		}
+	}
+	for _, s := range secrets {
+		if i := strings.Index(out, s); i >= 0 {
+			t.Errorf("secret %q leaked: …%s…", s, out[max(0, i-200):min(len(out), i+len(s)+50)])
+		}
+	}
+}
