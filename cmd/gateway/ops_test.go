@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// startRun runs the whole program with args until the test ends and
+// returns its base URL once /healthz answers. The program must print or
+// log its address: demo mode prints it; with a config it logs "listening".
+func startRun(t *testing.T, args []string, getenv func(string) string) (base string, stderr *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout syncBuffer
+	stderr = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, getenv, &stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("run did not return after cancel")
+		}
+	})
+	addrRe := regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)"`)
+	for i := 0; i < 200; i++ { // 200 × 25ms: 5s at most
+		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+			if res, err := http.Get(base + "/healthz"); err == nil {
+				res.Body.Close()
+				return base, stderr
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\n%s", err, stderr.String())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the gateway did not come up; stderr:\n%s", stderr.String())
+	return "", nil
+}
+
+// chromium finds Debian's Chromium (or another build of it).
+func chromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestGraphiQLInChromium opens GraphiQL in headless Chromium against the
+// demo gateway, checks it renders with no script error (its assets come
+// from the binary; the page's CSP forbids anything else), runs the
+// prefilled query and reads the answer in the result pane.
+func TestGraphiQLInChromium(t *testing.T) {
+	path := chromium()
+	if path == "" {
+		t.Skip("no Chromium on this machine: the GraphiQL browser test needs one (.ci/run installs Debian's chromium)")
+	}
+	base, logs := startRun(t, []string{"-listen", "127.0.0.1:0", "-log-level", "debug"}, func(string) string { return "" })
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	defer cancelCtx()
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+
+	var problems syncBuffer
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			fmt.Fprintf(&problems, "exception: %s %v\n", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				for _, a := range ev.Args {
+					fmt.Fprintf(&problems, "console.error: %s\n", a.Value)
+				}
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/graphql"),
+		chromedp.WaitVisible(chromedp.CSS(".graphiql-container")),
+		chromedp.WaitVisible(chromedp.CSS(".graphiql-execute-button")),
+		chromedp.Click(chromedp.CSS(".graphiql-execute-button")),
+		chromedp.Poll[chromedp.Void](`(() => { const r = document.querySelector('.result-window'); return !!r && r.innerText.includes('integrationPackEnvironmentAttachments'); })()`,
+			chromedp.WithPollingTimeout(30*time.Second)),
+	)
+	var result string
+	if err == nil {
+		result, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".result-window")))
+	}
+	if err != nil {
+		t.Fatalf("GraphiQL in Chromium: %v\npage problems:\n%s\ngateway log:\n%s", err, problems.String(), logs.String())
+	}
+	if !strings.Contains(result, `"data"`) || strings.Contains(result, `"errors"`) {
+		t.Errorf("result pane:\n%s\nwant data and no errors", result)
+	}
+	if p := problems.String(); p != "" {
+		t.Errorf("the page reported problems:\n%s", p)
+	}
+	// The query went through the gateway with the demo space's headers.
+	if !regexp.MustCompile(`"msg":"request".*"space":"demo-space","operation":"attachments","operation_type":"query","outcome":"ok"`).MatchString(logs.String()) {
+		t.Errorf("no request line for GraphiQL's query in the log:\n%s", logs.String())
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	var out strings.Builder
+	if err := run(context.Background(), []string{"-version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^ipack-gateway \S+ \(go1\.\d+`).MatchString(out.String()) {
+		t.Errorf("-version printed %q", out.String())
+	}
+}
+
+func writeConfig(t *testing.T, dir, upstream string, tokens ...string) string {
+	t.Helper()
+	var hashes []string
+	for _, tok := range tokens {
+		sum := sha256.Sum256([]byte(tok))
+		hashes = append(hashes, `"sha256:`+hex.EncodeToString(sum[:])+`"`)
+	}
+	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
+platform: {baseURL: %q}
+spaces:
+  - guid: space-1
+    accountId: %s
+    credentials: {username: %s, password: "${REST_PASSWORD}"}
+    clientTokens: [%s]
+`, upstream, simulator.DemoAccountID, simulator.DemoUsername, strings.Join(hashes, ", "))
+	path := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := writeConfig(t, dir, "https://api.example.com/api/rest/v1", "tok")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("graphql: {maxDepth: deep}\nspaces: []\n"), 0o600)
+	env := func(k string) string {
+		if k == "REST_PASSWORD" {
+			return "pw"
+		}
+		return ""
+	}
+	tests := []struct {
+		args    []string
+		env     func(string) string
+		wantOut string
+		wantErr string
+	}{
+		{[]string{"-config", good, "-check-config"}, env, "config OK (1 spaces)", ""},
+		{[]string{"-config", good, "-check-config"}, func(string) string { return "" }, "", "spaces[0].credentials.password: environment variable REST_PASSWORD is not set"},
+		{[]string{"-config", bad, "-check-config"}, env, "", "graphql.maxDepth: want an integer"},
+		{[]string{"-check-config"}, env, "", "-check-config needs -config"},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		err := run(context.Background(), tt.args, tt.env, &out, io.Discard)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("run(%q) = %v", tt.args, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.wantErr)
+		case !strings.Contains(out.String(), tt.wantOut):
+			t.Errorf("run(%q) printed %q, want %q", tt.args, out.String(), tt.wantOut)
+		}
+	}
+}
+
+// TestSIGHUPReloadsTokens starts the program with a config file, rewrites
+// the file with a new client token, sends SIGHUP and waits (bounded) for
+// the new token to be accepted; an invalid file on the next SIGHUP is
+// refused and the tokens stay.
+func TestSIGHUPReloadsTokens(t *testing.T) {
+	sim := simulator.NewDemo(simulator.Options{RateLimit: -1})
+	up := http.Server{Handler: sim}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go up.Serve(ln)
+	defer up.Close()
+
+	dir := t.TempDir()
+	path := writeConfig(t, dir, "http://"+ln.Addr().String(), "old-token")
+	env := func(k string) string {
+		if k == "REST_PASSWORD" {
+			return simulator.DemoPassword
+		}
+		return ""
+	}
+	base, logs := startRun(t, []string{"-config", path}, env)
+	status := func(token string) int {
+		req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header["SPACE_GUID"] = []string{"space-1"}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status("new-token"); got != 403 {
+		t.Fatalf("new token before reload = %d, want 403", got)
+	}
+	writeConfig(t, dir, "http://"+ln.Addr().String(), "new-token")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for i := 0; i < 200 && got != 200; i++ { // 200 × 10ms: 2s at most
+		if got = status("new-token"); got != 200 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if got != 200 || status("old-token") != 403 {
+		t.Fatalf("after SIGHUP: new token %d, old token %d; want 200, 403\n%s", got, status("old-token"), logs.String())
+	}
+
+	os.WriteFile(path, []byte("spaces: [\n"), 0o600)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200 && !strings.Contains(logs.String(), "config reload failed"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "config reload failed") {
+		t.Errorf("no reload failure logged for an invalid file")
+	}
+	if got := status("new-token"); got != 200 {
+		t.Errorf("after a bad reload the token answers %d, want 200", got)
+	}
+}
