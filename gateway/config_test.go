@@ -3,9 +3,12 @@ package gateway_test
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway"
 )
@@ -115,5 +118,59 @@ func TestParseConfigTypeErrorsNameKeys(t *testing.T) {
 	_, err := gateway.ParseConfig([]byte(yaml), noEnv)
 	if err == nil || !strings.Contains(err.Error(), "attach.concurrency") || !strings.Contains(err.Error(), "platform.retry.waitMin") {
 		t.Errorf("ParseConfig error = %v, want attach.concurrency and platform.retry.waitMin named", err)
+	}
+}
+
+// TestExampleDocumentsEveryKey: config.example.yaml names every key of
+// Config, so the example is the complete reference; and every key it
+// names exists (ParseConfig would refuse it otherwise).
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
+				documented[p] = true
+				walk(n.Content[i+1], p)
+			}
+		}
+	}
+	walk(&root, "")
+	var keys func(t reflect.Type, path string) []string
+	keys = func(typ reflect.Type, path string) []string {
+		var out []string
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			p := strings.TrimPrefix(path+"."+name, ".")
+			out = append(out, p)
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && ft.NumField() > 0 && ft.Field(0).Tag.Get("yaml") != "" {
+				out = append(out, keys(ft, p)...)
+			}
+		}
+		return out
+	}
+	for _, k := range keys(reflect.TypeFor[gateway.Config](), "") {
+		if !documented[k] {
+			t.Errorf("config.example.yaml does not document %s", k)
+		}
 	}
 }
