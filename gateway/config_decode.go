@@ -50,8 +50,14 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error))
 			return
 		}
 		t := v.Type()
+		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			name := n.Content[i].Value
+			if seen[name] {
+				report(fmt.Errorf("%s: key given twice", joinKey(path, name)))
+				continue
+			}
+			seen[name] = true
 			f, ok := fieldByTag(t, name)
 			if !ok {
 				report(fmt.Errorf("%s: unknown key (known here: %s)", joinKey(path, name), strings.Join(tags(t), ", ")))

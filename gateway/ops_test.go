@@ -39,6 +39,7 @@ type opsEnv struct {
 type opsOptions struct {
 	wrap      func(http.Handler) http.Handler // between gateway and simulator
 	extraYAML string                          // top-level config keys
+	platform  string                          // keys of the platform section, indented
 	password  string                          // REST password; default the demo's
 	token     string                          // client token; default testToken
 	options   []gateway.Option
@@ -64,7 +65,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	}
 	up := httptest.NewServer(h)
 	t.Cleanup(up.Close)
-	cfg, err := gateway.ParseConfig([]byte(opsYAML(up.URL, o.token, o.extraYAML)), func(k string) string {
+	cfg, err := gateway.ParseConfig([]byte(opsYAML(up.URL, o.token, o.platform, o.extraYAML)), func(k string) string {
 		if k == "REST_PASSWORD" {
 			return o.password
 		}
@@ -84,18 +85,20 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	return e
 }
 
-func opsYAML(upstream, token, extra string) string {
+// opsYAML is a config for one space on the demo account; platform holds
+// extra keys of the platform section (indented), extra top-level keys.
+func opsYAML(upstream, token, platform, extra string) string {
 	sum := sha256.Sum256([]byte(token))
 	return fmt.Sprintf(`
 platform:
   baseURL: %s
   retry: {waitMin: 1ms, waitMax: 5ms}
-spaces:
+%sspaces:
   - guid: %s
     accountId: %s
     credentials: {username: %s, password: "${REST_PASSWORD}"}
     clientTokens: ["sha256:%s"]
-%s`, upstream, testSpace, simulator.DemoAccountID, simulator.DemoUsername, hex.EncodeToString(sum[:]), extra)
+%s`, upstream, platform, testSpace, simulator.DemoAccountID, simulator.DemoUsername, hex.EncodeToString(sum[:]), extra)
 }
 
 // serve runs srv.Serve on a loopback port, sets *base to its URL once
@@ -286,7 +289,7 @@ func TestMetrics(t *testing.T) {
 		{"ipack_gateway_rest_retries_total", map[string]string{"object": obj, "method": "post"}, 1},
 		{"ipack_gateway_attach_fanout_width", nil, 1},
 		{"ipack_gateway_rest_circuit_breakers", map[string]string{"state": "open"}, 0},
-		{"ipack_gateway_rest_rate_wait_seconds", nil, 0},
+		{"ipack_gateway_rest_rate_wait_seconds", nil, 4}, // one observation per attempt, however short
 		{"ipack_gateway_build_info", map[string]string{"version": "unknown"}, 1},
 	}
 	for _, tt := range tests {
@@ -427,7 +430,7 @@ func TestReadyz(t *testing.T) {
 	t.Run("draining", func(t *testing.T) {
 		// A drain delay of 2s: /readyz must turn 503 while GraphQL still
 		// answers; the test polls for 1s at most, well inside the delay.
-		e := newOpsEnv(t, opsOptions{extraYAML: "shutdown: {drainDelay: 2s, grace: 1s}\n"})
+		e := newOpsEnv(t, opsOptions{extraYAML: "drainDelay: 2s\nshutdownGrace: 1s\n"})
 		stopped := make(chan error, 1)
 		go func() { stopped <- e.stop() }()
 		var st int
@@ -455,13 +458,14 @@ func TestConfigOpsErrorsNameKeys(t *testing.T) {
 		{"graphql: {maxDeph: 3}\n", "graphql.maxDeph: unknown key"},
 		{"health: {probeTimeout: 5}\n", "health.probeTimeout: want a duration"},
 		{"health: {upstreamInterval: -1s}\n", "health.upstreamInterval"},
-		{"shutdown: {drainDelay: 1h}\n", "shutdown.drainDelay"},
+		{"drainDelay: 1h\n", "drainDelay: must be between"},
 		{"metrics: {enabled: maybe}\n", "metrics.enabled: want true or false"},
 		{"tracing: {sampleRatio: 2}\n", "tracing.sampleRatio"},
 		{"tracing: {endpoint: 'otel:4318'}\n", "tracing.endpoint"},
 		{"tracing: {endpoint: 'https://u:pw@otel/v1/traces'}\n", "tracing.endpoint"},
 		{"graphiql: [true]\n", "graphiql: want a mapping"},
 		{"spaces: {guid: x}\n", "spaces: want a list"},
+		{"listen: a\nlisten: b\n", "listen: key given twice"},
 	}
 	for _, tt := range tests {
 		_, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "spaces:", tt.yaml+"spaces:", 1)), noEnv)
@@ -474,5 +478,24 @@ func TestConfigOpsErrorsNameKeys(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), ":pw@") {
 			t.Errorf("error %q repeats the endpoint's credentials", err)
 		}
+	}
+}
+
+func TestCircuitMetrics(t *testing.T) {
+	// Every REST call fails with 500 (not retried); with minRequests 2 and
+	// failureRatio 0.5 the account's breaker opens after two calls.
+	e := newOpsEnv(t, opsOptions{
+		wrap:     failFirst(1000, http.StatusInternalServerError, ""),
+		platform: "  circuitBreaker: {minRequests: 2, failureRatio: 0.5}\n",
+	})
+	for range 4 {
+		e.authed(t, listQuery)
+	}
+	fams := e.scrape(t)
+	if got := value(fams, "ipack_gateway_rest_circuit_breakers", map[string]string{"state": "open"}); got != 1 {
+		t.Errorf("open breakers = %v, want 1", got)
+	}
+	if got := value(fams, "ipack_gateway_rest_circuit_transitions_total", map[string]string{"state": "open"}); got != 1 {
+		t.Errorf("transitions to open = %v, want 1", got)
 	}
 }

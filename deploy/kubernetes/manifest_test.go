@@ -150,11 +150,11 @@ func TestManifests(t *testing.T) {
 	}
 	// Kubernetes kills the pod after terminationGracePeriodSeconds: the
 	// drain delay and the grace must fit in it.
-	if need := cfg.Shutdown.DrainDelay + cfg.Shutdown.Grace; time.Duration(dep.TerminationGracePeriodSeconds)*time.Second <= need {
-		t.Errorf("terminationGracePeriodSeconds %d does not cover drainDelay+grace %s", dep.TerminationGracePeriodSeconds, need)
+	if need := cfg.DrainDelay + cfg.ShutdownGrace; time.Duration(dep.TerminationGracePeriodSeconds)*time.Second <= need {
+		t.Errorf("terminationGracePeriodSeconds %d does not cover drainDelay+shutdownGrace %s", dep.TerminationGracePeriodSeconds, need)
 	}
-	if cfg.Shutdown.DrainDelay == 0 {
-		t.Error("no shutdown.drainDelay: pods would drop requests while the Service still routes to them")
+	if cfg.DrainDelay == 0 {
+		t.Error("no drainDelay: pods would drop requests while the Service still routes to them")
 	}
 	// Non-root, as the image is.
 	if sc := dep.SecurityContext; !sc.RunAsNonRoot || sc.RunAsUser != 65532 {
