@@ -144,7 +144,11 @@ func clean(s string) string {
 			space = b.Len() > 0
 			continue
 		}
-		if n == maxMessageLen {
+		need := 1 // runes this one adds, with the space it may bring
+		if space {
+			need = 2
+		}
+		if n+need > maxMessageLen {
 			b.WriteString("…")
 			break
 		}
