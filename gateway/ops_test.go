@@ -40,6 +40,7 @@ type opsOptions struct {
 	wrap      func(http.Handler) http.Handler // between gateway and simulator
 	extraYAML string                          // top-level config keys
 	platform  string                          // keys of the platform section, indented
+	spaceYAML string                          // keys of the space, indented by 4
 	password  string                          // REST password; default the demo's
 	token     string                          // client token; default testToken
 	options   []gateway.Option
@@ -65,7 +66,12 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	}
 	up := httptest.NewServer(h)
 	t.Cleanup(up.Close)
-	cfg, err := gateway.ParseConfig([]byte(opsYAML(up.URL, o.token, o.platform, o.extraYAML)), func(k string) string {
+	yaml := opsYAML(up.URL, o.token, o.platform, o.extraYAML)
+	if o.spaceYAML != "" {
+		i := strings.Index(yaml, "    clientTokens:")
+		yaml = yaml[:i] + o.spaceYAML + yaml[i:]
+	}
+	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
 		if k == "REST_PASSWORD" {
 			return o.password
 		}

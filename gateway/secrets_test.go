@@ -26,8 +26,11 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 		wrongToken    = "wt-SECRET-93bb10e4"
 		restPassword  = "rp-SECRET-41d2e8aa"
 		wrongPassword = "rp-SECRET-wrong-5521"
+		signingKey    = "sk-SECRET-0123456789abcdef0123456789abcdef"
+		tokenPassword = "tp-SECRET-api-token-77e1"
 	)
-	secrets := []string{clientToken, wrongToken, restPassword, wrongPassword,
+	secrets := []string{clientToken, wrongToken, restPassword, wrongPassword, signingKey, tokenPassword,
+		base64.StdEncoding.EncodeToString([]byte("BOOMI_TOKEN.t@example.com:" + tokenPassword)),
 		base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername + ":" + restPassword)),
 		base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername + ":" + wrongPassword)),
 	}
@@ -54,11 +57,34 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		e := newOpsEnv(t, opsOptions{password: sc.password, token: clientToken, wrap: sc.wrap,
-			options: []gateway.Option{gateway.WithTracerProvider(tp)}})
+			options:   []gateway.Option{gateway.WithTracerProvider(tp)},
+			extraYAML: "tokens: {signingKey: " + signingKey + "}\n",
+			spaceYAML: "    tokenCredentials: [{username: BOOMI_TOKEN.t@example.com, passwordHash: \"sha256:" + sha256Hex(tokenPassword) + "\"}]\n",
+		})
 		if sc.down {
 			e.upstream.Close()
 		}
 		good := map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + clientToken}
+		// The token flow: a JWT for the token endpoint's credentials (its
+		// answer is the one place a JWT may appear), then used; and a
+		// wrong password.
+		jwt := ""
+		for _, pw := range []string{tokenPassword, wrongToken} {
+			req, _ := http.NewRequest(http.MethodGet, e.base+"/auth/jwt/generate/"+simulator.DemoAccountID, nil)
+			req.SetBasicAuth("BOOMI_TOKEN.t@example.com", pw)
+			r := do(t, req)
+			if pw == tokenPassword && r.status == http.StatusOK {
+				jwt = strings.TrimSpace(string(r.body))
+				continue
+			}
+			record(sc.name+" token response", r.status, r.header, string(r.body))
+		}
+		if jwt == "" {
+			t.Fatalf("%s: the token endpoint issued no JWT", sc.name)
+		}
+		secrets = append(secrets, jwt)
+		r := e.request(t, listQuery, map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + jwt})
+		record(sc.name+" JWT response", r.status, r.header, string(r.body))
 		requests := []map[string]string{
 			good,
 			{"SPACE_GUID": testSpace, "Authorization": "Bearer " + wrongToken},                                                // 403
@@ -72,7 +98,7 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 				record(sc.name+" response", r.status, r.header, string(r.body))
 			}
 		}
-		r := e.get(t, "/readyz", nil)
+		r = e.get(t, "/readyz", nil)
 		record(sc.name+" /readyz", r.status, string(r.body))
 		r = e.get(t, "/metrics", nil)
 		record(sc.name+" /metrics", string(r.body))
