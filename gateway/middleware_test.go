@@ -13,7 +13,7 @@ import (
 // answered with a 500 GraphQL error, and the server lives on.
 func TestRecoverer(t *testing.T) {
 	var logs bytes.Buffer
-	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	s := &Server{log: withRequestIDs(slog.New(slog.NewJSONHandler(&logs, nil)))} // as NewServer wires it
 	h := withRequestID(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		var m map[string]int
 		m["boom"]++ // nil map: panics
