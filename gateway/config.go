@@ -93,6 +93,7 @@ type AttachConfig struct {
 	// OnPartialFailure is "report" (default) or "rollback".
 	OnPartialFailure string        `yaml:"onPartialFailure"`
 	SettleTimeout    time.Duration `yaml:"settleTimeout"`
+	SettleDelay      time.Duration `yaml:"settleDelay"`
 }
 
 // GraphQLConfig bounds GraphQL requests.
@@ -276,6 +277,9 @@ func (c *Config) setDefaults() {
 	if c.Attach.SettleTimeout == 0 {
 		c.Attach.SettleTimeout = 15 * time.Second
 	}
+	if c.Attach.SettleDelay == 0 {
+		c.Attach.SettleDelay = 200 * time.Millisecond
+	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
 	}
@@ -369,6 +373,9 @@ func (c *Config) Validate() error {
 	}
 	if p := c.Attach.OnPartialFailure; p != "report" && p != "rollback" {
 		return bad("attach.onPartialFailure", "want report or rollback, got %q", p)
+	}
+	if c.Attach.SettleDelay < 0 || c.Attach.SettleDelay > c.Attach.SettleTimeout {
+		return bad("attach.settleDelay", "must be positive and less than attach.settleTimeout")
 	}
 	if c.Attach.SettleTimeout < 0 {
 		return bad("attach.settleTimeout", "must be positive")

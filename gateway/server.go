@@ -122,6 +122,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,
 		Logger:            log,
 		SettleTimeout:     cfg.Attach.SettleTimeout,
+		SettleDelay:       cfg.Attach.SettleDelay,
 		Rollback:          cfg.Attach.OnPartialFailure == "rollback",
 		Observer:          s.metrics,
 	})

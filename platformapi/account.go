@@ -72,7 +72,7 @@ var ErrCircuitOpen = errors.New("circuit open: the Platform API keeps failing fo
 
 // ErrBudgetDeadline is wrapped by errors of calls that were never sent
 // because the caller's deadline passed while waiting for the rate budget.
-var ErrBudgetDeadline = errors.New("deadline passed while waiting for the account's rate budget")
+var ErrBudgetDeadline = errors.New("the deadline passed before the account's rate budget let the call go")
 
 // accountState is the per-account machinery.
 type accountState struct {
@@ -171,6 +171,16 @@ type attemptTransport struct {
 
 func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(req.Context())
+	if err := req.Context().Err(); err != nil {
+		// Too late to send: say so before taking a token.
+		if st != nil {
+			st.unsent = true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = ErrBudgetDeadline
+		}
+		return nil, err
+	}
 	if st != nil {
 		st.unsent = false
 	}

@@ -81,6 +81,11 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 			st.ambiguous = true
 		}
 	}
+	if st != nil && st.unsent {
+		// The attempt never left: it waited for the rate budget until the
+		// deadline. Keep that error; it says more than the context's.
+		return false, nil
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}

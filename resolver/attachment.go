@@ -28,7 +28,7 @@ type AttachmentInput struct {
 // failed resolves to an error whose path holds its index (see Attachment).
 func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input AttachmentInput }) (*[]*Attachment, error) {
 	r := m.r
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,6 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input.environmentIds names %d environments; at most %d are allowed per request", len(envs), r.opts.MaxEnvironments)).With("argument", "input.environmentIds")
 	}
 	field := errorField(ctx)
-	call := callContext(ctx)
 
 	// One REST call per distinct, well-formed environment id; duplicates
 	// share its outcome.
@@ -86,9 +85,6 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	r.fanOut(len(todo), func(k int) {
 		it := items[todo[k]]
 		att, err := r.create(call, acct, instanceID, it.environmentID)
-		if err == nil {
-			err = checkCreated(att, instanceID, it.environmentID)
-		}
 		if err != nil {
 			it.err = fromPlatform(err).With("environmentId", it.environmentID)
 			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
@@ -230,7 +226,7 @@ func summarize(items []*Attachment, envs []graphql.ID) error {
 // IntegrationPackInstanceEnvironmentAttachmentUnattach deletes one
 // attachment by its GraphQL id and answers that id.
 func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx context.Context, args struct{ ID graphql.ID }) (*string, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +236,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx cont
 			fmt.Sprintf("id %q is not a valid integration pack environment attachment id", truncate(string(args.ID)))).With("argument", "id")
 	}
 	id := key.String()
-	if err := m.r.remove(callContext(ctx), acct, key.InstanceID, key.EnvironmentID, restAttachmentID(key)); err != nil {
+	if err := m.r.remove(call, acct, key.InstanceID, key.EnvironmentID, restAttachmentID(key)); err != nil {
 		return nil, fromPlatform(err)
 	}
 	return &id, nil
@@ -256,7 +252,7 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 	IpackInstanceID string
 	EnvironmentIDs  *[]string
 }) (*[]*Attachment, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +280,7 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 		}
 		filter = platformapi.And(filter, platformapi.Or(byEnv...))
 	}
-	atts, err := q.r.platform.QueryAttachments(callContext(ctx), acct, &filter)
+	atts, err := q.r.platform.QueryAttachments(call, acct, &filter)
 	if err != nil {
 		return nil, fromPlatform(err)
 	}

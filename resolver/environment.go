@@ -16,14 +16,14 @@ import (
 // integrationPackEnvironmentAttachment, the attachments of all environments
 // come from one IntegrationPackEnvironmentAttachment QUERY, run alongside.
 func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
 	wantAttachments := graphql.HasSelectedField(ctx, "integrationPackEnvironmentAttachment")
 	var envs []platformapi.Environment
 	var atts []platformapi.Attachment
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(call)
 	g.Go(func() (err error) {
 		envs, err = q.r.platform.QueryEnvironments(gctx, acct, nil)
 		return err

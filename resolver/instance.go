@@ -17,11 +17,11 @@ import (
 // an integrationPack field other than id, the packs of all rows are read in
 // one IntegrationPack QUERY.
 func (q *Query) IntegrationPackInstances(ctx context.Context) (*[]*Instance, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.r.platform.QueryInstances(ctx, acct, nil)
+	rows, err := q.r.platform.QueryInstances(call, acct, nil)
 	if err != nil {
 		return nil, fromPlatform(err)
 	}
@@ -33,7 +33,7 @@ func (q *Query) IntegrationPackInstances(ctx context.Context) (*[]*Instance, err
 		}
 		out = append(out, inst)
 	}
-	if err := q.r.loadPacks(ctx, acct, out); err != nil {
+	if err := q.r.loadPacks(ctx, call, acct, out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -48,7 +48,7 @@ type InstallInput struct {
 // IntegrationPackInstanceInstall installs an integration pack (REST
 // IntegrationPackInstance CREATE) and answers the new instance.
 func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args struct{ Input InstallInput }) (*Instance, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	if args.Input.IntegrationPackOverrideName != nil {
 		name = *args.Input.IntegrationPackOverrideName
 	}
-	row, err := m.r.platform.InstallInstance(ctx, acct, packID, name)
+	row, err := m.r.platform.InstallInstance(call, acct, packID, name)
 	if err != nil {
 		e := fromPlatform(err)
 		if ambiguous(err) {
@@ -80,7 +80,7 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	if inst.packID == "" {
 		inst.packID = packID // REST echoes it; the question is known anyway
 	}
-	if err := m.r.loadPacks(ctx, acct, []*Instance{inst}); err != nil {
+	if err := m.r.loadPacks(ctx, call, acct, []*Instance{inst}); err != nil {
 		// The pack is installed; losing its id over a failed read of the
 		// pack's details would leave the client to find it on its own.
 		inst.packErr = err
@@ -91,7 +91,7 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 // IntegrationPackInstanceUninstall uninstalls an instance (REST
 // IntegrationPackInstance DELETE) and answers its id.
 func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args struct{ ID graphql.ID }) (*graphql.ID, error) {
-	acct, err := account(ctx)
+	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -100,27 +100,38 @@ func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args st
 		return nil, errcode.New(errcode.InstanceIDInvalid,
 			fmt.Sprintf("id %q is not a valid integration pack instance id", truncate(string(args.ID)))).With("argument", "id")
 	}
-	if err := m.r.platform.UninstallInstance(ctx, acct, id); err != nil && !m.r.uninstalled(ctx, acct, id, err) {
-		return nil, fromPlatform(err)
+	if err := m.r.platform.UninstallInstance(call, acct, id); err != nil {
+		if err = m.r.settleUninstall(call, acct, id, err); err != nil {
+			return nil, fromPlatform(err)
+		}
 	}
 	out := graphql.ID(id)
 	return &out, nil
 }
 
-// uninstalled settles an uninstall that failed with err: when err leaves
-// the outcome unknown (see settle.go), it asks REST whether the instance is
-// gone. A repeat that found nothing to delete means an earlier try did it.
-func (r *Resolver) uninstalled(ctx context.Context, acct platformapi.Account, id string, err error) bool {
-	if !ambiguous(err) {
-		return false
+// settleUninstall settles an uninstall that failed with err, as remove
+// does for attachments (see settle.go): a repeat that found nothing to
+// delete means an earlier try did it; a failure that is not conclusive is
+// settled by reading the instance back. It returns nil when the instance
+// is gone, err when it is not, and an "unknown outcome" error when REST
+// cannot tell.
+func (r *Resolver) settleUninstall(ctx context.Context, acct platformapi.Account, id string, err error) error {
+	if ambiguous(err) && notFound(err) {
+		return nil
 	}
-	if notFound(err) {
-		return true
+	if conclusive(err) {
+		return err
 	}
 	sctx, cancel := r.settleContext(ctx)
 	defer cancel()
 	_, gerr := r.platform.GetInstance(sctx, acct, id)
-	return notFound(gerr)
+	switch {
+	case gerr == nil:
+		return err // still installed
+	case notFound(gerr):
+		return nil
+	}
+	return unknownOutcome(err)
 }
 
 // instanceFromREST checks a REST instance; its id must be an instance id,
@@ -140,8 +151,9 @@ func malformed(what string, cause error) *errcode.Error {
 
 // loadPacks gives each instance its integration pack, when the client
 // selected a pack field that the instance cannot answer by itself (all but
-// id): one IntegrationPack QUERY for the distinct pack ids of all rows.
-func (r *Resolver) loadPacks(ctx context.Context, acct platformapi.Account, insts []*Instance) error {
+// id): one IntegrationPack QUERY for the distinct pack ids of all rows. ctx
+// is the field's, for its selection; call is the REST calls' (see account).
+func (r *Resolver) loadPacks(ctx, call context.Context, acct platformapi.Account, insts []*Instance) error {
 	if !needsPacks(ctx) {
 		return nil
 	}
@@ -159,7 +171,7 @@ func (r *Resolver) loadPacks(ctx context.Context, acct platformapi.Account, inst
 		if len(byID) > 1 {
 			filter = platformapi.Or(byID...)
 		}
-		rows, err := r.platform.QueryIntegrationPacks(ctx, acct, &filter)
+		rows, err := r.platform.QueryIntegrationPacks(call, acct, &filter)
 		if err != nil {
 			return fromPlatform(err)
 		}

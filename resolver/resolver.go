@@ -46,6 +46,9 @@ type Options struct {
 	// SettleTimeout bounds the settling of calls of unknown outcome, beyond
 	// the request's own deadline. Default 15s.
 	SettleTimeout time.Duration
+	// SettleDelay is the pause before the first settling query, so that an
+	// attempt given up on but still in flight can land first. Default 0.
+	SettleDelay time.Duration
 	// Rollback makes attach all-or-nothing: when any environment fails,
 	// the ones attached are detached again and all are reported failed.
 	Rollback bool
@@ -126,12 +129,15 @@ func WithAccount(ctx context.Context, acct platformapi.Account) context.Context 
 	return context.WithValue(ctx, accountKey{}, acct)
 }
 
-// account returns the request's account. Its absence is a wiring bug, not a
-// client error; the HTTP layer rejects unauthenticated requests earlier.
-func account(ctx context.Context) (platformapi.Account, error) {
+// account returns the request's account and the context its REST calls
+// must run under (see WithCallContext): resolvers get both from here, so
+// none can call REST without the request's deadline by mistake. A missing
+// account is a wiring bug, not a client error; the HTTP layer rejects
+// unauthenticated requests earlier.
+func account(ctx context.Context) (context.Context, platformapi.Account, error) {
 	acct, ok := ctx.Value(accountKey{}).(platformapi.Account)
 	if !ok {
-		return platformapi.Account{}, errcode.New(errcode.GenericSystemError, "Internal error: no account for this request")
+		return nil, platformapi.Account{}, errcode.New(errcode.GenericSystemError, "Internal error: no account for this request")
 	}
-	return acct, nil
+	return callContext(ctx), acct, nil
 }

@@ -127,15 +127,30 @@ func TestAttachDistinctCalls(t *testing.T) {
 	}
 }
 
-// TestAttachWrongAnswer: REST answering for another environment is an
-// error, not a wrong id.
+// TestAttachWrongAnswer: a 200 about another attachment is not taken for
+// an id; REST is asked whether the attachment exists, and the answer
+// decides.
 func TestAttachWrongAnswer(t *testing.T) {
-	p := &fakePlatform{create: func(_ context.Context, instanceID, env string) (platformapi.Attachment, error) {
-		return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: envC}, nil
-	}}
-	got := exec(t, p, attach("{ id }", envA))
-	if !strings.Contains(got, `"code":"PLATFORM_CALL_ERROR"`) || !strings.Contains(got, `[null]`) {
-		t.Errorf("got %s, want a PLATFORM_CALL_ERROR and a null item", got)
+	for _, exists := range []bool{false, true} {
+		p := &fakePlatform{
+			create: func(_ context.Context, instanceID, env string) (platformapi.Attachment, error) {
+				return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: envC}, nil
+			},
+			query: func(context.Context, *platformapi.Expression) ([]platformapi.Attachment, error) {
+				if !exists {
+					return nil, nil
+				}
+				return []platformapi.Attachment{{IntegrationPackInstanceID: inst, EnvironmentID: envA}}, nil
+			},
+		}
+		got := exec(t, p, attach("{ id }", envA))
+		if exists {
+			if want := `{"data":{"integrationPackInstanceEnvironmentAttachmentAttach":[{"id":"` + ids.Attachment(inst, envA) + `"}]}}`; got != want {
+				t.Errorf("wrong answer, attachment exists: got %s, want %s", got, want)
+			}
+		} else if !strings.Contains(got, `"code":"PLATFORM_CALL_ERROR"`) || !strings.Contains(got, `[null]`) {
+			t.Errorf("wrong answer, no attachment: got %s, want a PLATFORM_CALL_ERROR and a null item", got)
+		}
 	}
 }
 

@@ -36,6 +36,13 @@ func (r *Resolver) settleContext(ctx context.Context) (context.Context, context.
 // attached asks REST whether instanceID is attached to env.
 func (r *Resolver) attached(ctx context.Context, acct platformapi.Account, instanceID, env string) (bool, error) {
 	f := platformapi.And(platformapi.Equals("integrationPackInstanceId", instanceID), platformapi.Equals("environmentId", env))
+	// An attempt the gateway gave up on may still be on its way through the
+	// vendor: give it a moment to land before asking.
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(r.opts.SettleDelay):
+	}
 	var err error
 	for round := 0; round < settleRounds; round++ {
 		var atts []platformapi.Attachment
@@ -108,7 +115,13 @@ func unknownOutcome(cause error) *errcode.Error {
 // if it does.
 func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
 	att, err := r.platform.CreateAttachment(ctx, acct, instanceID, env)
-	if err == nil || conclusive(err) {
+	if err == nil {
+		// The GraphQL id is built from the answer: an answer about another
+		// attachment (or none) leaves the outcome to be learned.
+		if err = checkCreated(att, instanceID, env); err == nil {
+			return att, nil
+		}
+	} else if conclusive(err) {
 		return att, err
 	}
 	sctx, cancel := r.settleContext(ctx)

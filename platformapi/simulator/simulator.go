@@ -271,6 +271,13 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account, bool) {
 	id := chi.URLParam(r, "accountId")
 	s.mu.Lock()
+	if r.Context().Err() != nil {
+		// The client left before the request was acted on: drop it, as a
+		// server does that notices. (One that acts on abandoned requests
+		// late can defeat any client's attempt to learn the outcome.)
+		s.mu.Unlock()
+		return nil, false
+	}
 	a, ok := s.accts[id]
 	if !ok || !a.authorized(r.Header.Get("Authorization")) {
 		s.mu.Unlock()
