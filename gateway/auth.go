@@ -78,6 +78,14 @@ func spaceFrom(ctx context.Context) string {
 // REST API judges it.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
+			// Two values could be read differently by a proxy in front.
+			writeError(w, errcode.New(errcode.BadRequest, "SPACE_GUID and Authorization may be sent once each"))
+			return
+		}
+		if s.refuseGuesser(w, r) {
+			return
+		}
 		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
 		token, hasToken := bearerToken(r.Header.Get("Authorization"))
 		var e *errcode.Error
@@ -91,8 +99,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		case sp == nil:
 			e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
 		case sp.passthrough:
+			// Any token passes here, so a token says nothing of who sends
+			// it: limit by address, or fresh tokens would be fresh budgets
+			// to spend the account's REST budget with.
+			sum = addressKey("passthrough:"+sp.guid, r)
 		default:
 			e = s.checkToken(sp, token, sum)
+		}
+		if e != nil {
+			s.authFailures.charge(addressKey("auth", r))
 		}
 		if e == nil {
 			if ok, wait := s.clients.allow(sum); !ok {
@@ -116,6 +131,19 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx = resolver.WithAccount(ctx, acct)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// refuseGuesser answers 429 to a client address that failed to
+// authenticate too often lately (clients.authFailuresPerMinute), so that
+// tokens and passwords cannot be guessed at speed.
+func (s *Server) refuseGuesser(w http.ResponseWriter, r *http.Request) bool {
+	blocked, wait := s.authFailures.exhausted(addressKey("auth", r))
+	if !blocked {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	writeError(w, errcode.New(errcode.RateLimited, "Too many failed authentications from this address").With("retryAfter", retryAfterSeconds(wait)))
+	return true
 }
 
 // bearerToken reads "Bearer <token>"; the scheme is case-insensitive.

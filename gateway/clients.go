@@ -1,16 +1,20 @@
 package gateway
 
 import (
+	"crypto/sha256"
 	"math"
+	"net"
+	"net/http"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 )
 
-// clientLimiter bounds each client's request rate, keyed by the SHA-256 of
-// its bearer token (the token itself is never kept). The most recently
-// seen 10,000 clients are remembered; a forgotten one starts afresh.
+// clientLimiter bounds each client's request rate, keyed by a SHA-256: of
+// its bearer token (the token itself is never kept) or of its address. The
+// most recently seen 10,000 clients are remembered; a forgotten one starts
+// afresh.
 type clientLimiter struct {
 	perSecond rate.Limit
 	burst     int
@@ -31,6 +35,15 @@ func (l *clientLimiter) allow(client [32]byte) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
 	}
+	r := l.limiter(client).Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel() // refused requests do not use up the budget
+		return false, d
+	}
+	return true, 0
+}
+
+func (l *clientLimiter) limiter(client [32]byte) *rate.Limiter {
 	lim, ok := l.limiters.Get(client)
 	if !ok {
 		lim = rate.NewLimiter(l.perSecond, l.burst)
@@ -38,12 +51,40 @@ func (l *clientLimiter) allow(client [32]byte) (bool, time.Duration) {
 			lim = prev
 		}
 	}
-	r := lim.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel() // refused requests do not use up the budget
-		return false, d
+	return lim
+}
+
+// exhausted reports whether the client has used up its budget, and if so,
+// after how long it has some again; unlike allow, it uses none.
+func (l *clientLimiter) exhausted(client [32]byte) (bool, time.Duration) {
+	if l == nil {
+		return false, 0
 	}
-	return true, 0
+	lim, ok := l.limiters.Get(client)
+	if !ok {
+		return false, 0
+	}
+	if t := lim.Tokens(); t < 1 {
+		return true, time.Duration((1 - t) / float64(l.perSecond) * float64(time.Second))
+	}
+	return false, 0
+}
+
+// charge uses one of the client's tokens, if it has one.
+func (l *clientLimiter) charge(client [32]byte) {
+	if l != nil {
+		l.limiter(client).Allow()
+	}
+}
+
+// addressKey keys a limiter by the client's address (without the port).
+// Behind a proxy every client shares the proxy's address.
+func addressKey(kind string, r *http.Request) [32]byte {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return sha256.Sum256([]byte(kind + "\x00" + host))
 }
 
 // retryAfterSeconds rounds d up to whole seconds for Retry-After.

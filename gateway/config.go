@@ -49,6 +49,10 @@ type ClientsConfig struct {
 	// RequestsPerSecond per token; 0 disables the limit.
 	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
 	Burst             int      `yaml:"burst"`
+	// AuthFailuresPerMinute bounds failed authentications per client
+	// address (bearer tokens and the token endpoint's Basic credentials);
+	// past it, HTTP 429. 0 disables the bound.
+	AuthFailuresPerMinute *int `yaml:"authFailuresPerMinute"`
 }
 
 // RateLimitConfig is the per-account REST budget.
@@ -318,6 +322,10 @@ func (c *Config) setDefaults() {
 	if c.Clients.Burst == 0 {
 		c.Clients.Burst = 100
 	}
+	if c.Clients.AuthFailuresPerMinute == nil {
+		v := 30
+		c.Clients.AuthFailuresPerMinute = &v
+	}
 	c.setAuthDefaults()
 	if c.GraphQL.Introspection == nil {
 		on := true
@@ -385,6 +393,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Clients.Burst < 1 {
 		return bad("clients.burst", "must be at least 1")
+	}
+	if *c.Clients.AuthFailuresPerMinute < 0 {
+		return bad("clients.authFailuresPerMinute", "must not be negative")
 	}
 	if c.ShutdownGrace < 0 {
 		return bad("shutdownGrace", "must be positive")

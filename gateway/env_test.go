@@ -20,14 +20,16 @@ import (
 
 // Test fixtures: the demo account of the simulator, and one space on it.
 const (
-	testSpace   = "e26c1a5a-0000-0000-0000-000000000001"
-	testToken   = "test-token-6c1f"
-	seedInst    = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
-	seedInst2   = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UxOTUw"
-	seedEnvA    = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"
-	seedEnvB    = "86b413a8-1ebf-4c95-bc5b-139573b77910"
-	seedAttID   = "QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA"
-	attachField = "integrationPackInstanceEnvironmentAttachmentAttach"
+	testSpace = "e26c1a5a-0000-0000-0000-000000000001"
+	testToken = "test-token-6c1f"
+	// passthroughSpace forwards any bearer token to REST.
+	passthroughSpace = "e26c1a5a-0000-0000-0000-000000000002"
+	seedInst         = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
+	seedInst2        = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UxOTUw"
+	seedEnvA         = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"
+	seedEnvB         = "86b413a8-1ebf-4c95-bc5b-139573b77910"
+	seedAttID        = "QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA"
+	attachField      = "integrationPackInstanceEnvironmentAttachmentAttach"
 )
 
 // env is a gateway in front of a simulator, both on loopback.
@@ -99,7 +101,10 @@ spaces:
       username: %s
       password: ${SIM_PASSWORD}
     clientTokens: ["sha256:%s"]
-%s`, up.URL, o.platformYAML, testSpace, simulator.DemoAccountID, simulator.DemoUsername, hex.EncodeToString(sum[:]), o.extraYAML)
+  - guid: %s
+    accountId: %s
+    auth: passthrough
+%s`, up.URL, o.platformYAML, testSpace, simulator.DemoAccountID, simulator.DemoUsername, hex.EncodeToString(sum[:]), passthroughSpace, simulator.DemoAccountID, o.extraYAML)
 	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
 		if k == "SIM_PASSWORD" {
 			return simulator.DemoPassword

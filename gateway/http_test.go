@@ -175,3 +175,43 @@ func TestHTTPProtocol(t *testing.T) {
 		t.Errorf("X-Request-Id = %q, want abc-123", r.Header.Get("X-Request-Id"))
 	}
 }
+
+// TestAuthAbuse: guessing tokens is throttled per address, fresh tokens
+// on a passthrough space are no fresh budgets, and headers that a proxy
+// could read differently are refused.
+func TestAuthAbuse(t *testing.T) {
+	e := newEnvYAML(t, nil, "", "clients: {requestsPerSecond: 0.01, burst: 3, authFailuresPerMinute: 5}\n")
+	h := func(space, token string) map[string]string {
+		return map[string]string{"SPACE_GUID": space, "Authorization": "Bearer " + token, "Content-Type": "application/json"}
+	}
+	// Passthrough: 3 requests with 3 different tokens use up the address's
+	// burst; the 4th, with yet another token, is refused before any REST call.
+	var statuses []int
+	for i := range 4 {
+		r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(passthroughSpace, "random-"+string(rune('a'+i))))
+		statuses = append(statuses, r.Status)
+	}
+	if statuses[3] != 429 || statuses[0] != 200 {
+		t.Errorf("passthrough with fresh tokens: statuses %v, want 200 200 200 429", statuses)
+	}
+
+	// Five wrong tokens are answered 403; the sixth attempt, even with the
+	// right token, waits: the address guessed too often.
+	for i := range 5 {
+		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, "guess")); r.Status != 403 {
+			t.Fatalf("guess %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, testToken))
+	if r.Status != 429 || r.code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("after 5 failures: %d %s, want 429 with Retry-After", r.Status, r.Raw)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header["SPACE_GUID"] = []string{"other-space", testSpace}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	if r := send(t, req); r.Status != 400 || r.code() != "BAD_REQUEST" {
+		t.Errorf("two SPACE_GUID values: %d %s, want 400 BAD_REQUEST", r.Status, r.Raw)
+	}
+}

@@ -46,13 +46,15 @@ type Server struct {
 	schema   *graphql.Schema
 	analyzer *analyzer
 	clients  *clientLimiter
-	handler  http.Handler
-	metrics  *metrics
-	health   *health
-	tracer   trace.TracerProvider     // nil when tracing is off
-	ownTP    *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
-	graphiql *graphiql.Handler        // nil when disabled
-	fields   map[string]bool          // root fields of the schema, for metric labels
+	// authFailures counts failed authentications per client address.
+	authFailures *clientLimiter
+	handler      http.Handler
+	metrics      *metrics
+	health       *health
+	tracer       trace.TracerProvider     // nil when tracing is off
+	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
+	graphiql     *graphiql.Handler        // nil when disabled
+	fields       map[string]bool          // root fields of the schema, for metric labels
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
@@ -150,6 +152,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	s.schema = sch
 	s.analyzer = newAnalyzer()
 	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
+	s.authFailures = newClientLimiter(float64(*cfg.Clients.AuthFailuresPerMinute)/60, *cfg.Clients.AuthFailuresPerMinute)
 	s.fields = rootFields(sch)
 	if *cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(o.graphiqlHeaders); err != nil {

@@ -56,6 +56,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
 		return
 	}
+	if s.refuseGuesser(w, r) {
+		info.outcome = "rejected"
+		return
+	}
 	accountID := chi.URLParam(r, "accountId")
 	user, pass, ok := r.BasicAuth()
 	var spaces []string
@@ -64,6 +68,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(spaces) == 0 {
 		info.outcome = "rejected"
+		s.authFailures.charge(addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
 		// account: which of them it was is no business of the caller's.
