@@ -8,37 +8,13 @@ import (
 
 	graphql "github.com/graph-gophers/graphql-go"
 
-	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
-// fakePlatform is a Platform whose calls are function fields.
-type fakePlatform struct {
-	create func(ctx context.Context, acct platformapi.Account, instanceID, environmentID string) (platformapi.Attachment, error)
-	delete func(ctx context.Context, acct platformapi.Account, id string) error
-	query  func(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error)
-}
-
-func (f fakePlatform) CreateAttachment(ctx context.Context, acct platformapi.Account, instanceID, environmentID string) (platformapi.Attachment, error) {
-	return f.create(ctx, acct, instanceID, environmentID)
-}
-
-func (f fakePlatform) DeleteAttachment(ctx context.Context, acct platformapi.Account, id string) error {
-	return f.delete(ctx, acct, id)
-}
-
-func (f fakePlatform) QueryAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
-	return f.query(ctx, acct, filter)
-}
-
 // echoPlatform creates every attachment asked for, at once.
-var echoPlatform = fakePlatform{
-	create: func(_ context.Context, _ platformapi.Account, inst, env string) (platformapi.Attachment, error) {
-		return platformapi.Attachment{ID: ids.Attachment(inst, env), IntegrationPackInstanceID: inst, EnvironmentID: env}, nil
-	},
-}
+var echoPlatform = &fakePlatform{create: echo("")}
 
 const benchInstance = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng" // instance 34486, from the vendor's sample
 
