@@ -1,0 +1,10 @@
+//go:build !linux
+
+package main
+
+import "os/exec"
+
+func setDeathSignal(*exec.Cmd) {}
+
+func peakRSS(int) (int64, error)    { return 0, errNoProc }
+func currentRSS(int) (int64, error) { return 0, errNoProc }

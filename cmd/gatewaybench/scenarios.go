@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// The space, token and instance every scenario uses. The instance belongs
+// to a multi-install pack of the demo account, so it attaches anywhere.
+const (
+	benchSpace = "bench-space"
+	benchToken = "bench-token"
+	attachName = "integrationPackInstanceEnvironmentAttachmentAttach"
+)
+
+var benchInstance = ids.Instance(34486)
+
+// bench holds what every scenario needs.
+type bench struct {
+	bins   binaries
+	work   string // scratch directory: configs, logs
+	stderr io.Writer
+	procs  []*proc // started, to stop at the end
+}
+
+func (b *bench) logPath(name string) string { return filepath.Join(b.work, name+".log") }
+
+// startSim starts the simulator with the demo account. rateLimit 0
+// disables the vendor's limit.
+func (b *bench) startSim(ctx context.Context, name string, latency time.Duration, rateLimit float64, burst int) (*proc, error) {
+	p, err := startProc(ctx, name, b.bins.platformsim, "/-/healthz", b.logPath(name),
+		"-latency", latency.String(), "-rate-limit", strconv.FormatFloat(rateLimit, 'f', -1, 64), "-burst", strconv.Itoa(burst))
+	if err == nil {
+		b.procs = append(b.procs, p)
+	}
+	return p, err
+}
+
+// pacing is the gateway's per-account REST budget (config
+// platform.rateLimit); nil leaves the gateway's defaults.
+type pacing struct {
+	perSecond float64
+	burst     int
+}
+
+// unpaced is a budget no load here reaches: pacing off in all but name.
+var unpaced *pacing // TEMP
+
+// startGateway starts the gateway against the simulator at upstream.
+func (b *bench) startGateway(ctx context.Context, name, upstream string, pace *pacing) (*proc, error) {
+	path := filepath.Join(b.work, name+".yaml")
+	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, pace)), 0o600); err != nil {
+		return nil, err
+	}
+	p, err := startProc(ctx, name, b.bins.gateway, "/healthz", b.logPath(name), "-config", path)
+	if err == nil {
+		b.procs = append(b.procs, p)
+	}
+	return p, err
+}
+
+func gatewayConfig(upstream string, pace *pacing) string {
+	sum := sha256.Sum256([]byte(benchToken))
+	rate := ""
+	if pace != nil {
+		rate = fmt.Sprintf("\n  rateLimit:\n    requestsPerSecond: %g\n    burst: %d", pace.perSecond, pace.burst)
+	}
+	return fmt.Sprintf(`# Written by gatewaybench.
+platform:
+  baseURL: %s%s
+graphql:
+  requestTimeout: 120s
+spaces:
+  - guid: %s
+    accountId: %s
+    credentials:
+      username: %q
+      password: %q
+    clientTokens: ["sha256:%s"]
+`, upstream, rate, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
+}
+
+func (b *bench) stopAll() {
+	for _, p := range b.procs {
+		p.stop()
+	}
+	b.procs = nil
+}
+
+// stop stops p and forgets it.
+func (b *bench) stop(p *proc) {
+	p.stop()
+	for i, q := range b.procs {
+		if q == p {
+			b.procs = append(b.procs[:i], b.procs[i+1:]...)
+			break
+		}
+	}
+}
+
+// attachQuery is the vendor's attach sample for the first n environments
+// of the demo account.
+func attachQuery(n int) string {
+	envs := make([]string, n)
+	for i := range envs {
+		envs[i] = strconv.Quote(simulator.DemoEnvironment(i + 1))
+	}
+	return `mutation attachIpackInstance { ` + attachName + `(input: {integrationPackInstanceId: "` + benchInstance +
+		`", environmentIds: [` + strings.Join(envs, ", ") + `]}) { id environmentId integrationPackInstanceId environmentExtensions } }`
+}
+
+// gatewayTarget is attach(n) through the gateway.
+func gatewayTarget(gateway string, n int) target {
+	body, _ := json.Marshal(map[string]string{"query": attachQuery(n)})
+	return target{
+		url: gateway + "/graphql",
+		header: http.Header{
+			"Content-Type":  {"application/json"},
+			"Accept":        {"application/json"},
+			"Space_guid":    {benchSpace}, // canonical form of SPACE_GUID
+			"Authorization": {"Bearer " + benchToken},
+		},
+		body: body,
+		check: func(status int, body []byte) error {
+			if status != http.StatusOK || bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"data"`)) {
+				return fmt.Errorf("gateway answered %d: %.300s", status, body)
+			}
+			return nil
+		},
+	}
+}
+
+// directTarget is the REST CREATE that attach(1) makes, sent straight to
+// the simulator.
+func directTarget(sim string) target {
+	body, _ := json.Marshal(map[string]string{"integrationPackInstanceId": benchInstance, "environmentId": simulator.DemoEnvironment(1)})
+	return target{
+		url: sim + "/" + simulator.DemoAccountID + "/IntegrationPackEnvironmentAttachment",
+		header: http.Header{
+			"Content-Type":  {"application/json"},
+			"Accept":        {"application/json"},
+			"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(simulator.DemoUsername+":"+simulator.DemoPassword))},
+		},
+		body: body,
+		check: func(status int, body []byte) error {
+			if status != http.StatusOK || !bytes.Contains(body, []byte(`"id"`)) {
+				return fmt.Errorf("simulator answered %d: %.300s", status, body)
+			}
+			return nil
+		},
+	}
+}
+
+// Overhead compares attach(1) through the gateway with its REST CREATE
+// sent directly, at one upstream latency.
+type Overhead struct {
+	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
+	Clients           int     `json:"clients"`
+	Direct            Summary `json:"direct"`
+	Gateway           Summary `json:"gateway"`
+	// Gateway over direct, for latency; direct over gateway, for
+	// throughput: how many times slower the gateway path is.
+	P50Ratio        float64 `json:"p50Ratio"`
+	P99Ratio        float64 `json:"p99Ratio"`
+	ThroughputRatio float64 `json:"throughputRatio"`
+}
+
+func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSpec) (Overhead, error) {
+	sim, err := b.startSim(ctx, fmt.Sprintf("platformsim-%s", latency), latency, 0, 1)
+	if err != nil {
+		return Overhead{}, err
+	}
+	defer b.stop(sim)
+	gw, err := b.startGateway(ctx, fmt.Sprintf("gateway-%s", latency), sim.url, unpaced)
+	if err != nil {
+		return Overhead{}, err
+	}
+	defer b.stop(gw)
+
+	client := newLoadClient(spec.clients)
+	defer client.CloseIdleConnections()
+	o := Overhead{UpstreamLatencyMs: ms(latency), Clients: spec.clients}
+	o.Direct = summarize(runLoad(ctx, client, directTarget(sim.url), spec))
+	o.Gateway = summarize(runLoad(ctx, client, gatewayTarget(gw.url, 1), spec))
+	if o.Direct.P50Ms > 0 {
+		o.P50Ratio = o.Gateway.P50Ms / o.Direct.P50Ms
+		o.P99Ratio = o.Gateway.P99Ms / o.Direct.P99Ms
+	}
+	if o.Gateway.PerSecond > 0 {
+		o.ThroughputRatio = o.Direct.PerSecond / o.Gateway.PerSecond
+	}
+	return o, ctx.Err()
+}
+
+// Makespan is how long attach(N) takes under the vendor's rate limit.
+type Makespan struct {
+	BudgetPerSecond   float64 `json:"budgetPerSecond"`
+	Burst             int     `json:"burst"`
+	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
+	// Paced is the gateway with its REST budget set to the vendor's limit;
+	// Unpaced the same gateway with a budget no attach reaches, so that
+	// only its retries of the vendor's 503s hold it back.
+	Paced   []MakespanRun `json:"paced"`
+	Unpaced []MakespanRun `json:"unpaced"`
+	// PacedError says why there are no paced runs.
+	PacedError string `json:"pacedError,omitempty"`
+}
+
+// MakespanRun is one attach(N).
+type MakespanRun struct {
+	N int `json:"n"`
+	// Seconds from sending the request to the whole answer.
+	Seconds float64 `json:"seconds"`
+	// IdealSeconds is N / budget plus one upstream round trip.
+	IdealSeconds float64 `json:"idealSeconds"`
+	Ratio        float64 `json:"ratio"`
+	// Throttled counts the 503s the simulator answered during the run.
+	Throttled int `json:"throttled"`
+	// RESTCalls counts the REST requests the simulator received.
+	RESTCalls int `json:"restCalls"`
+	// Failed counts environments that were not attached.
+	Failed int    `json:"failed"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (b *bench) makespan(ctx context.Context, ns []int, budget float64, burst int, latency time.Duration) (*Makespan, error) {
+	sim, err := b.startSim(ctx, "platformsim-limited", latency, budget, burst)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop(sim)
+	m := &Makespan{BudgetPerSecond: budget, Burst: burst, UpstreamLatencyMs: ms(latency)}
+	paced, err := b.startGateway(ctx, "gateway-paced", sim.url, &pacing{perSecond: budget, burst: burst})
+	if err != nil {
+		// A gateway without pacing rejects its key; report, and go on.
+		m.PacedError = err.Error()
+	} else {
+		defer b.stop(paced)
+	}
+	naive, err := b.startGateway(ctx, "gateway-unpaced", sim.url, unpaced)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop(naive)
+
+	client := newLoadClient(1)
+	defer client.CloseIdleConnections()
+	// After a run, both token buckets (the gateway's and the simulator's)
+	// must be full again before the next: burst tokens at budget per second.
+	refill := time.Duration(float64(burst)/budget*float64(time.Second)) + 300*time.Millisecond
+	for _, n := range ns {
+		for _, v := range []struct {
+			gw   *proc
+			runs *[]MakespanRun
+		}{{paced, &m.Paced}, {naive, &m.Unpaced}} {
+			if v.gw == nil {
+				continue
+			}
+			if err := sleep(ctx, refill); err != nil {
+				return m, err
+			}
+			run := attachOnce(ctx, client, v.gw.url, sim.url, n)
+			run.IdealSeconds = float64(n)/budget + latency.Seconds()
+			run.Ratio = run.Seconds / run.IdealSeconds
+			*v.runs = append(*v.runs, run)
+		}
+	}
+	return m, ctx.Err()
+}
+
+// attachOnce sends one attach(n) and measures it.
+func attachOnce(ctx context.Context, client *http.Client, gateway, sim string, n int) MakespanRun {
+	run := MakespanRun{N: n}
+	before, err := simStats(ctx, client, sim)
+	if err != nil {
+		run.Error = err.Error()
+		return run
+	}
+	t := gatewayTarget(gateway, n)
+	t.check = func(int, []byte) error { return nil }
+	var buf bytes.Buffer
+	t0 := time.Now()
+	err = send(ctx, client, t, &buf)
+	run.Seconds = time.Since(t0).Seconds()
+	if err != nil {
+		run.Error = err.Error()
+		run.Failed = n
+	} else {
+		run.Failed, run.Error = countFailed(buf.Bytes(), n)
+	}
+	if after, err := simStats(ctx, client, sim); err == nil {
+		run.Throttled = after.Throttled - before.Throttled
+		run.RESTCalls = after.Requests - before.Requests
+	}
+	return run
+}
+
+// countFailed counts the environments of an attach answer that were not
+// attached, and returns the first error message.
+func countFailed(body []byte, n int) (int, string) {
+	var resp struct {
+		Data   map[string][]*struct{ ID *string } `json:"data"`
+		Errors []struct{ Message string }          `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return n, fmt.Sprintf("unreadable answer: %.200s", body)
+	}
+	first := ""
+	if len(resp.Errors) > 0 {
+		first = resp.Errors[0].Message
+	}
+	items := resp.Data[attachName]
+	failed := n - len(items)
+	for _, it := range items {
+		if it == nil || it.ID == nil {
+			failed++
+		}
+	}
+	return failed, first
+}
+
+// simStats reads the simulator's counters.
+func simStats(ctx context.Context, client *http.Client, sim string) (simCounters, error) {
+	var st simCounters
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sim+"/-/stats", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("simulator stats: %w", err)
+	}
+	return st, nil
+}
+
+// simCounters is the body of platformsim's GET /-/stats.
+type simCounters struct {
+	Requests  int `json:"requests"`
+	Throttled int `json:"throttled"`
+}
+
+// Memory is the gateway's memory under many concurrent clients.
+type Memory struct {
+	Clients           int     `json:"clients"`
+	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
+	IdleRSSMiB        float64 `json:"idleRSSMiB"`
+	PeakRSSMiB        float64 `json:"peakRSSMiB"`
+	Load              Summary `json:"load"`
+}
+
+func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec) (*Memory, error) {
+	sim, err := b.startSim(ctx, "platformsim-memory", latency, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop(sim)
+	gw, err := b.startGateway(ctx, "gateway-memory", sim.url, unpaced)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop(gw)
+	m := &Memory{Clients: spec.clients, UpstreamLatencyMs: ms(latency)}
+	idle, err := gw.rss()
+	if err != nil {
+		return nil, err
+	}
+	m.IdleRSSMiB = mib(idle)
+	client := newLoadClient(spec.clients)
+	defer client.CloseIdleConnections()
+	m.Load = summarize(runLoad(ctx, client, gatewayTarget(gw.url, 1), spec))
+	peak, err := gw.peakRSS()
+	if err != nil {
+		return nil, err
+	}
+	m.PeakRSSMiB = mib(peak)
+	return m, ctx.Err()
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
