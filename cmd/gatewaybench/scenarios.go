@@ -51,20 +51,28 @@ func (b *bench) startSim(ctx context.Context, name string, latency time.Duration
 	return p, err
 }
 
-// pacing is the gateway's per-account REST budget (config
-// platform.rateLimit); nil leaves the gateway's defaults.
+// gatewayOpts are the settings a scenario changes from the defaults.
+type gatewayOpts struct {
+	// pacing is the per-account REST budget (platform.rateLimit); nil
+	// keeps the gateway's default, the vendor's 10 requests per second.
+	pacing *pacing
+	// breakerOff disables the per-account circuit breaker.
+	breakerOff bool
+}
+
+// pacing is platform.rateLimit; perSecond 0 disables pacing.
 type pacing struct {
 	perSecond float64
 	burst     int
 }
 
-// unpaced is a budget no load here reaches: pacing off in all but name.
-var unpaced *pacing // TEMP
+// unlimited is for an upstream that has no rate limit: pacing off.
+var unlimited = gatewayOpts{pacing: &pacing{perSecond: 0, burst: 1}}
 
 // startGateway starts the gateway against the simulator at upstream.
-func (b *bench) startGateway(ctx context.Context, name, upstream string, pace *pacing) (*proc, error) {
+func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatewayOpts) (*proc, error) {
 	path := filepath.Join(b.work, name+".yaml")
-	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, pace)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, o)), 0o600); err != nil {
 		return nil, err
 	}
 	p, err := startProc(ctx, name, b.bins.gateway, "/healthz", b.logPath(name), "-config", path)
@@ -74,15 +82,23 @@ func (b *bench) startGateway(ctx context.Context, name, upstream string, pace *p
 	return p, err
 }
 
-func gatewayConfig(upstream string, pace *pacing) string {
+// gatewayConfig is the gateway's configuration: the defaults, but for
+// what o changes and for the per-token limit on inbound requests, which
+// is off because every load client shares one token.
+func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
-	rate := ""
-	if pace != nil {
-		rate = fmt.Sprintf("\n  rateLimit:\n    requestsPerSecond: %g\n    burst: %d", pace.perSecond, pace.burst)
+	platform := ""
+	if o.pacing != nil {
+		platform += fmt.Sprintf("\n  rateLimit:\n    requestsPerSecond: %g\n    burst: %d", o.pacing.perSecond, o.pacing.burst)
+	}
+	if o.breakerOff {
+		platform += "\n  circuitBreaker:\n    enabled: false"
 	}
 	return fmt.Sprintf(`# Written by gatewaybench.
 platform:
   baseURL: %s%s
+clients:
+  requestsPerSecond: 0
 graphql:
   requestTimeout: 120s
 spaces:
@@ -92,7 +108,7 @@ spaces:
       username: %q
       password: %q
     clientTokens: ["sha256:%s"]
-`, upstream, rate, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
+`, upstream, platform, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
 }
 
 func (b *bench) stopAll() {
@@ -186,7 +202,7 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 		return Overhead{}, err
 	}
 	defer b.stop(sim)
-	gw, err := b.startGateway(ctx, fmt.Sprintf("gateway-%s", latency), sim.url, unpaced)
+	gw, err := b.startGateway(ctx, fmt.Sprintf("gateway-%s", latency), sim.url, unlimited)
 	if err != nil {
 		return Overhead{}, err
 	}
@@ -210,15 +226,14 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 // Makespan is how long attach(N) takes under the vendor's rate limit.
 type Makespan struct {
 	BudgetPerSecond   float64 `json:"budgetPerSecond"`
-	Burst             int     `json:"burst"`
+	VendorBurst       int     `json:"vendorBurst"` // the simulator's; the gateway paces with its default burst
 	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
-	// Paced is the gateway with its REST budget set to the vendor's limit;
-	// Unpaced the same gateway with a budget no attach reaches, so that
-	// only its retries of the vendor's 503s hold it back.
+	// Paced is the gateway as configured by default: its REST budget is
+	// the vendor's limit. Unpaced is the same gateway with pacing and the
+	// circuit breaker off, so that only its retries of the vendor's 503s
+	// hold it back.
 	Paced   []MakespanRun `json:"paced"`
 	Unpaced []MakespanRun `json:"unpaced"`
-	// PacedError says why there are no paced runs.
-	PacedError string `json:"pacedError,omitempty"`
 }
 
 // MakespanRun is one attach(N).
@@ -238,21 +253,24 @@ type MakespanRun struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// makespan runs attach(N) for each of ns against a simulator that allows
+// budget requests per second with burst, the vendor's limit.
 func (b *bench) makespan(ctx context.Context, ns []int, budget float64, burst int, latency time.Duration) (*Makespan, error) {
 	sim, err := b.startSim(ctx, "platformsim-limited", latency, budget, burst)
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(sim)
-	m := &Makespan{BudgetPerSecond: budget, Burst: burst, UpstreamLatencyMs: ms(latency)}
-	paced, err := b.startGateway(ctx, "gateway-paced", sim.url, &pacing{perSecond: budget, burst: burst})
+	m := &Makespan{BudgetPerSecond: budget, VendorBurst: burst, UpstreamLatencyMs: ms(latency)}
+	paced, err := b.startGateway(ctx, "gateway-paced", sim.url, gatewayOpts{})
 	if err != nil {
-		// A gateway without pacing rejects its key; report, and go on.
-		m.PacedError = err.Error()
-	} else {
-		defer b.stop(paced)
+		return nil, err
 	}
-	naive, err := b.startGateway(ctx, "gateway-unpaced", sim.url, unpaced)
+	defer b.stop(paced)
+	// Pacing and the breaker off: only retries of the 503s hold it back.
+	// With the breaker on, the 503s of one run would open it and fail the
+	// next runs at once, which says nothing about pacing.
+	naive, err := b.startGateway(ctx, "gateway-unpaced", sim.url, gatewayOpts{pacing: &pacing{perSecond: 0, burst: 1}, breakerOff: true})
 	if err != nil {
 		return nil, err
 	}
@@ -268,9 +286,6 @@ func (b *bench) makespan(ctx context.Context, ns []int, budget float64, burst in
 			gw   *proc
 			runs *[]MakespanRun
 		}{{paced, &m.Paced}, {naive, &m.Unpaced}} {
-			if v.gw == nil {
-				continue
-			}
 			if err := sleep(ctx, refill); err != nil {
 				return m, err
 			}
@@ -315,7 +330,7 @@ func attachOnce(ctx context.Context, client *http.Client, gateway, sim string, n
 func countFailed(body []byte, n int) (int, string) {
 	var resp struct {
 		Data   map[string][]*struct{ ID *string } `json:"data"`
-		Errors []struct{ Message string }          `json:"errors"`
+		Errors []struct{ Message string }         `json:"errors"`
 	}
 	if err := json.Unmarshal(body, &resp); err != nil {
 		return n, fmt.Sprintf("unreadable answer: %.200s", body)
@@ -373,7 +388,7 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 		return nil, err
 	}
 	defer b.stop(sim)
-	gw, err := b.startGateway(ctx, "gateway-memory", sim.url, unpaced)
+	gw, err := b.startGateway(ctx, "gateway-memory", sim.url, unlimited)
 	if err != nil {
 		return nil, err
 	}
