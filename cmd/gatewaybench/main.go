@@ -24,6 +24,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,6 +61,7 @@ type config struct {
 	memoryDuration time.Duration
 	makespanN      []int
 	scenarios      map[string]bool
+	bins           binaries // prebuilt; empty fields are built
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -73,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.memoryClients, "memory-clients", 1000, "concurrent clients of the memory scenario")
 	duration := fs.Duration("duration", 0, "measured time of each overhead load (default 5s, 1.5s with -quick)")
 	ns := fs.String("makespan-n", "", "comma-separated N of the makespan scenario (default 1,10,50,100; 1,20 with -quick)")
+	fs.StringVar(&c.bins.gateway, "gateway-bin", "", "a gateway `binary` to measure instead of building cmd/gateway (to compare builds)")
+	fs.StringVar(&c.bins.platformsim, "platformsim-bin", "", "a platformsim `binary` to use instead of building cmd/platformsim")
 	only := fs.String("scenarios", "overhead,makespan,memory", "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -146,10 +150,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	start := time.Now()
-	fmt.Fprintln(stderr, "gatewaybench: building cmd/gateway and cmd/platformsim")
-	bins, err := buildBinaries(ctx, filepath.Join(work, "bin"), stderr)
-	if err != nil {
-		return err
+	bins := cfg.bins
+	if bins.gateway == "" || bins.platformsim == "" {
+		fmt.Fprintln(stderr, "gatewaybench: building cmd/gateway and cmd/platformsim")
+		built, err := buildBinaries(ctx, filepath.Join(work, "bin"), stderr)
+		if err != nil {
+			return err
+		}
+		bins.gateway = cmp.Or(bins.gateway, built.gateway)
+		bins.platformsim = cmp.Or(bins.platformsim, built.platformsim)
 	}
 	b := &bench{bins: bins, work: work, stderr: stderr}
 	defer b.stopAll()
