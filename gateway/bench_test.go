@@ -23,14 +23,16 @@ const (
 )
 
 // benchServer is a gateway whose upstream is the demo simulator, on
-// loopback, without its rate limit.
+// loopback, without its rate limit; the gateway's own limits (pacing,
+// per-token inbound rate) are off, so that only its work is measured.
 func benchServer(b *testing.B) *Server {
 	b.Helper()
 	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
 	b.Cleanup(sim.Close)
 	sum := sha256.Sum256([]byte(benchToken))
 	cfg, err := ParseConfig([]byte(fmt.Sprintf(`
-platform: {baseURL: %q}
+platform: {baseURL: %q, rateLimit: {requestsPerSecond: 0}}
+clients: {requestsPerSecond: 0}
 spaces:
   - guid: %s
     accountId: %s
@@ -60,7 +62,7 @@ func benchRequest(body string) *http.Request {
 // BenchmarkDecodeRequest is the GraphQL-over-HTTP decoding of the attach
 // sample: media type, size limit, JSON.
 func BenchmarkDecodeRequest(b *testing.B) {
-	s := &Server{cfg: &Config{GraphQL: GraphQLConfig{MaxBodyBytes: DefaultMaxBodyBytes}}}
+	s := &Server{cfg: &Config{GraphQL: GraphQLConfig{MaxBodyBytes: DefaultMaxBodyBytes, MaxQueryLength: DefaultMaxQueryLength}}}
 	body := []byte(benchAttach)
 	w := httptest.NewRecorder()
 	b.ReportAllocs()
