@@ -60,10 +60,14 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 	i := 0
 	for _, o := range r.Overhead {
 		for _, s := range []struct {
-			name string
-			sum  Summary
-			dash bool
-		}{{"direct", o.Direct, true}, {"gateway", o.Gateway, false}} {
+			name   string
+			sum    Summary
+			dashes []vg.Length
+		}{
+			{"direct REST", o.Direct, []vg.Length{vg.Points(5), vg.Points(3)}},
+			{"pass-through proxy", o.Passthrough, []vg.Length{vg.Points(1), vg.Points(2)}},
+			{"gateway", o.Gateway, nil},
+		} {
 			pts := make(plotter.XYs, 0, len(s.sum.Quantiles))
 			for k, q := range s.sum.Quantiles {
 				pts = append(pts, plotter.XY{X: max(q, 0.01), Y: 100 * QuantileLevels[k]})
@@ -75,15 +79,13 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			l.Color = palette[(i/2)%len(palette)]
+			l.Color = palette[i%len(palette)]
 			l.Width = vg.Points(1.5)
-			if s.dash {
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			}
+			l.Dashes = s.dashes
 			p.Add(l)
 			p.Legend.Add(fmt.Sprintf("%s, upstream %g ms", s.name, o.UpstreamLatencyMs), l)
-			i++
 		}
+		i++
 	}
 	return p, nil
 }

@@ -62,6 +62,8 @@ type config struct {
 	makespanN      []int
 	scenarios      map[string]bool
 	bins           binaries // prebuilt; empty fields are built
+	passthrough    string   // upstream: serve as the pass-through proxy
+	listen         string   // of the pass-through proxy
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -73,10 +75,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.logs, "logs", false, "keep the gateway's and simulator's logs and configs in the -out directory")
 	fs.IntVar(&c.clients, "clients", 32, "concurrent clients of the overhead scenario")
 	fs.IntVar(&c.memoryClients, "memory-clients", 1000, "concurrent clients of the memory scenario")
-	duration := fs.Duration("duration", 0, "measured time of each overhead load (default 5s, 1.5s with -quick)")
+	duration := fs.Duration("duration", 0, "measured time of each overhead load (default 5s, 1s with -quick)")
 	ns := fs.String("makespan-n", "", "comma-separated N of the makespan scenario (default 1,10,50,100; 1,20 with -quick)")
 	fs.StringVar(&c.bins.gateway, "gateway-bin", "", "a gateway `binary` to measure instead of building cmd/gateway (to compare builds)")
 	fs.StringVar(&c.bins.platformsim, "platformsim-bin", "", "a platformsim `binary` to use instead of building cmd/platformsim")
+	fs.StringVar(&c.passthrough, "internal-passthrough", "", "internal: serve as the pass-through proxy to the simulator at `URL` (the benchmark starts itself so)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "internal: the pass-through proxy's listen `address`")
 	only := fs.String("scenarios", "overhead,makespan,memory", "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -87,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c.duration, c.warmup, c.memoryDuration = 5*time.Second, time.Second, 5*time.Second
 	c.makespanN = []int{1, 10, 50, 100}
 	if c.quick {
-		c.duration, c.warmup, c.memoryDuration = 1500*time.Millisecond, 300*time.Millisecond, 1500*time.Millisecond
+		c.duration, c.warmup, c.memoryDuration = time.Second, 250*time.Millisecond, time.Second
 		c.makespanN = []int{1, 20}
 	}
 	if *duration != 0 {
@@ -136,6 +140,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.passthrough != "" {
+		return servePassthrough(ctx, cfg.listen, cfg.passthrough)
 	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
@@ -238,10 +245,16 @@ type Machine struct {
 	CPUs      int    `json:"cpus"`
 	CPU       string `json:"cpu,omitempty"`
 	GoVersion string `json:"goVersion"`
+	// LoadAverage is /proc/loadavg's 1-minute figure at the start: other
+	// work on the machine skews every number.
+	LoadAverage float64 `json:"loadAverage,omitempty"`
 }
 
 func thisMachine() Machine {
 	m := Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &m.LoadAverage)
+	}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.Lines(string(b)) {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
@@ -301,18 +314,18 @@ func targets(r *Report) []Target {
 
 // printSummary prints one screen: every scenario's figures and the targets.
 func printSummary(w io.Writer, r *Report, out string) {
-	fmt.Fprintf(w, "gatewaybench on %d× %s, %s %s/%s%s, %.0f s\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch, map[bool]string{true: ", -quick"}[r.Quick], r.Seconds)
+	fmt.Fprintf(w, "gatewaybench on %d× %s, %s %s/%s%s, %.0f s; load average %.2f at the start\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch, map[bool]string{true: ", -quick"}[r.Quick], r.Seconds, r.Machine.LoadAverage)
 	if len(r.Overhead) > 0 {
-		fmt.Fprintf(w, "Overhead: attach(1) via gateway vs the REST CREATE sent directly\n")
+		fmt.Fprintf(w, "Overhead: attach(1) via the gateway, via a do-nothing Go proxy (passthru), and its REST CREATE sent directly\n")
 		fmt.Fprintf(w, "  %-8s %-8s %9s %8s %8s %8s %7s\n", "upstream", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
 		for _, o := range r.Overhead {
 			for _, s := range []struct {
 				name string
 				s    Summary
-			}{{"direct", o.Direct}, {"gateway", o.Gateway}} {
+			}{{"direct", o.Direct}, {"passthru", o.Passthrough}, {"gateway", o.Gateway}} {
 				fmt.Fprintf(w, "  %-8s %-8s %9.0f %8.2f %8.2f %8.2f %7d\n", fmt.Sprintf("%g ms", o.UpstreamLatencyMs), s.name, s.s.PerSecond, s.s.P50Ms, s.s.P95Ms, s.s.P99Ms, s.s.Errors)
 			}
-			fmt.Fprintf(w, "  %-8s ratios: p50 ×%.2f, p99 ×%.2f, throughput direct/gateway ×%.2f\n", "", o.P50Ratio, o.P99Ratio, o.ThroughputRatio)
+			fmt.Fprintf(w, "  %-8s gateway/direct: p50 ×%.2f, p99 ×%.2f; throughput direct/gateway ×%.2f, passthru/gateway ×%.2f\n", "", o.P50Ratio, o.P99Ratio, o.ThroughputRatio, safeDiv(o.Passthrough.PerSecond, o.Gateway.PerSecond))
 		}
 		fmt.Fprintln(w)
 	}
@@ -348,6 +361,13 @@ func printSummary(w io.Writer, r *Report, out string) {
 		fmt.Fprintf(w, "  %-40s want %-14s got %-26s %s\n", t.Name, t.Want, t.Got, verdict)
 	}
 	fmt.Fprintf(w, "\nWrote %s and %s\n", filepath.Join(out, "results.json"), filepath.Join(out, "results.svg"))
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 func throttleNote(r MakespanRun) string {

@@ -111,6 +111,19 @@ spaces:
 `, upstream, platform, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
 }
 
+// startPassthrough starts this program as the pass-through proxy.
+func (b *bench) startPassthrough(ctx context.Context, name, upstream string) (*proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProc(ctx, name, self, "/healthz", b.logPath(name), "-internal-passthrough", upstream)
+	if err == nil {
+		b.procs = append(b.procs, p)
+	}
+	return p, err
+}
+
 func (b *bench) stopAll() {
 	for _, p := range b.procs {
 		p.stop()
@@ -188,7 +201,10 @@ type Overhead struct {
 	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
 	Clients           int     `json:"clients"`
 	Direct            Summary `json:"direct"`
-	Gateway           Summary `json:"gateway"`
+	// Passthrough is the floor: a do-nothing Go proxy in front of the
+	// simulator (see passthrough.go).
+	Passthrough Summary `json:"passthrough"`
+	Gateway     Summary `json:"gateway"`
 	// Gateway over direct, for latency; direct over gateway, for
 	// throughput: how many times slower the gateway path is.
 	P50Ratio        float64 `json:"p50Ratio"`
@@ -208,10 +224,17 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 	}
 	defer b.stop(gw)
 
+	pt, err := b.startPassthrough(ctx, fmt.Sprintf("passthrough-%s", latency), sim.url)
+	if err != nil {
+		return Overhead{}, err
+	}
+	defer b.stop(pt)
+
 	client := newLoadClient(spec.clients)
 	defer client.CloseIdleConnections()
 	o := Overhead{UpstreamLatencyMs: ms(latency), Clients: spec.clients}
 	o.Direct = summarize(runLoad(ctx, client, directTarget(sim.url), spec))
+	o.Passthrough = summarize(runLoad(ctx, client, gatewayTarget(pt.url, 1), spec))
 	o.Gateway = summarize(runLoad(ctx, client, gatewayTarget(gw.url, 1), spec))
 	if o.Direct.P50Ms > 0 {
 		o.P50Ratio = o.Gateway.P50Ms / o.Direct.P50Ms
