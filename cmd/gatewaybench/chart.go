@@ -54,8 +54,9 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Min, p.Y.Max = 0, 100
-	p.Legend.Top = false
-	p.Legend.Left = false
+	// Top left is empty: below 1 ms few requests have finished.
+	p.Legend.Top = true
+	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	i := 0
 	for _, o := range r.Overhead {
@@ -97,6 +98,7 @@ func makespanPlot(r *Report) (*plot.Plot, error) {
 	p := plot.New()
 	p.X.Label.Text = "environments per attach (N)"
 	p.Y.Label.Text = "makespan (s)"
+	p.Y.Min = 0
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
