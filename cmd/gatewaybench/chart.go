@@ -51,6 +51,10 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 	p.Title.Text = "attach(1) latency, cumulative"
 	p.X.Label.Text = "latency (ms, log scale)"
 	p.Y.Label.Text = "share of requests (%)"
+	if len(r.Overhead) == 0 {
+		p.Title.Text += ": not run"
+		return p, nil // a log scale needs data
+	}
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Min, p.Y.Max = 0, 100

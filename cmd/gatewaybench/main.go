@@ -349,8 +349,9 @@ func printSummary(w io.Writer, r *Report, out string) {
 		fmt.Fprintln(w)
 	}
 	if m := r.Memory; m != nil {
-		fmt.Fprintf(w, "Memory: %d clients, %g ms upstream: peak RSS %.1f MiB (idle %.1f MiB), %.0f req/s, p99 %.1f ms, %d errors\n\n",
+		fmt.Fprintf(w, "Memory: %d clients, %g ms upstream: gateway peak RSS %.1f MiB (idle %.1f MiB), %.0f req/s, p99 %.1f ms, %d errors;\n",
 			m.Clients, m.UpstreamLatencyMs, m.PeakRSSMiB, m.IdleRSSMiB, m.Load.PerSecond, m.Load.P99Ms, m.Load.Errors)
+		fmt.Fprintf(w, "  passthru peak RSS %.1f MiB, %.0f req/s, p99 %.1f ms\n\n", m.PassthroughPeakRSSMiB, m.PassthroughLoad.PerSecond, m.PassthroughLoad.P99Ms)
 	}
 	fmt.Fprintln(w, "Targets (reported, not enforced):")
 	for _, t := range r.Targets {

@@ -172,6 +172,16 @@ func TestWriteChartAndSummary(t *testing.T) {
 	}
 }
 
+// A run of some scenarios only still draws a chart.
+func TestWriteChartPartial(t *testing.T) {
+	for _, r := range []*Report{{}, {Memory: &Memory{Clients: 10}}, {Makespan: sampleReport().Makespan}, {Overhead: sampleReport().Overhead}} {
+		var svg bytes.Buffer
+		if err := writeChart(&svg, r); err != nil || !strings.Contains(svg.String(), "<svg") {
+			t.Errorf("writeChart(%+v) = %v", r, err)
+		}
+	}
+}
+
 func TestParseStatusKB(t *testing.T) {
 	status := []byte("Name:\tgateway\nVmPeak:\t 1936368 kB\nVmHWM:\t   20656 kB\nVmRSS:\t   18000 kB\n")
 	if got, err := parseStatusKB(status, "VmHWM"); err != nil || got != 20656<<10 {

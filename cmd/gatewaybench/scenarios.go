@@ -396,13 +396,18 @@ type simCounters struct {
 	Throttled int `json:"throttled"`
 }
 
-// Memory is the gateway's memory under many concurrent clients.
+// Memory is the gateway's memory under many concurrent clients, beside
+// the pass-through proxy's under the same load: the floor of any Go
+// server that holds that many requests in flight.
 type Memory struct {
 	Clients           int     `json:"clients"`
 	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
 	IdleRSSMiB        float64 `json:"idleRSSMiB"`
 	PeakRSSMiB        float64 `json:"peakRSSMiB"`
 	Load              Summary `json:"load"`
+	// PassthroughPeakRSSMiB is the pass-through proxy's peak.
+	PassthroughPeakRSSMiB float64 `json:"passthroughPeakRSSMiB"`
+	PassthroughLoad       Summary `json:"passthroughLoad"`
 }
 
 func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec) (*Memory, error) {
@@ -411,26 +416,46 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 		return nil, err
 	}
 	defer b.stop(sim)
+	m := &Memory{Clients: spec.clients, UpstreamLatencyMs: ms(latency)}
+
+	// One at a time, each freshly started, so that each peak is its own.
+	pt, err := b.startPassthrough(ctx, "passthrough-memory", sim.url)
+	if err != nil {
+		return nil, err
+	}
+	m.PassthroughLoad, m.PassthroughPeakRSSMiB, _, err = loadPeak(ctx, pt, spec)
+	b.stop(pt)
+	if err != nil {
+		return nil, err
+	}
+
 	gw, err := b.startGateway(ctx, "gateway-memory", sim.url, unlimited)
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(gw)
-	m := &Memory{Clients: spec.clients, UpstreamLatencyMs: ms(latency)}
-	idle, err := gw.rss()
+	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, err = loadPeak(ctx, gw, spec)
 	if err != nil {
 		return nil, err
 	}
-	m.IdleRSSMiB = mib(idle)
+	return m, ctx.Err()
+}
+
+// loadPeak drives attach(1) at p with spec and returns what the load
+// measured, p's peak RSS and its RSS before the load, in MiB.
+func loadPeak(ctx context.Context, p *proc, spec loadSpec) (Summary, float64, float64, error) {
+	idle, err := p.rss()
+	if err != nil {
+		return Summary{}, 0, 0, err
+	}
 	client := newLoadClient(spec.clients)
 	defer client.CloseIdleConnections()
-	m.Load = summarize(runLoad(ctx, client, gatewayTarget(gw.url, 1), spec))
-	peak, err := gw.peakRSS()
+	s := summarize(runLoad(ctx, client, gatewayTarget(p.url, 1), spec))
+	peak, err := p.peakRSS()
 	if err != nil {
-		return nil, err
+		return Summary{}, 0, 0, err
 	}
-	m.PeakRSSMiB = mib(peak)
-	return m, ctx.Err()
+	return s, mib(peak), mib(idle), nil
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
