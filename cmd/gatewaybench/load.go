@@ -35,6 +35,7 @@ type loadResult struct {
 	errors     int
 	firstError string
 	elapsed    time.Duration
+	sent       int // every request answered, warm-up and failures included
 }
 
 // newLoadClient returns a client that keeps one connection per load
@@ -61,6 +62,7 @@ func runLoad(ctx context.Context, client *http.Client, t target, spec loadSpec) 
 		lat        []time.Duration
 		errors     int
 		firstError string
+		sent       int
 	}
 	workers := make([]worker, spec.clients)
 	var wg sync.WaitGroup
@@ -75,6 +77,7 @@ func runLoad(ctx context.Context, client *http.Client, t target, spec loadSpec) 
 					return
 				}
 				err := send(ctx, client, t, &buf)
+				w.sent++
 				if t0.Before(measureFrom) {
 					continue
 				}
@@ -94,6 +97,7 @@ func runLoad(ctx context.Context, client *http.Client, t target, spec loadSpec) 
 	for _, w := range workers {
 		res.latencies = append(res.latencies, w.lat...)
 		res.errors += w.errors
+		res.sent += w.sent
 		if res.firstError == "" {
 			res.firstError = w.firstError
 		}
@@ -136,6 +140,37 @@ type Summary struct {
 	// Quantiles is the distribution: QuantileLevels[i] of requests took
 	// at most Quantiles[i] ms.
 	Quantiles []float64 `json:"quantilesMs"`
+	// CPUMicros is the CPU time (user and system) the server in front
+	// spent per request, and UpstreamCPUMicros the simulator's behind it
+	// (0 when it is the server in front). Unlike throughput, these hardly
+	// change when other work shares the machine.
+	CPUMicros         float64 `json:"cpuMicrosPerRequest,omitempty"`
+	UpstreamCPUMicros float64 `json:"upstreamCPUMicrosPerRequest,omitempty"`
+}
+
+// measure runs the load and charges the CPU time of front (the server the
+// load talks to) and of upstream (nil when front is the simulator) to the
+// requests sent.
+func measure(ctx context.Context, client *http.Client, t target, spec loadSpec, front, upstream *proc) Summary {
+	f0, _ := front.cpu()
+	var u0 time.Duration
+	if upstream != nil {
+		u0, _ = upstream.cpu()
+	}
+	r := runLoad(ctx, client, t, spec)
+	s := summarize(r)
+	if r.sent == 0 {
+		return s
+	}
+	if f1, err := front.cpu(); err == nil {
+		s.CPUMicros = float64((f1 - f0).Microseconds()) / float64(r.sent)
+	}
+	if upstream != nil {
+		if u1, err := upstream.cpu(); err == nil {
+			s.UpstreamCPUMicros = float64((u1 - u0).Microseconds()) / float64(r.sent)
+		}
+	}
+	return s
 }
 
 // QuantileLevels are the levels Summary.Quantiles are given at.

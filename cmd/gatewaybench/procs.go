@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -131,6 +132,29 @@ func (p *proc) peakRSS() (int64, error) { return peakRSS(p.cmd.Process.Pid) }
 
 // rss returns the process's resident set size now, in bytes.
 func (p *proc) rss() (int64, error) { return currentRSS(p.cmd.Process.Pid) }
+
+// cpu returns the CPU time, user and system, the process has used so far.
+func (p *proc) cpu() (time.Duration, error) { return cpuTime(p.cmd.Process.Pid) }
+
+// parseStatCPU reads utime and stime, in clock ticks, from the text of
+// /proc/PID/stat. The command name, field 2, may hold spaces and
+// parentheses, so fields are counted from the last ')'.
+func parseStatCPU(stat []byte) (utime, stime int64, err error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, errors.New("unreadable /proc stat")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, 0, errors.New("short /proc stat")
+	}
+	if utime, err = strconv.ParseInt(f[11], 10, 64); err != nil {
+		return 0, 0, err
+	}
+	stime, err = strconv.ParseInt(f[12], 10, 64)
+	return utime, stime, err
+}
 
 // errNoProc is returned where the platform cannot tell a process's memory.
 var errNoProc = errors.New("memory figures need Linux's /proc")

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 // setDeathSignal ends the child with the benchmark, however it ends.
@@ -12,3 +15,16 @@ func setDeathSignal(cmd *exec.Cmd) {
 
 func peakRSS(pid int) (int64, error)    { return readStatus(pid, "VmHWM") }
 func currentRSS(pid int) (int64, error) { return readStatus(pid, "VmRSS") }
+
+// clockTick is the unit of /proc's CPU times: USER_HZ, 100 on every Linux
+// architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	u, s, err := parseStatCPU(b)
+	return time.Duration(u+s) * clockTick, err
+}

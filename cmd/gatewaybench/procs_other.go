@@ -2,9 +2,13 @@
 
 package main
 
-import "os/exec"
+import (
+	"os/exec"
+	"time"
+)
 
 func setDeathSignal(*exec.Cmd) {}
 
-func peakRSS(int) (int64, error)    { return 0, errNoProc }
-func currentRSS(int) (int64, error) { return 0, errNoProc }
+func peakRSS(int) (int64, error)         { return 0, errNoProc }
+func currentRSS(int) (int64, error)      { return 0, errNoProc }
+func cpuTime(int) (time.Duration, error) { return 0, errNoProc }

@@ -195,6 +195,18 @@ func TestParseStatusKB(t *testing.T) {
 	}
 }
 
+func TestParseStatCPU(t *testing.T) {
+	// A command name with spaces and parentheses; utime 1234, stime 56.
+	stat := []byte("4242 (gate way) (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 7 0 100 2000000 5000")
+	u, s, err := parseStatCPU(stat)
+	if err != nil || u != 1234 || s != 56 {
+		t.Errorf("parseStatCPU = %d, %d, %v; want 1234, 56", u, s, err)
+	}
+	if _, _, err := parseStatCPU([]byte("4242 (x) S 1")); err == nil {
+		t.Error("a short stat gave no error")
+	}
+}
+
 func TestParseFlags(t *testing.T) {
 	c, err := parseFlags([]string{"-quick"}, io.Discard)
 	if err != nil {

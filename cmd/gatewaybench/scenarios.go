@@ -233,9 +233,9 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 	client := newLoadClient(spec.clients)
 	defer client.CloseIdleConnections()
 	o := Overhead{UpstreamLatencyMs: ms(latency), Clients: spec.clients}
-	o.Direct = summarize(runLoad(ctx, client, directTarget(sim.url), spec))
-	o.Passthrough = summarize(runLoad(ctx, client, gatewayTarget(pt.url, 1), spec))
-	o.Gateway = summarize(runLoad(ctx, client, gatewayTarget(gw.url, 1), spec))
+	o.Direct = measure(ctx, client, directTarget(sim.url), spec, sim, nil)
+	o.Passthrough = measure(ctx, client, gatewayTarget(pt.url, 1), spec, pt, sim)
+	o.Gateway = measure(ctx, client, gatewayTarget(gw.url, 1), spec, gw, sim)
 	if o.Direct.P50Ms > 0 {
 		o.P50Ratio = o.Gateway.P50Ms / o.Direct.P50Ms
 		o.P99Ratio = o.Gateway.P99Ms / o.Direct.P99Ms
@@ -423,7 +423,7 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 	if err != nil {
 		return nil, err
 	}
-	m.PassthroughLoad, m.PassthroughPeakRSSMiB, _, err = loadPeak(ctx, pt, spec)
+	m.PassthroughLoad, m.PassthroughPeakRSSMiB, _, err = loadPeak(ctx, pt, sim, spec)
 	b.stop(pt)
 	if err != nil {
 		return nil, err
@@ -434,7 +434,7 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 		return nil, err
 	}
 	defer b.stop(gw)
-	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, err = loadPeak(ctx, gw, spec)
+	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, err = loadPeak(ctx, gw, sim, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -443,14 +443,14 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 
 // loadPeak drives attach(1) at p with spec and returns what the load
 // measured, p's peak RSS and its RSS before the load, in MiB.
-func loadPeak(ctx context.Context, p *proc, spec loadSpec) (Summary, float64, float64, error) {
+func loadPeak(ctx context.Context, p, sim *proc, spec loadSpec) (Summary, float64, float64, error) {
 	idle, err := p.rss()
 	if err != nil {
 		return Summary{}, 0, 0, err
 	}
 	client := newLoadClient(spec.clients)
 	defer client.CloseIdleConnections()
-	s := summarize(runLoad(ctx, client, gatewayTarget(p.url, 1), spec))
+	s := measure(ctx, client, gatewayTarget(p.url, 1), spec, p, sim)
 	peak, err := p.peakRSS()
 	if err != nil {
 		return Summary{}, 0, 0, err
