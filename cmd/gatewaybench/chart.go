@@ -157,7 +157,11 @@ func makespanPlot(r *Report) (*plot.Plot, error) {
 				lb.TextStyle[k].Color = palette[i]
 				lb.TextStyle[k].XAlign = draw.XRight
 			}
+			// Paced labels above their points, unpaced ones below.
 			lb.Offset = vg.Point{X: -vg.Points(4), Y: vg.Points(4)}
+			if s.name == "gateway, unpaced" {
+				lb.Offset.Y = -vg.Points(12)
+			}
 			p.Add(lb)
 		}
 	}
