@@ -146,6 +146,8 @@ type Summary struct {
 	// change when other work shares the machine.
 	CPUMicros         float64 `json:"cpuMicrosPerRequest,omitempty"`
 	UpstreamCPUMicros float64 `json:"upstreamCPUMicrosPerRequest,omitempty"`
+	// ClientCPUMicros is the load tool's own CPU time per request.
+	ClientCPUMicros float64 `json:"clientCPUMicrosPerRequest,omitempty"`
 }
 
 // measure runs the load and charges the CPU time of front (the server the
@@ -153,6 +155,7 @@ type Summary struct {
 // requests sent.
 func measure(ctx context.Context, client *http.Client, t target, spec loadSpec, front, upstream *proc) Summary {
 	f0, _ := front.cpu()
+	c0, _ := selfCPU()
 	var u0 time.Duration
 	if upstream != nil {
 		u0, _ = upstream.cpu()
@@ -161,6 +164,9 @@ func measure(ctx context.Context, client *http.Client, t target, spec loadSpec, 
 	s := summarize(r)
 	if r.sent == 0 {
 		return s
+	}
+	if c1, err := selfCPU(); err == nil {
+		s.ClientCPUMicros = float64((c1 - c0).Microseconds()) / float64(r.sent)
 	}
 	if f1, err := front.cpu(); err == nil {
 		s.CPUMicros = float64((f1 - f0).Microseconds()) / float64(r.sent)

@@ -317,17 +317,17 @@ func printSummary(w io.Writer, r *Report, out string) {
 	fmt.Fprintf(w, "gatewaybench on %d× %s, %s %s/%s%s, %.0f s; load average %.2f at the start\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch, map[bool]string{true: ", -quick"}[r.Quick], r.Seconds, r.Machine.LoadAverage)
 	if len(r.Overhead) > 0 {
 		fmt.Fprintf(w, "Overhead: attach(1) via the gateway, via a do-nothing Go proxy (passthru), and its REST CREATE sent directly\n")
-		fmt.Fprintf(w, "  %-8s %-8s %9s %8s %8s %8s %7s %14s\n", "upstream", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU µs/req*")
+		fmt.Fprintf(w, "  %-8s %-8s %8s %7s %7s %7s %6s %20s\n", "upstream", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU µs/req*")
 		for _, o := range r.Overhead {
 			for _, s := range []struct {
 				name string
 				s    Summary
 			}{{"direct", o.Direct}, {"passthru", o.Passthrough}, {"gateway", o.Gateway}} {
-				fmt.Fprintf(w, "  %-8s %-8s %9.0f %8.2f %8.2f %8.2f %7d %6.0f + %5.0f\n", fmt.Sprintf("%g ms", o.UpstreamLatencyMs), s.name, s.s.PerSecond, s.s.P50Ms, s.s.P95Ms, s.s.P99Ms, s.s.Errors, s.s.CPUMicros, s.s.UpstreamCPUMicros)
+				fmt.Fprintf(w, "  %-8s %-8s %8.0f %7.2f %7.2f %7.2f %6d %6.0f +%4.0f +%4.0f\n", fmt.Sprintf("%g ms", o.UpstreamLatencyMs), s.name, s.s.PerSecond, s.s.P50Ms, s.s.P95Ms, s.s.P99Ms, s.s.Errors, s.s.CPUMicros, s.s.UpstreamCPUMicros, s.s.ClientCPUMicros)
 			}
 			fmt.Fprintf(w, "  %-8s gateway/direct: p50 ×%.2f, p99 ×%.2f; throughput direct/gateway ×%.2f, passthru/gateway ×%.2f\n", "", o.P50Ratio, o.P99Ratio, o.ThroughputRatio, safeDiv(o.Passthrough.PerSecond, o.Gateway.PerSecond))
 		}
-		fmt.Fprintln(w, "  * CPU time per request of the server in front + of the simulator behind it")
+		fmt.Fprintln(w, "  * CPU time per request: the server in front + the simulator behind it + the load tool")
 		fmt.Fprintln(w)
 	}
 	if m := r.Makespan; m != nil {

@@ -28,3 +28,12 @@ func cpuTime(pid int) (time.Duration, error) {
 	u, s, err := parseStatCPU(b)
 	return time.Duration(u+s) * clockTick, err
 }
+
+// selfCPU returns the CPU time, user and system, this process has used.
+func selfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}

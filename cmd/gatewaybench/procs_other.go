@@ -12,3 +12,4 @@ func setDeathSignal(*exec.Cmd) {}
 func peakRSS(int) (int64, error)         { return 0, errNoProc }
 func currentRSS(int) (int64, error)      { return 0, errNoProc }
 func cpuTime(int) (time.Duration, error) { return 0, errNoProc }
+func selfCPU() (time.Duration, error)    { return 0, errNoProc }
