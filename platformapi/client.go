@@ -169,18 +169,17 @@ func New(opts Options) (*Client, error) {
 
 // NewTransport returns the transport New uses by default: pooled keep-alive
 // connections (enough idle ones per host for a wide fan-out) and timeouts on
-// every phase that could otherwise hang.
+// every phase that could otherwise hang. It opens no more connections per
+// host than it keeps idle: past 128 calls in flight to one host, calls wait
+// for a connection instead of opening one that is closed after a single use
+// (churn, and two goroutines and their buffers per connection).
 func NewTransport(headerTimeout time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:   true,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 128,
-		// No more connections than can be kept: past 128 calls in flight
-		// to one host, calls wait for a connection instead of opening one
-		// that is closed after a single use (churn, and memory per
-		// connection: two goroutines and their buffers).
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
 		MaxConnsPerHost:       128,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
