@@ -142,8 +142,8 @@ type Summary struct {
 	Quantiles []float64 `json:"quantilesMs"`
 	// CPUMicros is the CPU time (user and system) the server in front
 	// spent per request, and UpstreamCPUMicros the simulator's behind it
-	// (0 when it is the server in front). Unlike throughput, these hardly
-	// change when other work shares the machine.
+	// (0 when it is the server in front). These move much less than
+	// throughput when other work shares the machine.
 	CPUMicros         float64 `json:"cpuMicrosPerRequest,omitempty"`
 	UpstreamCPUMicros float64 `json:"upstreamCPUMicrosPerRequest,omitempty"`
 	// ClientCPUMicros is the load tool's own CPU time per request.
