@@ -167,7 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bins.gateway = cmp.Or(bins.gateway, built.gateway)
 		bins.platformsim = cmp.Or(bins.platformsim, built.platformsim)
 	}
-	b := &bench{bins: bins, work: work, stderr: stderr}
+	b := &bench{bins: bins, work: work}
 	defer b.stopAll()
 
 	r := &Report{Machine: thisMachine(), Quick: cfg.quick, Started: start.UTC().Format(time.RFC3339)}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -70,6 +71,12 @@ func TestCountFailed(t *testing.T) {
 		if got != tt.want || first != tt.wantFirst {
 			t.Errorf("%s: countFailed = %d, %q; want %d, %q", tt.name, got, first, tt.want, tt.wantFirst)
 		}
+	}
+}
+
+func TestBenchInstance(t *testing.T) {
+	if got := ids.Instance(34486); got != benchInstance {
+		t.Errorf("benchInstance = %q, want ids.Instance(34486) = %q", benchInstance, got)
 	}
 }
 

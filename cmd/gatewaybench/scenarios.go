@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,26 +15,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
-// The space, token and instance every scenario uses. The instance belongs
-// to a multi-install pack of the demo account, so it attaches anywhere.
+// The space, token and instance every scenario uses. The instance, 34486
+// of the vendor's sample, belongs to a multi-install pack of the demo
+// account, so it attaches anywhere.
 const (
-	benchSpace = "bench-space"
-	benchToken = "bench-token"
-	attachName = "integrationPackInstanceEnvironmentAttachmentAttach"
+	benchSpace    = "bench-space"
+	benchToken    = "bench-token"
+	benchInstance = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
+	attachName    = "integrationPackInstanceEnvironmentAttachmentAttach"
 )
-
-var benchInstance = ids.Instance(34486)
 
 // bench holds what every scenario needs.
 type bench struct {
-	bins   binaries
-	work   string // scratch directory: configs, logs
-	stderr io.Writer
-	procs  []*proc // started, to stop at the end
+	bins  binaries
+	work  string  // scratch directory: configs, logs
+	procs []*proc // started, to stop at the end
 }
 
 func (b *bench) logPath(name string) string { return filepath.Join(b.work, name+".log") }
