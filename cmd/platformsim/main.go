@@ -5,6 +5,10 @@
 //	platformsim                               demo data, the vendor's 10 req/s limit, on 127.0.0.1:8081
 //	platformsim -listen 127.0.0.1:0 -latency 20ms -jitter 2ms -rate-limit 0
 //
+// Latency, jitter and faults are the simulator's own (simulator.Faults):
+// -unavailable, -server-error, -reset, -hang and -slow-body are the
+// fractions of requests that get each fault.
+//
 // It prints "listening http://ADDR" on stdout once it accepts connections.
 // GET /-/stats answers the simulator's counters as JSON (requests, and
 // those answered 503 for the rate limit); GET /-/healthz answers "ok".
@@ -18,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -46,8 +49,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("platformsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8081", "listen `address`")
-	latency := fs.Duration("latency", 0, "added to every REST request before it is handled: the upstream's latency")
-	jitter := fs.Duration("jitter", 0, "random extra latency, uniform in [0, jitter)")
+	var faults simulator.Faults
+	fs.DurationVar(&faults.Latency, "latency", 0, "added to every REST request: the upstream's latency")
+	fs.DurationVar(&faults.Jitter, "jitter", 0, "random extra latency, uniform in [0, jitter]")
+	fs.Float64Var(&faults.Unavailable, "unavailable", 0, "fraction of requests answered 503")
+	fs.Float64Var(&faults.UnavailableRetryAfter, "retry-after", 0, "fraction of those 503s that carry Retry-After: 1")
+	fs.Float64Var(&faults.ServerError, "server-error", 0, "fraction of requests answered 500")
+	fs.Float64Var(&faults.Reset, "reset", 0, "fraction of requests whose connection is dropped")
+	fs.Float64Var(&faults.Hang, "hang", 0, "fraction of requests never answered")
+	fs.Float64Var(&faults.SlowBody, "slow-body", 0, "fraction of answers sent one byte per -slow-body-delay")
+	fs.DurationVar(&faults.SlowBodyDelay, "slow-body-delay", 100*time.Millisecond, "delay between the bytes of a slow body")
+	fs.Float64Var(&faults.AfterApply, "after-apply", 0, "fraction of resets, hangs and slow bodies that strike after the request took effect")
+	fs.Uint64Var(&faults.Seed, "seed", 1, "seed of the fault sequence")
 	rateLimit := fs.Float64("rate-limit", 10, "per-account requests per second before the simulator answers 503, as the vendor does; 0 disables the limit")
 	burst := fs.Int("burst", 10, "requests per account allowed at once under -rate-limit")
 	demo := fs.Bool("demo", true, "seed the vendor's documentation samples and the demo account (simulator.NewDemo); false starts empty")
@@ -57,14 +70,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	case *latency < 0 || *jitter < 0:
-		return errors.New("-latency and -jitter must not be negative")
+	case faults.Latency < 0 || faults.Jitter < 0 || faults.SlowBodyDelay < 0:
+		return errors.New("-latency, -jitter and -slow-body-delay must not be negative")
+	case !fraction(faults.Unavailable) || !fraction(faults.UnavailableRetryAfter) || !fraction(faults.ServerError) ||
+		!fraction(faults.Reset) || !fraction(faults.Hang) || !fraction(faults.SlowBody) || !fraction(faults.AfterApply):
+		return errors.New("fault fractions must be between 0 and 1")
+	case faults.Unavailable+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody > 1:
+		return errors.New("fault fractions must not add up to more than 1")
 	case *rateLimit < 0:
 		return errors.New("-rate-limit must not be negative (0 disables it)")
 	case *burst < 1:
 		return errors.New("-burst must be at least 1")
 	}
-	opts := simulator.Options{RateLimit: rate.Limit(*rateLimit), Burst: *burst}
+	if faults.Latency == 0 && faults.Jitter == 0 && faults.Unavailable+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody == 0 {
+		faults = simulator.Faults{} // none: the simulator draws nothing per request
+	}
+	opts := simulator.Options{RateLimit: rate.Limit(*rateLimit), Burst: *burst, Faults: faults}
 	if *rateLimit == 0 {
 		opts.RateLimit = -1 // the simulator's "no limit"
 	}
@@ -81,14 +102,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           handler(sim, *latency, *jitter),
+		Handler:           handler(sim),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening http://%s\n", ln.Addr())
-	log.Info("platformsim listening", "addr", ln.Addr().String(), "latency", *latency, "jitter", *jitter, "rateLimit", *rateLimit, "burst", *burst, "demo", *demo)
+	log.Info("platformsim listening", "addr", ln.Addr().String(), "latency", faults.Latency, "jitter", faults.Jitter, "rateLimit", *rateLimit, "burst", *burst, "demo", *demo)
 	select {
 	case err := <-errc:
 		return err
@@ -102,10 +123,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// handler serves the simulator behind the latency middleware, and the
-// simulator's own endpoints under /-/, which no account id can shadow
-// because the vendor's account ids never start with "-".
-func handler(sim *simulator.Server, latency, jitter time.Duration) http.Handler {
+// handler serves the simulator, and its own endpoints under /-/, which no
+// account id can shadow because the vendor's account ids never start
+// with "-".
+func handler(sim *simulator.Server) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /-/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -116,7 +137,7 @@ func handler(sim *simulator.Server, latency, jitter time.Duration) http.Handler 
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(Stats{Requests: st.Requests, Throttled: st.Throttled})
 	})
-	mux.Handle("/", withLatency(sim, latency, jitter, rand.Int64N))
+	mux.Handle("/", sim)
 	return mux
 }
 
@@ -126,25 +147,4 @@ type Stats struct {
 	Throttled int `json:"throttled"` // of which answered 503 for the rate limit
 }
 
-// withLatency delays every request by latency plus a uniform random part
-// of jitter before next sees it, as a distant upstream would. A client that
-// gives up while waiting gets nothing. randN returns a number in [0, n);
-// tests fix it.
-func withLatency(next http.Handler, latency, jitter time.Duration, randN func(n int64) int64) http.Handler {
-	if latency <= 0 && jitter <= 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := latency
-		if jitter > 0 {
-			d += time.Duration(randN(int64(jitter)))
-		}
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			next.ServeHTTP(w, r)
-		case <-r.Context().Done():
-		}
-	})
-}
+func fraction(f float64) bool { return f >= 0 && f <= 1 }

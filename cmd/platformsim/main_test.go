@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -114,10 +113,25 @@ func TestRunEnforcesRateLimit(t *testing.T) {
 	}
 }
 
+func TestRunInjectsFaults(t *testing.T) {
+	// Every request gets a 503 or a 500, none goes through.
+	base := start(t, "-rate-limit", "0", "-unavailable", "0.5", "-server-error", "0.5")
+	seen := map[int]int{}
+	for range 20 {
+		seen[create(t, base, simulator.DemoSeedEnvironmentA)]++
+	}
+	if seen[http.StatusOK] != 0 || seen[http.StatusServiceUnavailable] == 0 || seen[http.StatusInternalServerError] == 0 {
+		t.Errorf("statuses %v, want 503s and 500s only", seen)
+	}
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-latency", "-1s"},
 		{"-jitter", "-1ms"},
+		{"-unavailable", "1.5"},
+		{"-reset", "-0.1"},
+		{"-unavailable", "0.6", "-server-error", "0.6"},
 		{"-rate-limit", "-2"},
 		{"-burst", "0"},
 		{"extra"},
@@ -126,58 +140,5 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run(%q) = nil, want an error", args)
 		}
-	}
-}
-
-func TestWithLatency(t *testing.T) {
-	tests := []struct {
-		name            string
-		latency, jitter time.Duration
-		rand            int64
-		min             time.Duration
-	}{
-		{"none", 0, 0, 0, 0},
-		{"fixed", 20 * time.Millisecond, 0, 0, 20 * time.Millisecond},
-		{"jitter only", 0, 50 * time.Millisecond, 15_000_000, 15 * time.Millisecond},
-		{"both", 10 * time.Millisecond, 50 * time.Millisecond, 10_000_000, 20 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var asked int64
-			h := withLatency(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
-				tt.latency, tt.jitter, func(n int64) int64 { asked = n; return tt.rand })
-			rec := httptest.NewRecorder()
-			t0 := time.Now()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-			if d := time.Since(t0); d < tt.min {
-				t.Errorf("served after %v, want at least %v", d, tt.min)
-			}
-			if rec.Code != http.StatusNoContent {
-				t.Errorf("status = %d, want 204", rec.Code)
-			}
-			if tt.jitter > 0 && asked != int64(tt.jitter) {
-				t.Errorf("randN(%d), want randN(%d)", asked, int64(tt.jitter))
-			}
-		})
-	}
-}
-
-func TestWithLatencyStopsForGoneClients(t *testing.T) {
-	called := false
-	h := withLatency(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), time.Hour, 0, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	done := make(chan struct{})
-	go func() {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(ctx))
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler waited out the hour-long latency for a client that had gone")
-	}
-	if called {
-		t.Error("the simulator served a request whose client had gone")
 	}
 }
