@@ -35,6 +35,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -100,8 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if *ns != "" {
 		c.makespanN = nil
 		for _, f := range strings.Split(*ns, ",") {
-			var n int
-			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 || n > 100 {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || n > 100 {
 				return nil, fmt.Errorf("-makespan-n: %q is not a number from 1 to 100", f)
 			}
 			c.makespanN = append(c.makespanN, n)

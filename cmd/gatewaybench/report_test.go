@@ -230,7 +230,7 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("flags gave %+v", c)
 	}
 	for _, args := range [][]string{
-		{"-makespan-n", "0"}, {"-makespan-n", "101"}, {"-makespan-n", "x"},
+		{"-makespan-n", "0"}, {"-makespan-n", "101"}, {"-makespan-n", "x"}, {"-makespan-n", "5x"},
 		{"-scenarios", "speed"}, {"-clients", "0"}, {"-duration", "-1s"}, {"extra"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
