@@ -300,15 +300,20 @@ func (b *bench) makespan(ctx context.Context, ns []int, budget float64, burst in
 	defer client.CloseIdleConnections()
 	// After a run, both token buckets (the gateway's and the simulator's)
 	// must be full again before the next: burst tokens at budget per second.
+	// Before the first, nothing has drawn on them.
 	refill := time.Duration(float64(burst)/budget*float64(time.Second)) + 300*time.Millisecond
+	first := true
 	for _, n := range ns {
 		for _, v := range []struct {
 			gw   *proc
 			runs *[]MakespanRun
 		}{{paced, &m.Paced}, {naive, &m.Unpaced}} {
-			if err := sleep(ctx, refill); err != nil {
-				return m, err
+			if !first {
+				if err := sleep(ctx, refill); err != nil {
+					return m, err
+				}
 			}
+			first = false
 			run := attachOnce(ctx, client, v.gw.url, sim.url, n)
 			run.IdealSeconds = float64(n)/budget + latency.Seconds()
 			run.Ratio = run.Seconds / run.IdealSeconds
