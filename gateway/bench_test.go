@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,6 +88,35 @@ func BenchmarkServeAttach(b *testing.B) {
 			s.ServeHTTP(w, benchRequest(benchAttach))
 			if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
 				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	})
+}
+
+// BenchmarkAnalyze is the gateway's own parse of a query (gqlparser, for
+// the operation type and the root-field and alias limits): once per query
+// text, then from its cache.
+func BenchmarkAnalyze(b *testing.B) {
+	var req struct{ Query string }
+	if err := json.Unmarshal([]byte(benchAttach), &req); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cached", func(b *testing.B) {
+		a := newAnalyzer()
+		a.analyze(req.Query)
+		b.ReportAllocs()
+		for b.Loop() {
+			if d := a.analyze(req.Query); !d.parsed {
+				b.Fatal("not parsed")
+			}
+		}
+	})
+	b.Run("uncached", func(b *testing.B) { // a fresh cache each time
+
+		b.ReportAllocs()
+		for b.Loop() {
+			if d := newAnalyzer().analyze(req.Query); !d.parsed {
+				b.Fatal("not parsed")
 			}
 		}
 	})
