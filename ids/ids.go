@@ -16,6 +16,7 @@
 package ids
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"strconv"
@@ -43,38 +44,43 @@ var (
 // Instance returns the canonical opaque id of the integration pack instance
 // with the given REST number.
 func Instance(n uint64) string {
-	return encode(instancePrefix + strconv.FormatUint(n, 10))
+	var buf [64]byte
+	return encode(strconv.AppendUint(append(buf[:0], instancePrefix...), n, 10))
 }
 
 // ParseInstance checks that s is an integration pack instance id and returns
 // it in canonical form, ready for REST.
 func ParseInstance(s string) (string, error) {
-	raw, _, err := decodeInstance(s)
-	if err != nil {
-		return "", err
+	var buf [maxDecodedLen]byte
+	raw, canon, ok := decode(buf[:], s)
+	if !ok || instanceNumber(raw) == nil {
+		return "", ErrInvalidInstance
+	}
+	if canon != "" {
+		return canon, nil // s as it came, less any padding: no allocation
 	}
 	return encode(raw), nil
 }
 
 // InstanceNumber returns the REST number inside an instance id.
 func InstanceNumber(s string) (uint64, error) {
-	_, num, err := decodeInstance(s)
-	if err != nil {
-		return 0, err
+	var buf [maxDecodedLen]byte
+	raw, _, ok := decode(buf[:], s)
+	num := instanceNumber(raw)
+	if !ok || num == nil {
+		return 0, ErrInvalidInstance
 	}
-	return strconv.ParseUint(num, 10, 64) // cannot fail: at most 19 digits
+	return strconv.ParseUint(string(num), 10, 64) // cannot fail: at most 19 digits
 }
 
-func decodeInstance(s string) (raw, num string, err error) {
-	raw, ok := decode(s)
-	if !ok {
-		return "", "", ErrInvalidInstance
-	}
-	num, ok = strings.CutPrefix(raw, instancePrefix)
+// instanceNumber returns the digits of a decoded instance id, or nil when
+// raw is not one.
+func instanceNumber(raw []byte) []byte {
+	num, ok := bytes.CutPrefix(raw, []byte(instancePrefix))
 	if !ok || !isDigits(num) {
-		return "", "", ErrInvalidInstance
+		return nil
 	}
-	return raw, num, nil
+	return num
 }
 
 // AttachmentKey is what an attachment id stands for: the attachment of one
@@ -87,32 +93,38 @@ type AttachmentKey struct {
 // Attachment returns the canonical opaque id of the attachment of instanceID
 // to environmentID. instanceID must be canonical (see ParseInstance).
 func Attachment(instanceID, environmentID string) string {
-	return encode(attachmentPrefix + instanceID + ":" + environmentID)
+	var buf [128]byte // real ids fit; longer ones grow onto the heap
+	raw := append(buf[:0], attachmentPrefix...)
+	raw = append(raw, instanceID...)
+	raw = append(raw, ':')
+	return encode(append(raw, environmentID...))
 }
 
 // ParseAttachment decodes an attachment id into its keys.
 func ParseAttachment(s string) (AttachmentKey, error) {
-	raw, ok := decode(s)
+	var buf [maxDecodedLen]byte
+	raw, _, ok := decode(buf[:], s)
 	if !ok {
 		return AttachmentKey{}, ErrInvalidAttachment
 	}
-	rest, ok := strings.CutPrefix(raw, attachmentPrefix)
+	rest, ok := bytes.CutPrefix(raw, []byte(attachmentPrefix))
 	if !ok {
 		return AttachmentKey{}, ErrInvalidAttachment
 	}
 	// The instance part is base64 and so holds no ':'; the first one splits.
-	inst, env, ok := strings.Cut(rest, ":")
+	inst, env, ok := bytes.Cut(rest, []byte(":"))
 	if !ok {
 		return AttachmentKey{}, ErrInvalidAttachment
 	}
-	inst, err := ParseInstance(inst)
+	instID, err := ParseInstance(string(inst))
 	if err != nil {
 		return AttachmentKey{}, ErrInvalidAttachment
 	}
-	if ValidateEnvironment(env) != nil {
+	envID := string(env)
+	if ValidateEnvironment(envID) != nil {
 		return AttachmentKey{}, ErrInvalidAttachment
 	}
-	return AttachmentKey{InstanceID: inst, EnvironmentID: env}, nil
+	return AttachmentKey{InstanceID: instID, EnvironmentID: envID}, nil
 }
 
 // String returns the canonical opaque id of k.
@@ -150,38 +162,61 @@ func ValidateIntegrationPack(s string) error {
 	return nil
 }
 
-func encode(raw string) string {
-	return base64.RawStdEncoding.EncodeToString([]byte(raw))
+// The strict decoders: they reject non-zero trailing bits, so that one id
+// has one encoding. Strict() copies its Encoding, so they are made once.
+var (
+	rawStdStrict = base64.RawStdEncoding.Strict()
+	rawURLStrict = base64.RawURLEncoding.Strict()
+)
+
+// maxDecodedLen is the most that maxEncodedLen characters decode to.
+const maxDecodedLen = maxEncodedLen / 4 * 3
+
+// encode returns the canonical text of raw: unpadded standard base64.
+func encode(raw []byte) string {
+	var buf [256]byte
+	out := buf[:0]
+	if n := base64.RawStdEncoding.EncodedLen(len(raw)); n > len(buf) {
+		out = make([]byte, 0, n)
+	}
+	return string(base64.RawStdEncoding.AppendEncode(out, raw))
 }
 
-// decode accepts standard or URL-safe base64, padded or not.
-func decode(s string) (string, bool) {
+// decode accepts standard or URL-safe base64, padded or not, and decodes
+// it into dst, which must hold maxDecodedLen bytes. When s is the standard
+// alphabet with nothing ignored, canon is s without its padding: the
+// canonical text of raw, since the strict decoder admits one text per value.
+func decode(dst []byte, s string) (raw []byte, canon string, ok bool) {
 	if s == "" || len(s) > maxEncodedLen {
-		return "", false
+		return nil, "", false
 	}
 	if trimmed := strings.TrimRight(s, "="); trimmed != s {
 		// Padding, when present, must be the right padding.
 		if len(s)%4 != 0 || len(s)-len(trimmed) > 2 {
-			return "", false
+			return nil, "", false
 		}
 		s = trimmed
 	}
-	enc := base64.RawStdEncoding
+	enc := rawStdStrict
 	if strings.ContainsAny(s, "-_") {
 		if strings.ContainsAny(s, "+/") {
-			return "", false // a mix of alphabets is no one's encoding
+			return nil, "", false // a mix of alphabets is no one's encoding
 		}
-		enc = base64.RawURLEncoding
+		enc = rawURLStrict
 	}
-	b, err := enc.Strict().DecodeString(s)
+	var src [maxEncodedLen]byte
+	n, err := enc.Decode(dst, src[:copy(src[:], s)])
 	if err != nil {
-		return "", false
+		return nil, "", false
 	}
-	return string(b), true
+	if enc == rawStdStrict && !strings.ContainsAny(s, "\r\n") { // the decoder skips CR and LF
+		canon = s
+	}
+	return dst[:n], canon, true
 }
 
-func isDigits(s string) bool {
-	if s == "" || len(s) > 19 {
+func isDigits(s []byte) bool {
+	if len(s) == 0 || len(s) > 19 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

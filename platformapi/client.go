@@ -37,12 +37,14 @@ import (
 type Credentials struct {
 	username, password string
 	bearer             string
+	header             string // the Authorization value, when made in advance
 }
 
 // Basic returns credentials for HTTP Basic authentication, the vendor's
 // usual scheme: username "BOOMI_TOKEN.<user>", password the API token.
 func Basic(username, password string) Credentials {
-	return Credentials{username: username, password: password}
+	return Credentials{username: username, password: password,
+		header: "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))}
 }
 
 // Bearer returns credentials that forward a bearer token.
@@ -59,6 +61,9 @@ func (Credentials) LogValue() slog.Value { return slog.StringValue("[redacted]")
 
 // authorization returns the Authorization header value.
 func (c Credentials) authorization() string {
+	if c.header != "" {
+		return c.header // made once by Basic, not once per call
+	}
 	if c.bearer != "" {
 		return "Bearer " + c.bearer
 	}
@@ -164,7 +169,10 @@ func New(opts Options) (*Client, error) {
 
 // NewTransport returns the transport New uses by default: pooled keep-alive
 // connections (enough idle ones per host for a wide fan-out) and timeouts on
-// every phase that could otherwise hang.
+// every phase that could otherwise hang. It opens no more connections per
+// host than it keeps idle: past 128 calls in flight to one host, calls wait
+// for a connection instead of opening one that is closed after a single use
+// (churn, and two goroutines and their buffers per connection).
 func NewTransport(headerTimeout time.Duration) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -172,6 +180,7 @@ func NewTransport(headerTimeout time.Duration) *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          256,
 		MaxIdleConnsPerHost:   128,
+		MaxConnsPerHost:       128,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: headerTimeout,

@@ -151,8 +151,16 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 }
 
 // fanOut runs fn(0) … fn(n-1) on at most AttachConcurrency goroutines.
+// With one worker it runs on the caller's: attach(1), the common case,
+// spares a goroutine and its stack growth.
 func (r *Resolver) fanOut(n int, fn func(k int)) {
 	workers := min(n, r.opts.AttachConcurrency)
+	if workers <= 1 {
+		for k := range n {
+			fn(k)
+		}
+		return
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(workers)

@@ -1,0 +1,381 @@
+// Command gatewaybench measures what the gateway costs its users: latency
+// and throughput over calling the REST API directly, how quickly a large
+// attach finishes under the vendor's rate limit, and memory under many
+// clients. It builds cmd/gateway and cmd/platformsim, starts them as
+// separate processes on loopback, drives them with concurrent clients, and
+// writes results.json and results.svg to -out, then prints a summary.
+//
+//	go run ./cmd/gatewaybench            the full run, about two minutes
+//	go run ./cmd/gatewaybench -quick     a smoke run, under 30 seconds
+//
+// Scenarios:
+//   - overhead: attach(1) through the gateway against the same REST CREATE
+//     sent directly to the simulator, at 0 ms and 20 ms upstream latency,
+//     with -clients closed-loop clients;
+//   - makespan: attach(N) for several N under the vendor's 10 req/s limit
+//     (the simulator answers 503 past it) at 20 ms latency, through a
+//     gateway paced at that budget and through one whose budget is set
+//     out of reach, so that only retries of the 503s hold it back;
+//   - memory: the gateway's peak RSS with -memory-clients clients at 20 ms
+//     upstream latency.
+//
+// Targets are reported, never enforced: the exit status says only whether
+// the run itself worked.
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gatewaybench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is what the flags select.
+type config struct {
+	quick          bool
+	out            string
+	logs           bool
+	clients        int
+	memoryClients  int
+	duration       time.Duration
+	warmup         time.Duration
+	memoryDuration time.Duration
+	makespanN      []int
+	scenarios      map[string]bool
+	bins           binaries // prebuilt; empty fields are built
+	passthrough    string   // upstream: serve as the pass-through proxy
+	listen         string   // of the pass-through proxy
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("gatewaybench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under 30 s): shorter loads, fewer N")
+	fs.StringVar(&c.out, "out", "gatewaybench-out", "`directory` for results.json and results.svg")
+	fs.BoolVar(&c.logs, "logs", false, "keep the gateway's and simulator's logs and configs in the -out directory")
+	fs.IntVar(&c.clients, "clients", 32, "concurrent clients of the overhead scenario")
+	fs.IntVar(&c.memoryClients, "memory-clients", 1000, "concurrent clients of the memory scenario")
+	duration := fs.Duration("duration", 0, "measured time of each overhead load (default 5s, 1s with -quick)")
+	ns := fs.String("makespan-n", "", "comma-separated N of the makespan scenario (default 1,10,50,100; 1,20 with -quick)")
+	fs.StringVar(&c.bins.gateway, "gateway-bin", "", "a gateway `binary` to measure instead of building cmd/gateway (to compare builds)")
+	fs.StringVar(&c.bins.platformsim, "platformsim-bin", "", "a platformsim `binary` to use instead of building cmd/platformsim")
+	fs.StringVar(&c.passthrough, "internal-passthrough", "", "internal: serve as the pass-through proxy to the simulator at `URL` (the benchmark starts itself so)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "internal: the pass-through proxy's listen `address`")
+	only := fs.String("scenarios", "overhead,makespan,memory", "comma-separated scenarios to run")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	c.duration, c.warmup, c.memoryDuration = 5*time.Second, time.Second, 5*time.Second
+	c.makespanN = []int{1, 10, 50, 100}
+	if c.quick {
+		c.duration, c.warmup, c.memoryDuration = time.Second, 250*time.Millisecond, time.Second
+		c.makespanN = []int{1, 20}
+	}
+	if *duration != 0 {
+		c.duration = *duration
+	}
+	if *ns != "" {
+		c.makespanN = nil
+		for _, f := range strings.Split(*ns, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || n > 100 {
+				return nil, fmt.Errorf("-makespan-n: %q is not a number from 1 to 100", f)
+			}
+			c.makespanN = append(c.makespanN, n)
+		}
+	}
+	c.scenarios = map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case "overhead", "makespan", "memory":
+			c.scenarios[s] = true
+		default:
+			return nil, fmt.Errorf("-scenarios: unknown scenario %q", s)
+		}
+	}
+	switch {
+	case c.clients < 1 || c.clients > 10000:
+		return nil, errors.New("-clients must be between 1 and 10000")
+	case c.memoryClients < 1 || c.memoryClients > 10000:
+		return nil, errors.New("-memory-clients must be between 1 and 10000")
+	case c.duration <= 0 || c.duration > 10*time.Minute:
+		return nil, errors.New("-duration must be positive and at most 10m")
+	}
+	return c, nil
+}
+
+// The scenarios' fixed parameters, from the issue that asked for them.
+const (
+	vendorBudget   = 10 // requests per second per account
+	vendorBurst    = 10
+	slowUpstream   = 20 * time.Millisecond
+	overheadTarget = 15000 // attach(1) per second at 0 ms
+)
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.passthrough != "" {
+		return servePassthrough(ctx, cfg.listen, cfg.passthrough)
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "gatewaybench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if cfg.logs {
+		work = cfg.out
+	}
+
+	start := time.Now()
+	bins := cfg.bins
+	if bins.gateway == "" || bins.platformsim == "" {
+		fmt.Fprintln(stderr, "gatewaybench: building cmd/gateway and cmd/platformsim")
+		built, err := buildBinaries(ctx, filepath.Join(work, "bin"), stderr)
+		if err != nil {
+			return err
+		}
+		bins.gateway = cmp.Or(bins.gateway, built.gateway)
+		bins.platformsim = cmp.Or(bins.platformsim, built.platformsim)
+	}
+	b := &bench{bins: bins, work: work}
+	defer b.stopAll()
+
+	r := &Report{Machine: thisMachine(), Quick: cfg.quick, Started: start.UTC().Format(time.RFC3339)}
+	if cfg.scenarios["overhead"] {
+		for _, lat := range []time.Duration{0, slowUpstream} {
+			fmt.Fprintf(stderr, "gatewaybench: overhead at %s upstream latency, %d clients\n", lat, cfg.clients)
+			o, err := b.overhead(ctx, lat, loadSpec{clients: cfg.clients, warmup: cfg.warmup, duration: cfg.duration})
+			if err != nil {
+				return fmt.Errorf("overhead: %w", err)
+			}
+			r.Overhead = append(r.Overhead, o)
+		}
+	}
+	if cfg.scenarios["makespan"] {
+		fmt.Fprintf(stderr, "gatewaybench: makespan of attach(N) for N in %v\n", cfg.makespanN)
+		m, err := b.makespan(ctx, cfg.makespanN, vendorBudget, vendorBurst, slowUpstream)
+		if err != nil {
+			return fmt.Errorf("makespan: %w", err)
+		}
+		r.Makespan = m
+	}
+	if cfg.scenarios["memory"] {
+		fmt.Fprintf(stderr, "gatewaybench: memory at %d clients\n", cfg.memoryClients)
+		m, err := b.memory(ctx, slowUpstream, loadSpec{clients: cfg.memoryClients, warmup: cfg.warmup, duration: cfg.memoryDuration})
+		if err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
+		r.Memory = m
+	}
+	r.Seconds = time.Since(start).Seconds()
+	r.Targets = targets(r)
+
+	if err := writeResults(cfg.out, r); err != nil {
+		return err
+	}
+	printSummary(stdout, r, cfg.out)
+	return nil
+}
+
+func writeResults(dir string, r *Report) error {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "results.svg"))
+	if err != nil {
+		return err
+	}
+	if err := writeChart(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("chart: %w", err)
+	}
+	return f.Close()
+}
+
+// Report is results.json.
+type Report struct {
+	Machine  Machine    `json:"machine"`
+	Quick    bool       `json:"quick"`
+	Started  string     `json:"started"`
+	Seconds  float64    `json:"seconds"`
+	Overhead []Overhead `json:"overhead,omitempty"`
+	Makespan *Makespan  `json:"makespan,omitempty"`
+	Memory   *Memory    `json:"memory,omitempty"`
+	Targets  []Target   `json:"targets"`
+}
+
+// Machine says where the numbers come from.
+type Machine struct {
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	CPU       string `json:"cpu,omitempty"`
+	GoVersion string `json:"goVersion"`
+	// LoadAverage is /proc/loadavg's 1-minute figure at the start: other
+	// work on the machine skews every number.
+	LoadAverage float64 `json:"loadAverage,omitempty"`
+}
+
+func thisMachine() Machine {
+	m := Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &m.LoadAverage)
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+// Target is one of the goals the issue set, and whether this run met it.
+type Target struct {
+	Name string  `json:"name"`
+	Want string  `json:"want"`
+	Got  string  `json:"got"`
+	Met  bool    `json:"met"`
+	By   float64 `json:"by,omitempty"` // got/want where missed, for scale
+}
+
+func targets(r *Report) []Target {
+	var ts []Target
+	for _, o := range r.Overhead {
+		switch o.UpstreamLatencyMs {
+		case 0:
+			ts = append(ts,
+				Target{Name: fmt.Sprintf("attach(1)/s at 0 ms, %d clients", o.Clients), Want: fmt.Sprintf("≥ %d", overheadTarget),
+					Got: fmt.Sprintf("%.0f", o.Gateway.PerSecond), Met: o.Gateway.PerSecond >= overheadTarget, By: o.Gateway.PerSecond / overheadTarget},
+				Target{Name: fmt.Sprintf("attach(1) p99 at 0 ms, %d clients", o.Clients), Want: "≤ 3 ms",
+					Got: fmt.Sprintf("%.2f ms", o.Gateway.P99Ms), Met: o.Gateway.P99Ms <= 3 && o.Gateway.Requests > 0, By: o.Gateway.P99Ms / 3})
+		case ms(slowUpstream):
+			ts = append(ts, Target{Name: "gateway p50 / direct p50 at 20 ms", Want: "≤ 1.15",
+				Got: fmt.Sprintf("%.3f", o.P50Ratio), Met: o.P50Ratio > 0 && o.P50Ratio <= 1.15, By: o.P50Ratio / 1.15})
+		}
+	}
+	if m := r.Makespan; m != nil && len(m.Paced) > 0 {
+		worst, throttled, failed := 0.0, 0, 0
+		for _, run := range m.Paced {
+			worst = max(worst, run.Ratio)
+			throttled += run.Throttled
+			failed += run.Failed
+		}
+		ts = append(ts, Target{Name: "paced makespan / ideal, worst N", Want: "≤ 1.10, 0×503",
+			Got: fmt.Sprintf("%.3f, %d×503, %d failed", worst, throttled, failed), Met: worst <= 1.1 && throttled == 0 && failed == 0, By: worst / 1.1})
+	}
+	if m := r.Memory; m != nil {
+		ts = append(ts, Target{Name: fmt.Sprintf("peak RSS at %d clients", m.Clients), Want: "≤ 60 MiB",
+			Got: fmt.Sprintf("%.1f MiB", m.PeakRSSMiB), Met: m.PeakRSSMiB > 0 && m.PeakRSSMiB <= 60, By: m.PeakRSSMiB / 60})
+	}
+	for i := range ts {
+		if ts[i].Met {
+			ts[i].By = 0
+		}
+	}
+	return ts
+}
+
+// printSummary prints one screen: every scenario's figures and the targets.
+func printSummary(w io.Writer, r *Report, out string) {
+	fmt.Fprintf(w, "gatewaybench on %d× %s, %s %s/%s%s, %.0f s; load average %.2f at the start\n\n", r.Machine.CPUs, r.Machine.CPU, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch, map[bool]string{true: ", -quick"}[r.Quick], r.Seconds, r.Machine.LoadAverage)
+	if len(r.Overhead) > 0 {
+		fmt.Fprintf(w, "Overhead: attach(1) via the gateway, via a do-nothing Go proxy (passthru), and its REST CREATE sent directly\n")
+		fmt.Fprintf(w, "  %-8s %-8s %8s %7s %7s %7s %6s %20s\n", "upstream", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU µs/req*")
+		for _, o := range r.Overhead {
+			for _, s := range []struct {
+				name string
+				s    Summary
+			}{{"direct", o.Direct}, {"passthru", o.Passthrough}, {"gateway", o.Gateway}} {
+				fmt.Fprintf(w, "  %-8s %-8s %8.0f %7.2f %7.2f %7.2f %6d %6.0f +%4.0f +%4.0f\n", fmt.Sprintf("%g ms", o.UpstreamLatencyMs), s.name, s.s.PerSecond, s.s.P50Ms, s.s.P95Ms, s.s.P99Ms, s.s.Errors, s.s.CPUMicros, s.s.UpstreamCPUMicros, s.s.ClientCPUMicros)
+			}
+			fmt.Fprintf(w, "  %-8s gateway/direct: p50 ×%.2f, p99 ×%.2f; throughput direct/gateway ×%.2f, passthru/gateway ×%.2f\n", "", o.P50Ratio, o.P99Ratio, o.ThroughputRatio, safeDiv(o.Passthrough.PerSecond, o.Gateway.PerSecond))
+		}
+		fmt.Fprintln(w, "  * CPU time per request: the server in front + the simulator behind it + the load tool")
+		fmt.Fprintln(w)
+	}
+	if m := r.Makespan; m != nil {
+		fmt.Fprintf(w, "Makespan: attach(N), vendor limit %g req/s (burst %d), %g ms upstream\n", m.BudgetPerSecond, m.VendorBurst, m.UpstreamLatencyMs)
+		fmt.Fprintf(w, "  %4s %8s %18s %26s\n", "N", "ideal s", "paced s (ratio)", "unpaced s (503s, failed)")
+		for i := range max(len(m.Paced), len(m.Unpaced)) {
+			var p, u MakespanRun
+			if i < len(m.Paced) {
+				p = m.Paced[i]
+			}
+			if i < len(m.Unpaced) {
+				u = m.Unpaced[i]
+			}
+			n, ideal := p.N, p.IdealSeconds
+			if n == 0 {
+				n, ideal = u.N, u.IdealSeconds
+			}
+			fmt.Fprintf(w, "  %4d %8.2f %9.2f (×%.2f)%s %12.2f (%d, %d)\n", n, ideal, p.Seconds, p.Ratio, throttleNote(p), u.Seconds, u.Throttled, u.Failed)
+		}
+		fmt.Fprintln(w)
+	}
+	if m := r.Memory; m != nil {
+		fmt.Fprintf(w, "Memory: %d clients, %g ms upstream: gateway peak RSS %.1f MiB (idle %.1f MiB), %.0f req/s, p99 %.1f ms, %d errors;\n",
+			m.Clients, m.UpstreamLatencyMs, m.PeakRSSMiB, m.IdleRSSMiB, m.Load.PerSecond, m.Load.P99Ms, m.Load.Errors)
+		fmt.Fprintf(w, "  passthru peak RSS %.1f MiB, %.0f req/s, p99 %.1f ms\n\n", m.PassthroughPeakRSSMiB, m.PassthroughLoad.PerSecond, m.PassthroughLoad.P99Ms)
+	}
+	fmt.Fprintln(w, "Targets (reported, not enforced):")
+	for _, t := range r.Targets {
+		verdict := "met"
+		if !t.Met {
+			verdict = fmt.Sprintf("MISSED (×%.2f of target)", t.By)
+		}
+		fmt.Fprintf(w, "  %-40s want %-14s got %-26s %s\n", t.Name, t.Want, t.Got, verdict)
+	}
+	fmt.Fprintf(w, "\nWrote %s and %s\n", filepath.Join(out, "results.json"), filepath.Join(out, "results.svg"))
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func throttleNote(r MakespanRun) string {
+	if r.Throttled == 0 && r.Failed == 0 && r.Error == "" {
+		return "         "
+	}
+	return fmt.Sprintf(" %d×503 %d!", r.Throttled, r.Failed)
+}
