@@ -134,9 +134,8 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		// Attach and unattach results never nest; fragments may expand a
 		// document, and this bounds what they expand to.
 		graphql.MaxSelections(5000),
-		graphql.PanicHandler(panicHandler{log: log}),
-		graphql.Logger(panicLogger{}),
 	}
+	schemaOpts = append(schemaOpts, resolver.SchemaOptions(panicHandler{log: log}, panicLogger{})...)
 	if !*cfg.GraphQL.Introspection {
 		schemaOpts = append(schemaOpts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
 	}

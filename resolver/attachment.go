@@ -306,7 +306,8 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 
 // Attachment resolves IntegrationPackEnvironmentAttachment. A failed attach
 // item carries its error on one field only (errField), so that the error
-// appears once, at path [field, index, errField].
+// appears once, at path [field, index, errField]; that field panics with
+// it (see itemerror.go), the others resolve to null.
 type Attachment struct {
 	id            string
 	environmentID string
@@ -315,42 +316,43 @@ type Attachment struct {
 	errField      string
 }
 
-func (a *Attachment) failed(field string) error {
+// fail reports the item's error, if field is the one to carry it.
+func (a *Attachment) fail(field string) {
 	if a.err != nil && a.errField == field {
-		return a.err
+		panic(&itemError{err: a.err})
 	}
-	return nil
 }
 
 // ID is the attachment's opaque id.
-func (a *Attachment) ID() (graphql.ID, error) {
-	if err := a.failed("id"); err != nil {
-		return "", err
-	}
-	return graphql.ID(a.id), nil
+func (a *Attachment) ID() graphql.ID {
+	a.fail("id")
+	return graphql.ID(a.id)
 }
 
 // EnvironmentID is the environment's GUID.
-func (a *Attachment) EnvironmentID() (*string, error) {
+func (a *Attachment) EnvironmentID() *string {
 	if a.err != nil {
-		return nil, a.failed("environmentId")
+		a.fail("environmentId")
+		return nil
 	}
-	return &a.environmentID, nil
+	return &a.environmentID
 }
 
 // IntegrationPackInstanceID is the instance's opaque id.
-func (a *Attachment) IntegrationPackInstanceID() (*graphql.ID, error) {
+func (a *Attachment) IntegrationPackInstanceID() *graphql.ID {
 	if a.err != nil {
-		return nil, a.failed("integrationPackInstanceId")
+		a.fail("integrationPackInstanceId")
+		return nil
 	}
 	id := graphql.ID(a.instanceID)
-	return &id, nil
+	return &id
 }
 
 // EnvironmentExtensions is null: the REST attachment carries none, and the
 // vendor answers null in every sample.
-func (a *Attachment) EnvironmentExtensions() (*string, error) {
-	return nil, a.failed("environmentExtensions")
+func (a *Attachment) EnvironmentExtensions() *string {
+	a.fail("environmentExtensions")
+	return nil
 }
 
 // truncate bounds an echoed client value in an error message.

@@ -31,7 +31,7 @@ func attachQuery(n int) string {
 
 func benchSchema(b *testing.B, p resolver.Platform) *graphql.Schema {
 	b.Helper()
-	s, err := graphql.ParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), graphql.MaxDepth(12), graphql.MaxQueryLength(64<<10))
+	s, err := graphql.ParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), append(resolver.SchemaOptions(nil, nil), graphql.MaxDepth(12), graphql.MaxQueryLength(64<<10))...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -159,7 +159,7 @@ type gqlError struct {
 // run executes query against the schema with p behind it.
 func run(t *testing.T, p resolver.Platform, query string) (map[string]any, []gqlError) {
 	t.Helper()
-	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}))
+	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), resolver.SchemaOptions(nil, nil)...)
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "acct"})
 	resp := s.Exec(ctx, query, "", nil)
 	raw, err := json.Marshal(resp)

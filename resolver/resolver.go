@@ -7,7 +7,7 @@
 // for that account only.
 //
 //	r := resolver.New(client, resolver.Options{})
-//	s := graphql.MustParseSchema(schema.SDL(), r)
+//	s := graphql.MustParseSchema(schema.SDL(), r, resolver.SchemaOptions(nil, nil)...)
 //	resp := s.Exec(resolver.WithAccount(ctx, acct), query, op, vars)
 package resolver
 

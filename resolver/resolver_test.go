@@ -56,7 +56,7 @@ func echo(fails string) func(context.Context, string, string) (platformapi.Attac
 
 func exec(t *testing.T, p resolver.Platform, query string) string {
 	t.Helper()
-	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}))
+	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), resolver.SchemaOptions(nil, nil)...)
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"})
 	resp := s.Exec(ctx, query, "", nil)
 	out, _ := json.Marshal(resp)
