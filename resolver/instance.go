@@ -110,28 +110,18 @@ func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args st
 }
 
 // settleUninstall settles an uninstall that failed with err, as remove
-// does for attachments (see settle.go): a repeat that found nothing to
-// delete means an earlier try did it; a failure that is not conclusive is
-// settled by reading the instance back. It returns nil when the instance
-// is gone, err when it is not, and an "unknown outcome" error when REST
-// cannot tell.
+// does for attachments, by reading the instance back.
 func (r *Resolver) settleUninstall(ctx context.Context, acct platformapi.Account, id string, err error) error {
-	if ambiguous(err) && notFound(err) {
-		return nil
-	}
-	if conclusive(err) {
-		return err
-	}
-	sctx, cancel := r.settleContext(ctx)
-	defer cancel()
-	_, gerr := r.platform.GetInstance(sctx, acct, id)
-	switch {
-	case gerr == nil:
-		return err // still installed
-	case notFound(gerr):
-		return nil
-	}
-	return unknownOutcome(err)
+	return r.settleDelete(ctx, err, "uninstall", func(sctx context.Context) (bool, error) {
+		_, gerr := r.platform.GetInstance(sctx, acct, id)
+		switch {
+		case gerr == nil:
+			return true, nil
+		case notFound(gerr):
+			return false, nil
+		}
+		return false, gerr
+	})
 }
 
 // instanceFromREST checks a REST instance; its id must be an instance id,

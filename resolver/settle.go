@@ -137,13 +137,23 @@ func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanc
 	return platformapi.Attachment{}, err // known: not attached
 }
 
-// remove detaches key. "Not found" after an attempt that may have worked
-// means it did; a failure that is not conclusive is settled by asking.
+// remove detaches key, settling a failure (see settleDelete).
 func (r *Resolver) remove(ctx context.Context, acct platformapi.Account, instanceID, env, restID string) error {
 	err := r.platform.DeleteAttachment(ctx, acct, restID)
 	if err == nil {
 		return nil
 	}
+	return r.settleDelete(ctx, err, "unattach", func(sctx context.Context) (bool, error) {
+		return r.attached(sctx, acct, instanceID, env)
+	})
+}
+
+// settleDelete decides a DELETE that failed with err. "Not found" after an
+// attempt that may have worked means it did; a failure that is not
+// conclusive is settled by asking exists whether the object is still there.
+// It returns nil when the object is gone, err when it is not, and an
+// "unknown outcome" error when REST cannot tell.
+func (r *Resolver) settleDelete(ctx context.Context, err error, op string, exists func(context.Context) (bool, error)) error {
 	if ambiguous(err) && notFound(err) {
 		return nil
 	}
@@ -152,13 +162,13 @@ func (r *Resolver) remove(ctx context.Context, acct platformapi.Account, instanc
 	}
 	sctx, cancel := r.settleContext(ctx)
 	defer cancel()
-	ok, qerr := r.attached(sctx, acct, instanceID, env)
+	ok, qerr := exists(sctx)
 	switch {
 	case qerr != nil:
-		r.opts.Logger.WarnContext(ctx, "unattach outcome unknown", "environmentId", env, "err", err, "settleErr", qerr)
+		r.opts.Logger.WarnContext(ctx, op+" outcome unknown", "err", err, "settleErr", qerr)
 		return unknownOutcome(err)
 	case !ok:
 		return nil
 	}
-	return err // known: still attached
+	return err // known: still there
 }
