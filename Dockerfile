@@ -10,6 +10,8 @@ ARG GO_VERSION=1.26
 
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
+# Only the gateway's module: go.work would pull in tools/, which is not copied.
+ENV GOWORK=off
 # Modules first, so a source change does not download them again.
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
