@@ -5,11 +5,22 @@
   'use strict';
   var el = document.getElementById('graphiql');
   var endpoint = new URL(el.dataset.endpoint, window.location.href).href;
+  var prefilled = JSON.parse(el.dataset.headers);
+  var send = GraphiQL.createFetcher({ url: endpoint });
+  var editorSeen = false;
   var props = {
-    // The prefilled headers also go to the fetcher: GraphiQL 4 introspects
-    // the schema before its Headers editor exists, so without them the
-    // first introspection would go out bare. Editor values win over these.
-    fetcher: GraphiQL.createFetcher({ url: endpoint, headers: JSON.parse(el.dataset.headers) }),
+    // GraphiQL 4 introspects the schema before its Headers editor exists,
+    // so that first request takes the prefilled headers. From then on the
+    // editor's headers are the only ones sent: a header the user deleted
+    // (the demo token, say) is not sent behind their back.
+    fetcher: function (params, opts) {
+      var fromEditor = opts && opts.headers;
+      if (fromEditor) {
+        editorSeen = true;
+      }
+      var headers = fromEditor || (editorSeen ? {} : prefilled);
+      return send(params, Object.assign({}, opts, { headers: headers }));
+    },
     defaultQuery: el.dataset.query,
     defaultHeaders: el.dataset.headers,
     // Tokens stay out of localStorage.
