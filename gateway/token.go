@@ -84,7 +84,6 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	info.outcome = "ok"
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
-		slog.String("request_id", requestID(r.Context())),
 		slog.String("account", accountID),
 		slog.Any("spaces", spaces),
 		slog.Time("expires", exp))

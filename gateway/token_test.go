@@ -281,4 +281,33 @@ func assertNoSecrets(t *testing.T, logs string, secrets ...string) {
 			t.Errorf("a secret (%d bytes) appears in the logs", len(s))
 		}
 	}
+	assertNoDuplicateKeys(t, logs)
+}
+
+// assertNoDuplicateKeys checks that no JSON log line has a key twice (a
+// log pipeline keeps one of them, and which one is up to it).
+func assertNoDuplicateKeys(t *testing.T, logs string) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			continue // not a JSON line
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			key, _ := tok.(string)
+			if seen[key] {
+				t.Errorf("log line has %q twice: %s", key, line)
+			}
+			seen[key] = true
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				break
+			}
+		}
+	}
 }
