@@ -70,21 +70,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, versionLine())
 		return nil
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level: want debug, info, warn or error, got %q", *logLevel)
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
 	}
-	hopts := &slog.HandlerOptions{Level: level}
-	var handler slog.Handler
-	switch *logFormat {
-	case "json":
-		handler = slog.NewJSONHandler(stderr, hopts)
-	case "text":
-		handler = slog.NewTextHandler(stderr, hopts)
-	default:
-		return fmt.Errorf("-log-format: want json or text, got %q", *logFormat)
-	}
-	log := slog.New(handler)
 
 	load := func() (*gateway.Config, error) {
 		data, err := os.ReadFile(*configPath)
@@ -113,7 +102,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if _, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: config OK (%d spaces)\n", *configPath, len(cfg.Spaces))
+		spaces := "spaces"
+		if len(cfg.Spaces) == 1 {
+			spaces = "space"
+		}
+		fmt.Fprintf(stdout, "%s: config OK (%d %s)\n", *configPath, len(cfg.Spaces), spaces)
 		return nil
 	}
 
@@ -155,6 +148,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printDemo(stdout, addr)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// newLogger returns the program's logger: JSON or text lines on w, from
+// level up. Durations read the same in both formats ("30s"), not as
+// nanoseconds in JSON.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level: want debug, info, warn or error, got %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a.Value = slog.StringValue(a.Value.Duration().String())
+		}
+		return a
+	}}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format: want json or text, got %q", format)
 }
 
 // reloadOnHangup reloads the configuration on each SIGHUP until ctx ends.

@@ -110,3 +110,23 @@ func TestRunFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestLoggerDurations(t *testing.T) {
+	for _, tc := range []struct{ format, want string }{
+		{"json", `"grace":"30s"`},
+		{"text", `grace=30s`},
+	} {
+		var out strings.Builder
+		log, err := newLogger(&out, tc.format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Info("shutting down", "grace", 30*time.Second)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s log line %q lacks %s", tc.format, out.String(), tc.want)
+		}
+	}
+	if _, err := newLogger(io.Discard, "xml", "info"); err == nil {
+		t.Error("newLogger(xml) = nil error")
+	}
+}

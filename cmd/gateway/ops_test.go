@@ -108,7 +108,7 @@ func TestCheckConfig(t *testing.T) {
 		wantOut string
 		wantErr string
 	}{
-		{[]string{"-config", good, "-check-config"}, env, "config OK (1 spaces)", ""},
+		{[]string{"-config", good, "-check-config"}, env, "config OK (1 space)", ""},
 		{[]string{"-config", good, "-check-config"}, func(string) string { return "" }, "", "spaces[0].credentials.password: environment variable REST_PASSWORD is not set"},
 		{[]string{"-config", bad, "-check-config"}, env, "", "graphql.maxDepth: want an integer"},
 		{[]string{"-check-config"}, env, "", "-check-config needs -config"},
