@@ -11,12 +11,15 @@ import (
 )
 
 // health tracks what /readyz reports: the listener is up, the gateway is
-// not draining, and the upstream answered recently (any HTTP answer counts,
-// even an error status: the point is that it can be reached).
+// not draining, and the upstream answered recently. Any HTTP answer but 404
+// counts, even an error status: the point is that the REST API can be
+// reached at platform.baseURL. A 404 can be an object that does not exist,
+// but when it is all the upstream answers, the base URL is likely wrong, and
+// a gateway whose every call fails must not look ready.
 type health struct {
 	checkUpstream bool
 	interval      time.Duration // a REST answer this recent proves the upstream reachable
-	probeURL      string
+	probeURL      string // a REST object's URL, so a wrong base path answers 404
 	client        *http.Client
 	log           *slog.Logger
 
@@ -26,7 +29,7 @@ type health struct {
 
 	mu        sync.Mutex // one probe at a time
 	probedAt  time.Time
-	probeFail bool
+	probeFail string // why the last probe failed, "" when it did not
 }
 
 func newHealth(cfg HealthConfig, probeURL string, transport http.RoundTripper, log *slog.Logger) *health {
@@ -45,41 +48,56 @@ func newHealth(cfg HealthConfig, probeURL string, transport http.RoundTripper, l
 
 func (h *health) upstreamSeen() { h.lastUpstream.Store(time.Now().UnixNano()) }
 
+// upstreamAnswered records a REST answer with status as a sign of life,
+// unless it is a 404 (see health).
+func (h *health) upstreamAnswered(status int) {
+	if status != http.StatusNotFound {
+		h.upstreamSeen()
+	}
+}
+
 func (h *health) upstreamRecent() bool {
 	return time.Since(time.Unix(0, h.lastUpstream.Load())) < h.interval
 }
 
-// upstreamReachable reports whether the upstream answered within the
-// interval, else probes it with an unauthenticated GET of the REST root
-// (cheap, and it spends no account's rate budget). A failed probe is
+// upstreamProblem returns "" when the upstream answered within the
+// interval, else probes it with an unauthenticated GET of a REST object's
+// URL (cheap, and it spends no account's rate budget; the API answers 401)
+// and says what is wrong: "unreachable", or a 404 that means
+// platform.baseURL does not point at the REST API. A failed probe is
 // remembered for a second so a burst of readiness checks makes one probe.
-func (h *health) upstreamReachable(ctx context.Context) bool {
+func (h *health) upstreamProblem(ctx context.Context) string {
 	if h.upstreamRecent() {
-		return true
+		return ""
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.upstreamRecent() {
-		return true
+		return ""
 	}
-	if h.probeFail && time.Since(h.probedAt) < time.Second {
-		return false
+	if h.probeFail != "" && time.Since(h.probedAt) < time.Second {
+		return h.probeFail
 	}
-	h.probedAt, h.probeFail = time.Now(), true
+	h.probedAt, h.probeFail = time.Now(), "unreachable"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.probeURL, nil)
 	if err != nil {
-		return false
+		return h.probeFail
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "upstream probe failed", slog.String("err", err.Error()))
-		return false
+		return h.probeFail
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	h.probeFail = false
+	if resp.StatusCode == http.StatusNotFound {
+		h.probeFail = "answers 404: is platform.baseURL the REST API's root?"
+		h.log.LogAttrs(ctx, slog.LevelWarn, "upstream probe answered 404: platform.baseURL may be wrong")
+		return h.probeFail
+	}
+	h.probeFail = ""
 	h.upstreamSeen()
-	return true
+	return ""
 }
 
 // readiness is the body of /readyz.
@@ -109,8 +127,10 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !h.checkUpstream || rd.Status != "ready":
 		rd.Checks["upstream"] = "not checked"
-	case !h.upstreamReachable(r.Context()):
-		fail("upstream", "unreachable")
+	default:
+		if p := h.upstreamProblem(r.Context()); p != "" {
+			fail("upstream", p)
+		}
 	}
 	status := http.StatusOK
 	if rd.Status != "ready" {

@@ -45,6 +45,7 @@ type opsOptions struct {
 	token     string                          // client token; default testToken
 	options   []gateway.Option
 	simOpts   simulator.Options
+	basePath  string // appended to the simulator's URL in platform.baseURL
 }
 
 func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
@@ -66,7 +67,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	}
 	up := httptest.NewServer(h)
 	t.Cleanup(up.Close)
-	yaml := opsYAML(up.URL, o.token, o.platform, o.extraYAML)
+	yaml := opsYAML(up.URL+o.basePath, o.token, o.platform, o.extraYAML)
 	if o.spaceYAML != "" {
 		i := strings.Index(yaml, "    clientTokens:")
 		yaml = yaml[:i] + o.spaceYAML + yaml[i:]
@@ -422,6 +423,29 @@ func TestReadyz(t *testing.T) {
 		}
 		if r := e.get(t, "/healthz", nil); r.status != 200 {
 			t.Errorf("/healthz = %d, want 200: liveness does no I/O", r.status)
+		}
+	})
+
+	t.Run("vendor-shaped base URL", func(t *testing.T) {
+		e := newOpsEnv(t, opsOptions{basePath: simulator.VendorBasePath})
+		if st, rd := get(e); st != 200 || rd.Status != "ready" {
+			t.Fatalf("/readyz = %d %+v, want 200 ready", st, rd)
+		}
+		if r := e.authed(t, listQuery); r.status != 200 || strings.Contains(string(r.body), `"errors"`) {
+			t.Errorf("list through %s = %d %s", simulator.VendorBasePath, r.status, r.body)
+		}
+	})
+
+	t.Run("base URL that is not the API", func(t *testing.T) {
+		// Every REST call answers 404, and so does the probe: not ready,
+		// whatever traffic went by.
+		e := newOpsEnv(t, opsOptions{basePath: "/not/the/api"})
+		if r := e.authed(t, listQuery); !strings.Contains(string(r.body), "NOT_FOUND") {
+			t.Fatalf("list = %d %s, want NOT_FOUND", r.status, r.body)
+		}
+		st, rd := get(e)
+		if st != 503 || !strings.Contains(rd.Checks["upstream"], "404") {
+			t.Errorf("/readyz = %d %+v, want 503 naming the 404", st, rd)
 		}
 	})
 

@@ -84,6 +84,6 @@ func (o *restObserver) RoundTrip(r *http.Request) (*http.Response, error) {
 		o.s.metrics.restRequests.WithLabelValues(obj, method, "error").Inc()
 		return nil, err
 	}
-	o.s.health.upstreamSeen()
+	o.s.health.upstreamAnswered(resp.StatusCode)
 	return resp, nil
 }

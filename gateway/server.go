@@ -79,7 +79,12 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		}
 	}
 	base := platformapi.NewTransport(cfg.Platform.AttemptTimeout)
-	s.health = newHealth(cfg.Health, cfg.Platform.BaseURL, base, log)
+	// The probe reads a REST object, the first space's Account, without
+	// credentials: the API answers 401, and a base URL that does not lead
+	// to the API answers 404.
+	acct := url.PathEscape(cfg.Spaces[0].AccountID)
+	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
+	s.health = newHealth(cfg.Health, probe, base, log)
 	baseURL, err := url.Parse(cfg.Platform.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked

@@ -109,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "REST API at http://%[1]s/{accountId}/… and http://%[1]s%[2]s/{accountId}/… (platform.baseURL: http://%[1]s%[2]s)\n", ln.Addr(), simulator.VendorBasePath)
 	log.Info("platformsim listening", "addr", ln.Addr().String(), "latency", faults.Latency, "jitter", faults.Jitter, "rateLimit", *rateLimit, "burst", *burst, "demo", *demo)
 	select {
 	case err := <-errc:

@@ -28,6 +28,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/"+instanceObject+"/{id}", s.getInstance)
 		r.Delete("/"+instanceObject+"/{id}", s.deleteInstance)
 		r.Get("/"+packObject+"/{id}", s.getPack)
+		r.Get("/Account/{id}", s.getAccount)
 		for _, obj := range []string{attachmentObject, instanceObject, environmentObject, packObject} {
 			r.Post("/"+obj+"/query", s.query(obj))
 			r.Post("/"+obj+"/queryMore", s.queryMore(obj))
@@ -197,6 +198,21 @@ func (s *Server) getPack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, typed(packObject, a.packs[i]))
+}
+
+// getAccount answers GET Account/{id} for the account itself; the gateway's
+// readiness probe calls it without credentials, and gets 401.
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	if id := chi.URLParam(r, "id"); id != a.id {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("Account %s is not accessible.", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, typed("Account", map[string]string{"accountId": a.id, "status": "active"}))
 }
 
 // typed adds the "@type" member the vendor puts on every object.

@@ -226,7 +226,13 @@ func (s *Server) withAccount(id string, fn func(*account)) {
 	fn(a)
 }
 
-// ServeHTTP serves the REST API under /{accountId}/.
+// VendorBasePath is the path under which the vendor serves the REST API
+// (https://api.boomi.com/api/rest/v1/{accountId}/…).
+const VendorBasePath = "/api/rest/v1"
+
+// ServeHTTP serves the REST API under /{accountId}/, and under
+// VendorBasePath/{accountId}/ as the vendor does, so that a platform.baseURL
+// shaped like the vendor's (http://host/api/rest/v1) works against it too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
@@ -236,7 +242,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	defer s.record(r, body, rec) // also when a fault aborts the handler
-	s.serveWithFaults(rec, r, s.router)
+	route := r
+	if rest, ok := strings.CutPrefix(r.URL.Path, VendorBasePath); ok && strings.HasPrefix(rest, "/") {
+		route = r.Clone(r.Context())
+		route.URL.Path, route.URL.RawPath = rest, ""
+	}
+	s.serveWithFaults(rec, route, s.router)
 }
 
 func (s *Server) record(r *http.Request, body []byte, rec *statusRecorder) {

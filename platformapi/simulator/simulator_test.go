@@ -142,3 +142,24 @@ func TestSimulatorRateLimit(t *testing.T) {
 		t.Errorf("Stats = %+v, want 5 requests, 2 throttled", st)
 	}
 }
+
+// TestVendorBasePath: a baseURL shaped like the vendor's
+// (http://host/api/rest/v1) reaches the same API as the root.
+func TestVendorBasePath(t *testing.T) {
+	srv := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
+	defer srv.Close()
+	for _, prefix := range []string{"", simulator.VendorBasePath} {
+		req, _ := http.NewRequest("POST", srv.URL+prefix+"/"+simulator.DemoAccountID+"/Environment/query", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", basic)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), `"@type":"QueryResult"`) {
+			t.Errorf("POST %s/{account}/Environment/query = %d %.80s, want 200 and a QueryResult", prefix, res.StatusCode, b)
+		}
+	}
+}
