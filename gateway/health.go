@@ -19,7 +19,7 @@ import (
 type health struct {
 	checkUpstream bool
 	interval      time.Duration // a REST answer this recent proves the upstream reachable
-	probeURL      string // a REST object's URL, so a wrong base path answers 404
+	probeURL      string        // a REST object's URL, so a wrong base path answers 404
 	client        *http.Client
 	log           *slog.Logger
 
