@@ -79,6 +79,9 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		}
 		todo = nil
 	}
+	if r.opts.Rollback && len(todo) > 0 {
+		todo = r.skipAttached(call, acct, instanceID, items, todo)
+	}
 	if r.opts.Observer != nil {
 		r.opts.Observer.FanOut(len(todo))
 	}
@@ -106,15 +109,20 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	return &items, nil
 }
 
-// rollback detaches the attached items of an attach in which some item
-// failed, and marks them failed with the first failure as the cause. An
-// item whose detach fails stays attached and is reported so: the client is
-// never told "failed" for an attachment that exists.
+// rollback detaches the items this attach attached (todo: the ones it sent
+// a CREATE for) when some item failed, and marks them failed with the first
+// failure as the cause. An environment attached before the request
+// (skipAttached) is never among them. An item whose detach fails stays
+// attached and is reported so: the client is never told "failed" for an
+// attachment that exists.
 func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, instanceID string, items []*Attachment, todo []int) {
 	var cause *Attachment
 	var undo []*Attachment
 	for _, i := range todo {
 		switch it := items[i]; {
+		case it.preexisting:
+			// Not this request's to undo (skipAttached keeps them out of
+			// todo; this holds should that change).
 		case it.err != nil && cause == nil:
 			cause = it
 		case it.err == nil:
@@ -129,7 +137,7 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 	// An item of unknown outcome may be attached: detach it too, so that
 	// its failure is known.
 	for _, i := range todo {
-		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" {
+		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" && !it.preexisting {
 			if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID})); err == nil || notFound(err) {
 				it.err = (&errcode.Error{Code: it.err.Code, Message: downstream + "the outcome was unknown, so the environment was detached to keep the attach all-or-nothing"}).
 					With("environmentId", it.environmentID)
@@ -314,6 +322,9 @@ type Attachment struct {
 	instanceID    string
 	err           *errcode.Error
 	errField      string
+	// preexisting marks an environment an all-or-nothing attach found
+	// attached before it began: never to be rolled back.
+	preexisting bool
 }
 
 // fail reports the item's error, if field is the one to carry it.
