@@ -1,8 +1,10 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -90,7 +92,9 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		att, err := r.create(call, acct, instanceID, it.environmentID)
 		if err != nil {
 			it.err = fromPlatform(err).With("environmentId", it.environmentID)
-			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
+			// Per environment at debug level only; logAttachFailures
+			// writes the request's one warning.
+			r.opts.Logger.DebugContext(ctx, "attach failed for an environment", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
 			return
 		}
 		it.id = ids.Attachment(instanceID, att.EnvironmentID)
@@ -100,6 +104,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	if r.opts.Rollback {
 		r.rollback(call, acct, instanceID, items, todo)
 	}
+	r.logAttachFailures(ctx, items)
 
 	if field == "" && slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
 		// Only meta fields were selected, so no item field can carry an
@@ -144,11 +149,18 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 			}
 		}
 	}
+	var mu sync.Mutex
+	var kept []string // environments whose detach failed
+	var keptErr error
 	r.fanOut(len(undo), func(k int) {
 		it := undo[k]
 		key := ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID}
 		if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(key)); err != nil && !notFound(err) {
-			r.opts.Logger.ErrorContext(ctx, "rollback failed: the environment stays attached", "environmentId", it.environmentID, "err", err)
+			r.opts.Logger.DebugContext(ctx, "rollback failed for an environment", "environmentId", it.environmentID, "err", err)
+			mu.Lock()
+			kept = append(kept, it.environmentID)
+			keptErr = cmp.Or(keptErr, err)
+			mu.Unlock()
 			return
 		}
 		it.err = (&errcode.Error{
@@ -156,6 +168,13 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 			Message: fmt.Sprintf("Rolled back: environment %s failed: %s", cause.environmentID, cause.err.Message),
 		}).With("environmentId", it.environmentID).With("rolledBack", true).With("cause", map[string]any{"environmentId": cause.environmentID, "code": string(cause.err.Code)})
 	})
+	if len(kept) > 0 {
+		// One line however many failed (see logAttachFailures).
+		r.opts.Logger.LogAttrs(ctx, slog.LevelError, "rollback failed: environments stay attached",
+			slog.Int("count", len(kept)),
+			slog.Any("environmentIds", kept[:min(len(kept), maxLoggedEnvironments)]),
+			slog.String("err", clip(keptErr.Error(), maxLoggedError)))
+	}
 }
 
 // fanOut runs fn(0) … fn(n-1) on at most AttachConcurrency goroutines.
@@ -253,7 +272,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx cont
 	}
 	id := key.String()
 	if err := m.r.remove(call, acct, key.InstanceID, key.EnvironmentID, restAttachmentID(key)); err != nil {
-		return nil, fromPlatform(err)
+		return nil, m.r.warnUnknown(ctx, "unattach", fromPlatform(err))
 	}
 	return &id, nil
 }
@@ -367,8 +386,10 @@ func (a *Attachment) EnvironmentExtensions() *string {
 }
 
 // truncate bounds an echoed client value in an error message.
-func truncate(s string) string {
-	const max = 64
+func truncate(s string) string { return clip(s, 64) }
+
+// clip bounds s to max bytes, on a rune boundary, marking a cut with "…".
+func clip(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
