@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
@@ -27,6 +28,9 @@ const (
 // first few failed environmentIds (clipped: they are the client's), and the
 // first failure's cause.
 func (r *Resolver) logAttachFailures(ctx context.Context, items []*Attachment) {
+	if !slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
+		return // the common case costs no allocation
+	}
 	seen := make(map[*Attachment]bool, len(items)) // duplicates share an item
 	var (
 		failed, unknown, rolledBack int
