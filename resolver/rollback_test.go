@@ -293,6 +293,17 @@ func TestRollbackPrequery(t *testing.T) {
 			t.Errorf("calls = %v, want one QUERY", p.calls)
 		}
 	})
+	t.Run("attached before, asked for in upper case: no CREATE", func(t *testing.T) {
+		// Environment ids compare without regard to case, as in settling:
+		// a CREATE for it would succeed and a rollback would detach it.
+		p := newStateFake(envA)
+		p.createErr = func(string) error { return refused }
+		data, _ := execOpts(t, p, rollbackOpts, attach("{ id }", strings.ToUpper(envA), envB))
+		items := data["integrationPackInstanceEnvironmentAttachmentAttach"]
+		if len(items) != 2 || items[0] == nil || items[0].ID != ids.Attachment(inst, envA) || p.count("CREATE "+strings.ToUpper(envA)) != 0 || !p.isAttached(envA) {
+			t.Errorf("data = %s, calls %v; want E1 attached under REST's spelling, no CREATE for it", toJSON(items), p.calls)
+		}
+	})
 	t.Run("success: one QUERY and a CREATE each", func(t *testing.T) {
 		p := newStateFake(envA)
 		_, errs := execOpts(t, p, rollbackOpts, attach("{ id }", envA, envB, envC))
