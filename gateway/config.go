@@ -42,6 +42,7 @@ type Config struct {
 	Metrics  MetricsConfig  `yaml:"metrics"`
 	Tracing  TracingConfig  `yaml:"tracing"`
 	GraphiQL GraphiQLConfig `yaml:"graphiql"`
+	Logs     LogsConfig     `yaml:"logs"`
 }
 
 // ClientsConfig limits inbound requests per bearer token.

@@ -45,12 +45,25 @@ type GraphiQLConfig struct {
 	Enabled *bool `yaml:"enabled"`
 }
 
+// LogsConfig bounds repeated log lines (see throttleHandler).
+type LogsConfig struct {
+	// WarningsPerSecond is the rate, process-wide, at which lines of one
+	// kind (one message) at warn level and above are written once
+	// WarningBurst of them have been; the others are counted and the count
+	// reported. 0 writes every line.
+	WarningsPerSecond *float64 `yaml:"warningsPerSecond"`
+	// WarningBurst is how many lines of one kind may be written at once.
+	WarningBurst int `yaml:"warningBurst"`
+}
+
 // Defaults of the operations settings.
 const (
-	DefaultUpstreamInterval = 30 * time.Second
-	DefaultProbeTimeout     = 2 * time.Second
-	DefaultSampleRatio      = 1.0
-	DefaultServiceName      = "ipack-gateway"
+	DefaultUpstreamInterval  = 30 * time.Second
+	DefaultProbeTimeout      = 2 * time.Second
+	DefaultSampleRatio       = 1.0
+	DefaultServiceName       = "ipack-gateway"
+	DefaultWarningsPerSecond = 1.0
+	DefaultWarningBurst      = 20
 )
 
 func (c *Config) setOpsDefaults() {
@@ -75,6 +88,13 @@ func (c *Config) setOpsDefaults() {
 		c.Tracing.ServiceName = DefaultServiceName
 	}
 	on(&c.GraphiQL.Enabled)
+	if c.Logs.WarningsPerSecond == nil {
+		v := DefaultWarningsPerSecond
+		c.Logs.WarningsPerSecond = &v
+	}
+	if c.Logs.WarningBurst == 0 {
+		c.Logs.WarningBurst = DefaultWarningBurst
+	}
 }
 
 func (c *Config) validateOps() error {
@@ -90,6 +110,10 @@ func (c *Config) validateOps() error {
 		return bad("drainDelay", "must be between 0s and 10m, got %s", c.DrainDelay)
 	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:
 		return bad("tracing.sampleRatio", "must be in (0, 1], got %g", c.Tracing.SampleRatio)
+	case *c.Logs.WarningsPerSecond < 0:
+		return bad("logs.warningsPerSecond", "must be 0 (no limit) or more, got %g", *c.Logs.WarningsPerSecond)
+	case c.Logs.WarningBurst < 1:
+		return bad("logs.warningBurst", "must be at least 1, got %d", c.Logs.WarningBurst)
 	}
 	if e := c.Tracing.Endpoint; e != "" {
 		u, err := url.Parse(e)

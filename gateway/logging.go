@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"unicode/utf8"
 )
 
 // requestIDHandler adds the request id of the context to every record, so
@@ -32,4 +33,21 @@ func withRequestIDs(log *slog.Logger) *slog.Logger {
 		return log
 	}
 	return slog.New(requestIDHandler{log.Handler()})
+}
+
+// maxLoggedValue bounds a client-chosen value in a log line (a path, an
+// operation name): one request must not write kilobytes of log.
+const maxLoggedValue = 128
+
+// clipLogged bounds s to maxLoggedValue bytes, on a rune boundary, marking
+// a cut with "…".
+func clipLogged(s string) string {
+	if len(s) <= maxLoggedValue {
+		return s
+	}
+	cut := maxLoggedValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

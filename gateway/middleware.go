@@ -123,10 +123,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(ctx, level, "request",
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", clipLogged(r.URL.Path)),
 			slog.Int("status", sw.status),
 			slog.String("space", info.space),
-			slog.String("operation", info.op.name),
+			slog.String("operation", clipLogged(info.op.name)),
 			slog.String("operation_type", info.op.typ),
 			slog.String("outcome", info.outcome),
 			slog.Int64("rest_calls", info.restCalls.Load()),

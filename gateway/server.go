@@ -67,7 +67,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if o.version == "" {
 		o.version = "unknown"
 	}
-	log = withRequestIDs(log)
+	log = withRequestIDs(throttleLogs(log, cfg.Logs))
 	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer}
 	if s.tracer == nil {
 		tp, err := newTracerProvider(cfg.Tracing, o.version)

@@ -202,7 +202,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if err != nil {
 			attrs = append(attrs, "err", err.Error())
 		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "rest attempt failed", argsToAttrs(attrs)...)
+		level := slog.LevelWarn
+		if ctx.Err() != nil {
+			// The caller is gone (the client left, the deadline passed,
+			// shutdown): every call it had in flight fails now, and a
+			// warning each would flood the log with what its request's
+			// line already says.
+			level = slog.LevelDebug
+		}
+		c.log.LogAttrs(ctx, level, "rest attempt failed", argsToAttrs(attrs)...)
 	}
 	return retry, cerr
 }

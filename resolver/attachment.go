@@ -1,8 +1,10 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -79,6 +81,9 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		}
 		todo = nil
 	}
+	if r.opts.Rollback && len(todo) > 0 {
+		todo = r.skipAttached(call, acct, instanceID, items, todo)
+	}
 	if r.opts.Observer != nil {
 		r.opts.Observer.FanOut(len(todo))
 	}
@@ -87,7 +92,9 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		att, err := r.create(call, acct, instanceID, it.environmentID)
 		if err != nil {
 			it.err = fromPlatform(err).With("environmentId", it.environmentID)
-			r.opts.Logger.WarnContext(ctx, "attach failed", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
+			// Per environment at debug level only; logAttachFailures
+			// writes the request's one warning.
+			r.opts.Logger.DebugContext(ctx, "attach failed for an environment", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
 			return
 		}
 		it.id = ids.Attachment(instanceID, att.EnvironmentID)
@@ -97,6 +104,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	if r.opts.Rollback {
 		r.rollback(call, acct, instanceID, items, todo)
 	}
+	r.logAttachFailures(ctx, items)
 
 	if field == "" && slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
 		// Only meta fields were selected, so no item field can carry an
@@ -106,15 +114,20 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	return &items, nil
 }
 
-// rollback detaches the attached items of an attach in which some item
-// failed, and marks them failed with the first failure as the cause. An
-// item whose detach fails stays attached and is reported so: the client is
-// never told "failed" for an attachment that exists.
+// rollback detaches the items this attach attached (todo: the ones it sent
+// a CREATE for) when some item failed, and marks them failed with the first
+// failure as the cause. An environment attached before the request
+// (skipAttached) is never among them. An item whose detach fails stays
+// attached and is reported so: the client is never told "failed" for an
+// attachment that exists.
 func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, instanceID string, items []*Attachment, todo []int) {
 	var cause *Attachment
 	var undo []*Attachment
 	for _, i := range todo {
 		switch it := items[i]; {
+		case it.preexisting:
+			// Not this request's to undo (skipAttached keeps them out of
+			// todo; this holds should that change).
 		case it.err != nil && cause == nil:
 			cause = it
 		case it.err == nil:
@@ -129,18 +142,25 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 	// An item of unknown outcome may be attached: detach it too, so that
 	// its failure is known.
 	for _, i := range todo {
-		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" {
+		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" && !it.preexisting {
 			if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID})); err == nil || notFound(err) {
 				it.err = (&errcode.Error{Code: it.err.Code, Message: downstream + "the outcome was unknown, so the environment was detached to keep the attach all-or-nothing"}).
 					With("environmentId", it.environmentID)
 			}
 		}
 	}
+	var mu sync.Mutex
+	var kept []string // environments whose detach failed
+	var keptErr error
 	r.fanOut(len(undo), func(k int) {
 		it := undo[k]
 		key := ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID}
 		if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(key)); err != nil && !notFound(err) {
-			r.opts.Logger.ErrorContext(ctx, "rollback failed: the environment stays attached", "environmentId", it.environmentID, "err", err)
+			r.opts.Logger.DebugContext(ctx, "rollback failed for an environment", "environmentId", it.environmentID, "err", err)
+			mu.Lock()
+			kept = append(kept, it.environmentID)
+			keptErr = cmp.Or(keptErr, err)
+			mu.Unlock()
 			return
 		}
 		it.err = (&errcode.Error{
@@ -148,6 +168,13 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 			Message: fmt.Sprintf("Rolled back: environment %s failed: %s", cause.environmentID, cause.err.Message),
 		}).With("environmentId", it.environmentID).With("rolledBack", true).With("cause", map[string]any{"environmentId": cause.environmentID, "code": string(cause.err.Code)})
 	})
+	if len(kept) > 0 {
+		// One line however many failed (see logAttachFailures).
+		r.opts.Logger.LogAttrs(ctx, slog.LevelError, "rollback failed: environments stay attached",
+			slog.Int("count", len(kept)),
+			slog.Any("environmentIds", kept[:min(len(kept), maxLoggedEnvironments)]),
+			slog.String("err", clip(keptErr.Error(), maxLoggedError)))
+	}
 }
 
 // fanOut runs fn(0) … fn(n-1) on at most AttachConcurrency goroutines.
@@ -245,7 +272,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentUnattach(ctx cont
 	}
 	id := key.String()
 	if err := m.r.remove(call, acct, key.InstanceID, key.EnvironmentID, restAttachmentID(key)); err != nil {
-		return nil, fromPlatform(err)
+		return nil, m.r.warnUnknown(ctx, "unattach", fromPlatform(err))
 	}
 	return &id, nil
 }
@@ -314,6 +341,9 @@ type Attachment struct {
 	instanceID    string
 	err           *errcode.Error
 	errField      string
+	// preexisting marks an environment an all-or-nothing attach found
+	// attached before it began: never to be rolled back.
+	preexisting bool
 }
 
 // fail reports the item's error, if field is the one to carry it.
@@ -356,8 +386,10 @@ func (a *Attachment) EnvironmentExtensions() *string {
 }
 
 // truncate bounds an echoed client value in an error message.
-func truncate(s string) string {
-	const max = 64
+func truncate(s string) string { return clip(s, 64) }
+
+// clip bounds s to max bytes, on a rune boundary, marking a cut with "…".
+func clip(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

@@ -102,7 +102,7 @@ func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args st
 	}
 	if err := m.r.platform.UninstallInstance(call, acct, id); err != nil {
 		if err = m.r.settleUninstall(call, acct, id, err); err != nil {
-			return nil, fromPlatform(err)
+			return nil, m.r.warnUnknown(ctx, "uninstall", fromPlatform(err))
 		}
 	}
 	out := graphql.ID(id)

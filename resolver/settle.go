@@ -129,7 +129,8 @@ func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanc
 	ok, qerr := r.attached(sctx, acct, instanceID, env)
 	switch {
 	case qerr != nil:
-		r.opts.Logger.WarnContext(ctx, "attach outcome unknown", "environmentId", env, "err", err, "settleErr", qerr)
+		// Debug: an attach counts these in its one warning line.
+		r.opts.Logger.DebugContext(ctx, "attach outcome unknown", "environmentId", env, "err", err, "settleErr", qerr)
 		return platformapi.Attachment{}, unknownOutcome(err)
 	case ok:
 		return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: env}, nil
@@ -165,7 +166,8 @@ func (r *Resolver) settleDelete(ctx context.Context, err error, op string, exist
 	ok, qerr := exists(sctx)
 	switch {
 	case qerr != nil:
-		r.opts.Logger.WarnContext(ctx, op+" outcome unknown", "err", err, "settleErr", qerr)
+		// Debug: a rollback settles many; callers warn once (warnUnknown).
+		r.opts.Logger.DebugContext(ctx, op+" outcome unknown", "err", err, "settleErr", qerr)
 		return unknownOutcome(err)
 	case !ok:
 		return nil
