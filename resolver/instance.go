@@ -63,15 +63,10 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	}
 	row, err := m.r.platform.InstallInstance(call, acct, packID, name)
 	if err != nil {
-		e := fromPlatform(err)
-		if ambiguous(err) {
-			// The install is not repeated (platformapi), and an instance
-			// cannot be told from another install of the same pack: say so
-			// rather than guess.
-			e = e.With("outcome", "unknown")
-			e.Message += "; the pack may have been installed: list integrationPackInstances before trying again"
-		}
-		return nil, e
+		// The install is not repeated (platformapi), and an instance
+		// cannot be told from another install of the same pack: say so
+		// rather than guess.
+		return nil, onceFailure(err, "the pack may have been installed: list integrationPackInstances before trying again")
 	}
 	inst, err := instanceFromREST(row)
 	if err != nil {
