@@ -96,3 +96,17 @@ func notSent(e *errcode.Error, pe *platformapi.Error) {
 	e.Fields["outcome"] = platformapi.OutcomeNotSent.String()
 	e.Message += "; the call was not sent, nothing was changed"
 }
+
+// upstreamFault is fromPlatform for calls that carry nothing the client
+// supplied: listing everything, or ids that REST itself answered. A 400 or
+// 404 there is not the client's doing, so it is PLATFORM_CALL_ERROR, not
+// BAD_USER_INPUT or NOT_FOUND (the REST status stays in extensions).
+func upstreamFault(err error) *errcode.Error {
+	e := fromPlatform(err)
+	if e.Code != errcode.BadUserInput && e.Code != errcode.NotFound {
+		return e
+	}
+	c := *e // fromPlatform may hand back an error it did not make
+	c.Code = errcode.PlatformCallError
+	return &c
+}
