@@ -58,6 +58,11 @@ func fromPlatform(err error) *errcode.Error {
 			e.Message += ": " + pe.Message
 		}
 		e.Fields = map[string]any{"status": pe.StatusCode}
+		if pe.RetryAfter > 0 {
+			// The server's pacing, passed on, so that a client does not
+			// come straight back.
+			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
+		}
 	case pe.Timeout():
 		e.Code = errcode.UpstreamTimeout
 		e.Message = downstream + "the Platform API did not answer in time"

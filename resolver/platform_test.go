@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
@@ -576,5 +577,18 @@ func TestUninstallSettles(t *testing.T) {
 				t.Errorf("GetInstance calls = %d, want %d", got, tc.wantGets)
 			}
 		})
+	}
+}
+
+// TestRetryAfterPassedOn: a REST 503 or 429 whose Retry-After outlasts the
+// request reaches the client with extensions.retryAfter (seconds, rounded
+// up), so that it does not come straight back.
+func TestRetryAfterPassedOn(t *testing.T) {
+	fp := &catalogFake{t: t, queryInstances: func() ([]platformapi.Instance, error) {
+		return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusServiceUnavailable, RetryAfter: 29500 * time.Millisecond}
+	}}
+	_, errs := run(t, fp, `{ integrationPackInstances { id } }`)
+	if len(errs) != 1 || errs[0].Extensions["code"] != "RATE_LIMITED" || errs[0].Extensions["retryAfter"] != float64(30) {
+		t.Errorf("errors %+v; want RATE_LIMITED with retryAfter 30", errs)
 	}
 }
