@@ -78,9 +78,13 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 		// to read (go-retryablehttp's response handler): count it once.
 		if resp == nil || resp != st.lastResp {
 			st.attempts++
-			st.lastStatus = 0
-			if resp != nil && resp.StatusCode >= 300 {
-				st.lastStatus = resp.StatusCode
+			if !st.unsent {
+				// An attempt that never left keeps the status of the
+				// last that did: the vendor's last word.
+				st.lastStatus = 0
+				if resp != nil && resp.StatusCode >= 300 {
+					st.lastStatus = resp.StatusCode
+				}
 			}
 		}
 		st.lastResp = resp
