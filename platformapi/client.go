@@ -7,8 +7,11 @@
 //	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
 //	att, err := c.CreateAttachment(ctx, acct, instanceID, environmentID)
 //
-// Failed calls return *Error, which carries the vendor's status and message.
-// Credentials never appear in errors or logs.
+// Failed calls return *Error, which carries the vendor's status and message
+// and what the call is known to have done upstream (Error.Outcome: not
+// sent, unknown, or answered; see Outcome). A call marked once is never
+// sent again after it may have been carried out. Credentials never appear
+// in errors or logs.
 package platformapi
 
 import (
