@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"time"
 
@@ -198,10 +199,24 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	var conn connTrace
+	ctx = httptrace.WithClientTrace(ctx, conn.trace())
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
+		if st != nil {
+			// Nothing was written without a connection; anything else
+			// may have reached the vendor.
+			if conn.beforeConn() || !sentErr(err) {
+				st.unsent = true
+			} else {
+				st.sent = true
+			}
+		}
 		return nil, err
+	}
+	if st != nil {
+		st.sent = true
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil

@@ -7,8 +7,11 @@
 //	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
 //	att, err := c.CreateAttachment(ctx, acct, instanceID, environmentID)
 //
-// Failed calls return *Error, which carries the vendor's status and message.
-// Credentials never appear in errors or logs.
+// Failed calls return *Error, which carries the vendor's status and message
+// and what the call is known to have done upstream (Error.Outcome: not
+// sent, unknown, or answered; see Outcome). A call marked once is never
+// sent again after it may have been carried out. Credentials never appear
+// in errors or logs.
 package platformapi
 
 import (
@@ -250,7 +253,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 		return struct{}{}, c.try(ctx, as, acct, cl, out)
 	})
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-		return &Error{Method: cl.method, Object: cl.object, Err: ErrCircuitOpen, RetryAfter: as.retryAfter()}
+		return &Error{Method: cl.method, Object: cl.object, Err: ErrCircuitOpen, RetryAfter: as.retryAfter(), NotSent: true}
 	}
 	return err
 }
@@ -266,7 +269,7 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
 	if err != nil {
-		return &Error{Method: cl.method, Object: cl.object, Err: err}
+		return &Error{Method: cl.method, Object: cl.object, Err: err, NotSent: true}
 	}
 	req.Header.Set("Accept", "application/json")
 	if cl.body != nil {
@@ -279,38 +282,58 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 	req.Header.Set("Authorization", acct.Credentials.authorization())
 	req.Header.Set("User-Agent", c.userAgent)
 
+	// The body is read inside go-retryablehttp's loop, so that a 2xx whose
+	// body is lost counts as a failed attempt (ambiguous, and retried
+	// unless the call is once). Only the last attempt's body is kept.
+	var data []byte
+	var readErr error
+	req.SetResponseHandler(func(resp *http.Response) error {
+		data, readErr = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if readErr != nil && success(resp.StatusCode) && out != nil {
+			return fmt.Errorf("%w: reading %s response: %w", ErrUnreadableAnswer, cl.object, readErr)
+		}
+		// A failure status, or a success whose body is not wanted, is
+		// decided by its status alone: the server chose it before sending
+		// the body.
+		return nil
+	})
+
 	resp, err := c.rc.Do(req)
 	fail := func(status int, msg string, err error) *Error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", errDeadline, err)
 		}
-		return &Error{Method: cl.method, Object: cl.object, StatusCode: status, Message: msg, Attempts: max(st.attempts, 1), Err: err,
-			Ambiguous: st.ambiguous}
+		e := &Error{Method: cl.method, Object: cl.object, StatusCode: status, Message: msg, Attempts: max(st.attempts, 1), Err: err,
+			Ambiguous: st.ambiguous, NotSent: !st.sent && !st.ambiguous}
+		if status != 0 && resp != nil && resp.StatusCode == status {
+			e.RetryAfter, _ = c.policy.retryAfter(resp)
+		}
+		return e
+	}
+	if resp != nil {
+		defer resp.Body.Close()
 	}
 	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
 		// The deadline may have passed while waiting to retry a status the
 		// vendor answered with; report that status rather than a bare timeout.
 		return fail(st.lastStatus, "", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fail(0, "", fmt.Errorf("reading response: %w", err))
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fail(resp.StatusCode, ErrorMessage(data), nil)
+	if !success(resp.StatusCode) {
+		return fail(resp.StatusCode, ErrorMessage(data), readErr)
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fail(resp.StatusCode, "", fmt.Errorf("decoding %s response: %w", cl.object, err))
+		// The vendor said it did something and the gateway cannot tell
+		// what: as ambiguous as an answer that never came.
+		st.ambiguous = true
+		return fail(0, "", fmt.Errorf("%w: decoding %s response: %w", ErrUnreadableAnswer, cl.object, err))
 	}
 	return nil
 }
+
+func success(status int) bool { return status >= 200 && status <= 299 }
 
 func marshal(v any) []byte {
 	var buf bytes.Buffer

@@ -24,11 +24,15 @@ type Error struct {
 	Attempts   int    // tries made, retries included
 	Err        error  // transport or context error when StatusCode is 0
 	// Ambiguous is set when an attempt may have been carried out by the
-	// vendor without its answer reaching us (a timeout or reset after the
-	// request was sent, or a proxy's 502/504): the call's effect is unknown.
+	// vendor without its answer reaching us (see OutcomeUnknown): the call's
+	// effect is unknown.
 	Ambiguous bool
+	// NotSent is set when no attempt left the gateway (see OutcomeNotSent):
+	// nothing changed upstream. Never set together with Ambiguous.
+	NotSent bool
 	// RetryAfter, for ErrCircuitOpen, is when the breaker next lets a call
-	// through.
+	// through; for an answered status, the server's Retry-After, capped by
+	// RetryPolicy.RetryAfterMax (0 when it sent none).
 	RetryAfter time.Duration
 }
 
@@ -50,6 +54,17 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
+}
+
+// Outcome classifies the failure: not sent, of unknown effect, or answered.
+func (e *Error) Outcome() Outcome {
+	switch {
+	case e.Ambiguous:
+		return OutcomeUnknown
+	case e.NotSent:
+		return OutcomeNotSent
+	}
+	return OutcomeAnswered
 }
 
 // Unwrap returns the transport error, if any.

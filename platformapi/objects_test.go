@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -159,6 +160,65 @@ func TestInstallNotRepeatedWhenAmbiguous(t *testing.T) {
 			if got := int(n.Load()); got != tc.wantRequests || (err != nil) != tc.wantErr ||
 				(err != nil && (!errors.As(err, &pe) || pe.Ambiguous != tc.wantAmbiguous)) {
 				t.Errorf("InstallInstance: %d requests, err %v; want %d, error %v, ambiguous %v", got, err, tc.wantRequests, tc.wantErr, tc.wantAmbiguous)
+			}
+		})
+	}
+}
+
+// TestQueryMoreTokenRefused: a queryMore whose answer was lost is tried
+// again, and the vendor refuses the token it already used (400). The query
+// starts over from page 1 instead of failing; a token refused on every run
+// ends, after two restarts, in ErrQueryTokenRefused, never a bare 400.
+func TestQueryMoreTokenRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		lose    int32 // queryMore answers lost after the simulator served them
+		refuse  bool  // every queryMore is answered 400 Invalid query token
+		wantErr bool
+		want    []string // the requests' paths, in order
+	}{
+		{"answer lost once", 1, false, false, []string{"query", "queryMore", "queryMore", "query", "queryMore"}},
+		{"refused every time", 0, true, true, []string{"query", "queryMore", "query", "queryMore", "query", "queryMore"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := simulator.NewDemo(simulator.Options{RateLimit: -1})
+			var lost atomic.Int32
+			var mu sync.Mutex
+			var got []string // the paths' last elements, as they arrive
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+				mu.Unlock()
+				if strings.HasSuffix(r.URL.Path, "/queryMore") {
+					if tc.refuse {
+						w.WriteHeader(http.StatusBadRequest)
+						_, _ = w.Write([]byte(`{"@type":"Error","message":"Invalid query token."}`))
+						return
+					}
+					if lost.Add(1) <= tc.lose {
+						sim.ServeHTTP(httptest.NewRecorder(), r) // the token is used up
+						panic(http.ErrAbortHandler)
+					}
+				}
+				sim.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c, err := platformapi.New(platformapi.Options{BaseURL: srv.URL, Retry: fastRetry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			envs, err := c.QueryEnvironments(context.Background(), demoAcct, nil)
+			var pe *platformapi.Error
+			switch {
+			case tc.wantErr && (!errors.Is(err, platformapi.ErrQueryTokenRefused) || !errors.As(err, &pe) || pe.StatusCode != 400):
+				t.Errorf("QueryEnvironments = %v, want ErrQueryTokenRefused with the 400", err)
+			case !tc.wantErr && (err != nil || len(envs) != 120):
+				t.Errorf("QueryEnvironments = %d environments, %v; want all 120", len(envs), err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("requests = %v, want %v", got, tc.want)
 			}
 		})
 	}

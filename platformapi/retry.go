@@ -74,16 +74,38 @@ func Retryable(status int) bool {
 func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := stateFrom(ctx)
 	if st != nil {
-		st.attempts++
-		if (err != nil && !st.unsent && sentErr(err)) || (resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)) {
+		// The client asks twice about an attempt whose body it then failed
+		// to read (go-retryablehttp's response handler): count it once.
+		if resp == nil || resp != st.lastResp {
+			st.attempts++
+			if !st.unsent {
+				// An attempt that never left keeps the status of the
+				// last that did: the vendor's last word.
+				st.lastStatus = 0
+				if resp != nil && resp.StatusCode >= 300 {
+					st.lastStatus = resp.StatusCode
+				}
+			}
+		}
+		st.lastResp = resp
+		if (err != nil && !st.unsent && sentErr(err)) || (resp != nil && mayHaveActed(resp.StatusCode)) {
 			// The request may have reached the vendor and been carried
-			// out; a proxy's 502/504 says as much.
+			// out: a failure once it may have left, or a status that says
+			// the server (or a proxy in front of it) may have acted.
 			st.ambiguous = true
 		}
 	}
-	if st != nil && st.unsent {
-		// The attempt never left: it waited for the rate budget until the
-		// deadline. Keep that error; it says more than the context's.
+	if st != nil && st.unsent && (ctx.Err() != nil || errors.Is(err, ErrBudgetDeadline)) {
+		// The attempt never left: it waited for the rate budget (or a
+		// connection) until the deadline or a cancellation. Keep that
+		// error; it says more than the context's. A failure to connect
+		// with time left is retried below, like any transport error.
+		return false, nil
+	}
+	if err == nil && !Retryable(resp.StatusCode) {
+		// An answer to keep, even if the caller's context ended as it
+		// arrived: dropping a 200 would report a call that was carried
+		// out as failed.
 		return false, nil
 	}
 	if ctx.Err() != nil {
@@ -96,16 +118,10 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 		if !retryableErr(err) {
 			return false, err
 		}
-	} else if !Retryable(resp.StatusCode) {
-		return false, nil
 	}
 	attempt := 1
 	if st != nil {
 		attempt = st.attempts
-		st.lastStatus = 0
-		if resp != nil {
-			st.lastStatus = resp.StatusCode
-		}
 	}
 	if attempt >= p.MaxAttempts {
 		return false, nil
@@ -206,10 +222,12 @@ func sentErr(err error) bool {
 type callState struct {
 	account    *accountState
 	attempts   int
-	lastStatus int
-	unsent     bool // the last attempt never left: it waited for budget in vain
-	ambiguous  bool // some attempt may have been carried out without us learning it
-	once       bool // not to be repeated once ambiguous (call.once)
+	lastStatus int            // of the last attempt, when it was not a success; else 0
+	lastResp   *http.Response // the last attempt's, to count each attempt once
+	unsent     bool           // the last attempt never left (budget, context, no connection)
+	sent       bool           // some attempt may have left the gateway
+	ambiguous  bool           // some attempt may have been carried out without us learning it
+	once       bool           // not to be repeated once ambiguous (call.once)
 }
 
 type stateKey struct{}

@@ -96,6 +96,17 @@ func TestCheckRetry(t *testing.T) {
 		t.Errorf("cancelled: CheckRetry = %v, %v", got, err)
 	}
 
+	// An answer that is not retried is kept even when the caller's context
+	// ended as it came: dropping a 200 would report a call that was carried
+	// out as failed.
+	for _, status := range []int{200, 400} {
+		cctx, cancel := context.WithCancel(withState(context.Background(), &callState{}))
+		cancel()
+		if got, err := p.CheckRetry(cctx, respWith(status, ""), nil); got || err != nil {
+			t.Errorf("cancelled, %d: CheckRetry = %v, %v; want false, nil", status, got, err)
+		}
+	}
+
 	// A Retry-After that ends past the deadline stops, keeping the answer.
 	dctx, cancel2 := context.WithTimeout(withState(context.Background(), &callState{}), 2*time.Second)
 	defer cancel2()

@@ -37,7 +37,7 @@ func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, fromPlatform(err)
+		return nil, upstreamFault(err)
 	}
 
 	var byEnv map[string][]*Attachment

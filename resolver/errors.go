@@ -29,7 +29,15 @@ func fromPlatform(err error) *errcode.Error {
 		return &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal error", Err: err}
 	}
 	e := &errcode.Error{Err: err}
+	defer notSent(e, pe)
 	switch {
+	case errors.Is(err, platformapi.ErrQueryTokenRefused):
+		// A 400, but about the vendor's own paging token: not the client's
+		// doing.
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the Platform API kept refusing the paging token it had issued (queryMore), also after the query was started over"
+		e.Fields = map[string]any{"status": pe.StatusCode}
+		return e
 	case errors.Is(err, platformapi.ErrCircuitOpen):
 		e.Code = errcode.PlatformCallError
 		e.Message = downstream + "the Platform API keeps failing for this account; calls are paused"
@@ -50,12 +58,20 @@ func fromPlatform(err error) *errcode.Error {
 			e.Message += ": " + pe.Message
 		}
 		e.Fields = map[string]any{"status": pe.StatusCode}
+		if pe.RetryAfter > 0 {
+			// The server's pacing, passed on, so that a client does not
+			// come straight back.
+			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
+		}
 	case pe.Timeout():
 		e.Code = errcode.UpstreamTimeout
 		e.Message = downstream + "the Platform API did not answer in time"
 	case errors.Is(err, context.Canceled):
 		e.Code = errcode.PlatformCallError
 		e.Message = downstream + "the request was canceled"
+	case errors.Is(err, platformapi.ErrUnreadableAnswer):
+		e.Code = errcode.PlatformCallError
+		e.Message = downstream + "the Platform API's answer could not be read"
 	case errors.Is(err, platformapi.ErrTooManyPages):
 		e.Code = errcode.PlatformCallError
 		e.Message = downstream + "the result has more pages than the gateway may read"
@@ -70,4 +86,32 @@ func fromPlatform(err error) *errcode.Error {
 		e.Fields["attempts"] = pe.Attempts
 	}
 	return e
+}
+
+// notSent marks the error of a call that never left the gateway, so that a
+// client knows nothing changed and may simply try again:
+// extensions.outcome "not_sent".
+func notSent(e *errcode.Error, pe *platformapi.Error) {
+	if pe.Outcome() != platformapi.OutcomeNotSent {
+		return
+	}
+	if e.Fields == nil {
+		e.Fields = map[string]any{}
+	}
+	e.Fields["outcome"] = platformapi.OutcomeNotSent.String()
+	e.Message += "; the call was not sent, nothing was changed"
+}
+
+// upstreamFault is fromPlatform for calls that carry nothing the client
+// supplied: listing everything, or ids that REST itself answered. A 400 or
+// 404 there is not the client's doing, so it is PLATFORM_CALL_ERROR, not
+// BAD_USER_INPUT or NOT_FOUND (the REST status stays in extensions).
+func upstreamFault(err error) *errcode.Error {
+	e := fromPlatform(err)
+	if e.Code != errcode.BadUserInput && e.Code != errcode.NotFound {
+		return e
+	}
+	c := *e // fromPlatform may hand back an error it did not make
+	c.Code = errcode.PlatformCallError
+	return &c
 }

@@ -23,7 +23,7 @@ func (q *Query) IntegrationPackInstances(ctx context.Context) (*[]*Instance, err
 	}
 	rows, err := q.r.platform.QueryInstances(call, acct, nil)
 	if err != nil {
-		return nil, fromPlatform(err)
+		return nil, upstreamFault(err)
 	}
 	out := make([]*Instance, 0, len(rows))
 	for _, row := range rows {
@@ -63,19 +63,19 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	}
 	row, err := m.r.platform.InstallInstance(call, acct, packID, name)
 	if err != nil {
-		e := fromPlatform(err)
-		if ambiguous(err) {
-			// The install is not repeated (platformapi), and an instance
-			// cannot be told from another install of the same pack: say so
-			// rather than guess.
-			e = e.With("outcome", "unknown")
-			e.Message += "; the pack may have been installed: list integrationPackInstances before trying again"
-		}
-		return nil, e
+		// The install is not repeated (platformapi), and an instance
+		// cannot be told from another install of the same pack: say so
+		// rather than guess.
+		return nil, onceFailure(err, installHint)
 	}
 	inst, err := instanceFromREST(row)
 	if err != nil {
-		return nil, err
+		// The vendor answered success with an id that cannot be passed on:
+		// the pack is installed, and a client that took this for a failure
+		// and tried again would install it twice.
+		e := malformed("integration pack instance", err).With("outcome", platformapi.OutcomeUnknown.String())
+		e.Message += "; " + installHint
+		return nil, e
 	}
 	if inst.packID == "" {
 		inst.packID = packID // REST echoes it; the question is known anyway
@@ -87,6 +87,9 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	}
 	return inst, nil
 }
+
+// installHint tells a client what to do about an install of unknown outcome.
+const installHint = "the pack may have been installed: list integrationPackInstances before trying again"
 
 // IntegrationPackInstanceUninstall uninstalls an instance (REST
 // IntegrationPackInstance DELETE) and answers its id.
@@ -163,7 +166,8 @@ func (r *Resolver) loadPacks(ctx, call context.Context, acct platformapi.Account
 		}
 		rows, err := r.platform.QueryIntegrationPacks(call, acct, &filter)
 		if err != nil {
-			return fromPlatform(err)
+			// The pack ids came from REST, not from the client.
+			return upstreamFault(err)
 		}
 		for _, p := range rows {
 			packs[p.ID] = &Pack{

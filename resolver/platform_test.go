@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
@@ -298,6 +299,17 @@ func TestIntegrationPackInstancesErrors(t *testing.T) {
 		{"malformed instance id", func() ([]platformapi.Instance, error) {
 			return []platformapi.Instance{{ID: "not-an-instance"}}, nil
 		}, nil, "PLATFORM_CALL_ERROR"},
+		// The client supplied nothing these calls carry: a 400 or 404 is
+		// not its fault.
+		{"instance query 400", func() ([]platformapi.Instance, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusBadRequest, Message: "Invalid query token."}
+		}, nil, "PLATFORM_CALL_ERROR"},
+		{"pack query 400", demoInstances, func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPack", StatusCode: http.StatusBadRequest}
+		}, "PLATFORM_CALL_ERROR"},
+		{"pack query 404", demoInstances, func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPack", StatusCode: http.StatusNotFound}
+		}, "PLATFORM_CALL_ERROR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -361,6 +373,15 @@ func TestEnvironments(t *testing.T) {
 		}
 		if fp.count("QueryAttachments") != 0 {
 			t.Error("an attachment query was made")
+		}
+	})
+	t.Run("environment query 400 is not the client's", func(t *testing.T) {
+		fp := &catalogFake{t: t, queryEnvironments: func() ([]platformapi.Environment, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "Environment", StatusCode: http.StatusBadRequest}
+		}}
+		_, errs := run(t, fp, `{ environments { id } }`)
+		if len(errs) != 1 || errs[0].Extensions["code"] != "PLATFORM_CALL_ERROR" || errs[0].Extensions["status"] != float64(400) {
+			t.Errorf("errors %+v; want PLATFORM_CALL_ERROR with status 400", errs)
 		}
 	})
 	t.Run("attachment query fails", func(t *testing.T) {
@@ -493,6 +514,25 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 			t.Errorf("data %s, errors %+v", got, errs)
 		}
 	})
+	t.Run("200 with a malformed id: installed, so outcome unknown", func(t *testing.T) {
+		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{ID: "42"}, nil
+		}}
+		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
+		if len(errs) != 1 || errs[0].Extensions["outcome"] != "unknown" || errs[0].Extensions["code"] != "PLATFORM_CALL_ERROR" {
+			t.Errorf("errors %+v, want PLATFORM_CALL_ERROR with outcome unknown", errs)
+		}
+	})
+	t.Run("not sent", func(t *testing.T) {
+		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+			return platformapi.Instance{}, &platformapi.Error{Err: platformapi.ErrBudgetDeadline, NotSent: true}
+		}}
+		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
+		if len(errs) != 1 || errs[0].Extensions["outcome"] != "not_sent" || errs[0].Extensions["code"] != "RATE_LIMITED" ||
+			strings.Contains(errs[0].Message, "may have been installed") {
+			t.Errorf("errors %+v, want RATE_LIMITED with outcome not_sent", errs)
+		}
+	})
 	t.Run("outcome unknown", func(t *testing.T) {
 		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{}, &platformapi.Error{StatusCode: http.StatusBadGateway, Ambiguous: true}
@@ -537,5 +577,18 @@ func TestUninstallSettles(t *testing.T) {
 				t.Errorf("GetInstance calls = %d, want %d", got, tc.wantGets)
 			}
 		})
+	}
+}
+
+// TestRetryAfterPassedOn: a REST 503 or 429 whose Retry-After outlasts the
+// request reaches the client with extensions.retryAfter (seconds, rounded
+// up), so that it does not come straight back.
+func TestRetryAfterPassedOn(t *testing.T) {
+	fp := &catalogFake{t: t, queryInstances: func() ([]platformapi.Instance, error) {
+		return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusServiceUnavailable, RetryAfter: 29500 * time.Millisecond}
+	}}
+	_, errs := run(t, fp, `{ integrationPackInstances { id } }`)
+	if len(errs) != 1 || errs[0].Extensions["code"] != "RATE_LIMITED" || errs[0].Extensions["retryAfter"] != float64(30) {
+		t.Errorf("errors %+v; want RATE_LIMITED with retryAfter 30", errs)
 	}
 }

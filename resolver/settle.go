@@ -54,34 +54,71 @@ func (r *Resolver) attached(ctx context.Context, acct platformapi.Account, insta
 			}
 			return false, nil
 		}
-		if ctx.Err() != nil {
+		if !pause(ctx, time.Duration(round+1)*100*time.Millisecond, err) {
 			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(round+1) * 100 * time.Millisecond):
 		}
 	}
 	return false, err
 }
 
+// pause waits before asking again after err: at least d, and as long as
+// the server asked (Retry-After, which platformapi caps). It returns false,
+// at once, when ctx would end first: asking early would only provoke the
+// server further, so settling gives up instead.
+func pause(ctx context.Context, d time.Duration, err error) bool {
+	var pe *platformapi.Error
+	if errors.As(err, &pe) && pe.RetryAfter > d {
+		d = pe.RetryAfter
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // ambiguous reports whether err leaves the call's effect unknown.
 func ambiguous(err error) bool {
 	var pe *platformapi.Error
-	return errors.As(err, &pe) && pe.Ambiguous
+	return errors.As(err, &pe) && pe.Outcome() == platformapi.OutcomeUnknown
+}
+
+// onceFailure is the error of a call that is never repeated once it may
+// have been carried out (an install; any REST CREATE that is not
+// idempotent) and that cannot be settled by asking, because its result
+// cannot be told from another one's. A failure of unknown outcome says so
+// (extensions.outcome "unknown") with hint, what the client should check
+// before trying again; one that was not sent says that (see fromPlatform).
+func onceFailure(err error, hint string) *errcode.Error {
+	e := fromPlatform(err)
+	if ambiguous(err) {
+		e = e.With("outcome", platformapi.OutcomeUnknown.String())
+		e.Message += "; " + hint
+	}
+	return e
 }
 
 // conclusive reports whether a failed call says for sure that the state
-// did not change: the vendor refused the request itself (4xx but 429), or
-// the gateway never sent it (breaker open, budget deadline). Any other
-// failure (5xx, 429 after retries, no answer) is settled by asking.
+// did not change: the gateway never sent it (platformapi.OutcomeNotSent:
+// breaker open, budget deadline, cancelled before sending, no connection),
+// or the vendor refused the request itself (4xx but 429). Any other failure
+// (5xx, 429 after retries, no answer) is settled by asking.
 func conclusive(err error) bool {
 	var pe *platformapi.Error
-	if !errors.As(err, &pe) || pe.Ambiguous {
+	if !errors.As(err, &pe) {
 		return false
 	}
-	if errors.Is(err, platformapi.ErrCircuitOpen) || errors.Is(err, platformapi.ErrBudgetDeadline) {
+	switch pe.Outcome() {
+	case platformapi.OutcomeNotSent:
 		return true
+	case platformapi.OutcomeUnknown:
+		return false
 	}
 	return pe.StatusCode >= 400 && pe.StatusCode < 500 && pe.StatusCode != http.StatusTooManyRequests
 }
@@ -104,7 +141,7 @@ func notFound(err error) bool {
 
 // unknownOutcome is the error for a call that could not be settled.
 func unknownOutcome(cause error) *errcode.Error {
-	e := fromPlatform(cause).With("outcome", "unknown")
+	e := fromPlatform(cause).With("outcome", platformapi.OutcomeUnknown.String())
 	e.Message = downstream + "the Platform API did not confirm the outcome; check before retrying (" + e.Message + ")"
 	return e
 }

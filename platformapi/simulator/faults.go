@@ -11,9 +11,10 @@ import (
 
 // Faults make the simulator as unreliable as a real upstream can be. Each
 // fraction is the probability, per request, of that fault; at most one
-// fault hits a request. Resets, hangs and slow bodies strike before the
-// request is carried out or, with probability AfterApply, after it: the
-// case where a client cannot know what happened.
+// fault hits a request. Resets, hangs, slow bodies, gateway timeouts and
+// garbled answers strike before the request is carried out or, with
+// probability AfterApply, after it: the case where a client cannot know
+// what happened.
 type Faults struct {
 	// Latency delays every answer; Jitter adds up to that much at random.
 	Latency, Jitter time.Duration
@@ -26,11 +27,19 @@ type Faults struct {
 	Reset float64
 	// Hang never answers, until the client gives up.
 	Hang float64
-	// SlowBody sends the answer's body one byte per SlowBodyDelay.
+	// SlowBody sends the answer's body one byte per SlowBodyDelay. The
+	// answer is of a request carried out, before or after alike; after
+	// sends the whole header (Content-Length included) first.
 	SlowBody      float64
 	SlowBodyDelay time.Duration
-	// AfterApply is the probability that a reset, hang or slow body comes
-	// after the request was carried out.
+	// GatewayTimeout answers 504, as a proxy in front of the vendor does
+	// when it gave up waiting.
+	GatewayTimeout float64
+	// Garbled answers 200 with a body that is not JSON (a proxy's or a
+	// portal's HTML page in place of the vendor's answer).
+	Garbled float64
+	// AfterApply is the probability that a reset, hang, slow body, gateway
+	// timeout or garbled answer comes after the request was carried out.
 	AfterApply float64
 	// Seed makes the fault sequence repeatable.
 	Seed uint64
@@ -46,6 +55,8 @@ const (
 	faultReset
 	faultHang
 	faultSlowBody
+	faultGatewayTimeout
+	faultGarbled
 )
 
 // faultState draws faults; its random source is shared, so it is locked.
@@ -87,6 +98,8 @@ func (fs *faultState) draw() (fault, time.Duration, bool, Faults) {
 		{f.Reset, faultReset},
 		{f.Hang, faultHang},
 		{f.SlowBody, faultSlowBody},
+		{f.GatewayTimeout, faultGatewayTimeout},
+		{f.Garbled, faultGarbled},
 	} {
 		if x < c.p {
 			return c.ft, delay, after, f
@@ -143,6 +156,14 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, next ht
 		panic(http.ErrAbortHandler) // net/http drops the connection
 	case faultHang:
 		<-r.Context().Done()
+	case faultGatewayTimeout:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusGatewayTimeout)
+		_, _ = w.Write([]byte("<html><body><h1>504 Gateway Time-out</h1></body></html>\n"))
+	case faultGarbled:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("<html><body>Please sign in to continue.</body></html>\n"))
 	}
 }
 
