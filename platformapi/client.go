@@ -193,10 +193,15 @@ func NewTransport(headerTimeout time.Duration) *http.Transport {
 
 // checkRetry wraps the policy to log each failed attempt.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateFrom(ctx)
+	// go-retryablehttp asks again about the last answer once its response
+	// handler ran; that answer was logged the first time, unless reading
+	// its body failed.
+	again := st != nil && resp != nil && resp == st.lastResp && err == nil
 	retry, cerr := c.policy.CheckRetry(ctx, resp, err)
-	if err != nil || (resp != nil && resp.StatusCode >= 400) {
+	if !again && (err != nil || (resp != nil && resp.StatusCode >= 400)) {
 		attrs := []any{"retry", retry}
-		if st := stateFrom(ctx); st != nil {
+		if st != nil {
 			attrs = append(attrs, "attempt", st.attempts)
 		}
 		if resp != nil {
