@@ -99,10 +99,15 @@ func TestShutdownReportsUnsentCalls(t *testing.T) {
 	if len(r.Errors) != 3 {
 		t.Fatalf("%s; want three environments failed", r.Raw)
 	}
-	for i := 1; i <= 3; i++ {
+	// The fan-out's workers race for the one token: any one environment
+	// may be the one sent; the three others were not.
+	for i := range envs {
 		er := r.errorAt(i)
-		if er == nil || er.Extensions["outcome"] != "not_sent" || er.Extensions["environmentId"] != envs[i] || !strings.Contains(er.Message, "not sent") {
-			t.Errorf("item %d: %+v; want outcome not_sent naming %s", i, er, envs[i])
+		if er == nil {
+			continue
+		}
+		if er.Extensions["outcome"] != "not_sent" || er.Extensions["environmentId"] != envs[i] || !strings.Contains(er.Message, "not sent") {
+			t.Errorf("item %d: %+v; want outcome not_sent naming %s\n%s", i, er, envs[i], r.Raw)
 		}
 	}
 	if n := len(e.sim.Requests()); n != 1 {
