@@ -23,7 +23,7 @@ func TestAuth(t *testing.T) {
 		{"not Bearer", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Basic " + testToken}, 401, "UNAUTHORIZED"},
 		{"empty Bearer", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer "}, 401, "UNAUTHORIZED"},
 		{"unknown space", map[string]string{"SPACE_GUID": "nope", "Authorization": "Bearer " + testToken}, 401, "SPACE_NOT_FOUND"},
-		{"wrong token", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + testToken + "x"}, 403, "FORBIDDEN"},
+		{"wrong token", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + testToken + "x"}, 401, "UNAUTHORIZED"},
 		{"canonical header spelling", map[string]string{"Space_guid": testSpace, "Authorization": "bearer " + testToken}, 200, ""},
 	}
 	for _, tt := range tests {
@@ -195,10 +195,10 @@ func TestAuthAbuse(t *testing.T) {
 		t.Errorf("passthrough with fresh tokens: statuses %v, want 200 200 200 429", statuses)
 	}
 
-	// Five wrong tokens are answered 403; the sixth attempt, even with the
+	// Five wrong tokens are answered 401; the sixth attempt, even with the
 	// right token, waits: the address guessed too often.
 	for i := range 5 {
-		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, "guess")); r.Status != 403 {
+		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, "guess")); r.Status != 401 {
 			t.Fatalf("guess %d: %d %s", i, r.Status, r.Raw)
 		}
 	}

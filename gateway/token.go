@@ -24,12 +24,20 @@ type tokenCredential struct {
 // checkToken decides whether token may act on sp, a space that is not
 // passthrough: one of its client tokens, or a JWT from the token endpoint
 // that binds sp. sum is the token's SHA-256. It returns nil when it may.
+//
+// A token that is no credential at all (unknown, malformed, expired, badly
+// signed) is 401, so that clients fetch a new one; 403 is kept for a valid
+// credential that does not reach sp: a client token of another space, a
+// JWT that does not bind sp.
 func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Error {
 	if sp.allows(sum) {
 		return nil
 	}
 	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
-		return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		if s.anySpaceAllows(sum) {
+			return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		}
+		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	}
 	claims, err := s.signer.Verify(token)
 	switch {
@@ -41,6 +49,17 @@ func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Erro
 		return errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
 	}
 	return nil
+}
+
+// anySpaceAllows reports whether sum is a client token of any space. Only
+// refused tokens get here, and they are throttled per address, so a scan
+// of every space is affordable; each comparison is in constant time.
+func (s *Server) anySpaceAllows(sum [32]byte) bool {
+	ok := false
+	for _, sp := range *s.spaces.Load() {
+		ok = sp.allows(sum) || ok
+	}
+	return ok
 }
 
 // serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token

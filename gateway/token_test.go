@@ -208,7 +208,9 @@ func TestGraphQLAcceptsTokens(t *testing.T) {
 		{"JWT signed with another key", "space-jwt", forged, 401, "UNAUTHORIZED"},
 		{"tampered JWT", "space-jwt", tampered, 401, "UNAUTHORIZED"},
 		{"JWT for another account", "space-jwt", otherAccount, 403, "FORBIDDEN"},
-		{"unknown client token", "space-jwt", "guess", 403, "FORBIDDEN"},
+		{"unknown client token", "space-jwt", "guess", 401, "UNAUTHORIZED"},
+		{"client token of another space", "space-static", "other", 403, "FORBIDDEN"},
+		{"not a JWT, with dots", "space-jwt", "a.b.c", 401, "UNAUTHORIZED"},
 		{"no token", "space-jwt", "", 401, "UNAUTHORIZED"},
 	}
 	for _, tc := range tests {
@@ -230,8 +232,9 @@ func TestNoSigningKey(t *testing.T) {
 	}
 	s, _ := authtoken.New(authKey, authtoken.Options{})
 	tok, _, _ := s.Issue(authUser, "demo-account", []string{"space-jwt"})
-	if r := e.graphql(t, "space-jwt", tok, packsQuery); r.status != 403 {
-		t.Errorf("JWT on a gateway without a key: %d %q, want 403", r.status, r.code)
+	// No key, so no JWT can be valid here: the credential is not valid.
+	if r := e.graphql(t, "space-jwt", tok, packsQuery); r.status != 401 || r.code != "UNAUTHORIZED" {
+		t.Errorf("JWT on a gateway without a key: %d %q, want 401 UNAUTHORIZED", r.status, r.code)
 	}
 }
 
