@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
@@ -23,7 +24,9 @@ type space struct {
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
 }
 
-func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
+// newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
+// is configured, fingerprints the token credentials.
+func newSpaces(cfg []SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
 		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}}
@@ -37,7 +40,7 @@ func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
 			if err != nil {
 				return nil, err // Validate has already checked
 			}
-			sp.tokenCreds = append(sp.tokenCreds, tokenCredential{user: sha256.Sum256([]byte(tc.Username)), password: h})
+			sp.tokenCreds = append(sp.tokenCreds, newTokenCredential(sha256.Sum256([]byte(tc.Username)), h, signer))
 		}
 		for _, t := range sc.ClientTokens {
 			h, err := parseTokenHash(t)

@@ -88,7 +88,7 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 		record(sc.name+" JWT response", r.status, r.header, string(r.body))
 		// A JWT signed with the right key for another space only: 403.
 		signer, _ := authtoken.New(signingKey, authtoken.Options{})
-		elsewhere, _, _ := signer.Issue("BOOMI_TOKEN.t@example.com", simulator.DemoAccountID, []string{"another-space"})
+		elsewhere, _, _ := signer.Issue(authtoken.Grant{Subject: "BOOMI_TOKEN.t@example.com", Credential: "c", AccountID: simulator.DemoAccountID, Spaces: []string{"another-space"}})
 		secrets = append(secrets, elsewhere)
 		requests := []map[string]string{
 			good,

@@ -114,7 +114,12 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	spaces, err := newSpaces(cfg.Spaces)
+	signer, err := newSigner(cfg.Tokens)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.signer = signer
+	spaces, err := newSpaces(cfg.Spaces, signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
@@ -143,11 +148,6 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: schema: %w", err)
 	}
-	signer, err := newSigner(cfg.Tokens)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	s.signer = signer
 	s.schema = sch
 	s.analyzer = newAnalyzer()
 	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
