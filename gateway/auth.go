@@ -106,6 +106,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			// it: limit by address, or fresh tokens would be fresh budgets
 			// to spend the account's REST budget with.
 			sum = addressKey("passthrough:"+sp.guid, r)
+			e = s.checkPassthrough(sp, token)
 		default:
 			e = s.checkToken(sp, token, sum)
 		}
@@ -127,10 +128,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		acct := sp.account
+		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
 		if sp.passthrough {
 			acct.Credentials = platformapi.Bearer(token)
+			var done func()
+			ctx, done = s.watchRefusals(ctx, r, sp.account.ID, token)
+			defer done()
 		}
-		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
 		ctx = resolver.WithAccount(ctx, acct)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

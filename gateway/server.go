@@ -48,6 +48,8 @@ type Server struct {
 	clients  *clientLimiter
 	// authFailures counts failed authentications per client address.
 	authFailures *clientLimiter
+	// refused remembers passthrough tokens the REST API refused lately.
+	refused *refusedSet
 	handler      http.Handler
 	metrics      *metrics
 	health       *health
@@ -68,7 +70,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		o.version = "unknown"
 	}
 	log = withRequestIDs(log)
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, refused: newRefusedSet()}
 	if s.tracer == nil {
 		tp, err := newTracerProvider(cfg.Tracing, o.version)
 		if err != nil {
@@ -124,7 +126,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.spaces.Store(&spaces)
-	res := resolver.New(client, resolver.Options{
+	res := resolver.New(guardedPlatform{Platform: client}, resolver.Options{
 		AttachConcurrency: cfg.Attach.Concurrency,
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,
 		Logger:            log,
