@@ -50,6 +50,7 @@ type Server struct {
 	authFailures *clientLimiter
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
+	conns   *connMetrics
 	handler      http.Handler
 	metrics      *metrics
 	health       *health
@@ -82,6 +83,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	base := platformapi.NewTransport(cfg.Platform.AttemptTimeout)
 	s.health = newHealth(cfg.Health, cfg.Platform.BaseURL, base, log)
+	s.conns = newConnMetrics(s.metrics.reg)
 	baseURL, err := url.Parse(cfg.Platform.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked
@@ -167,7 +169,9 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 // ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Serve serves on ln until ctx ends. Then it reports not ready on /readyz
+// Serve serves on ln until ctx ends, with at most server.maxConnections
+// connections open (see connLimiter) and each bounded in time: headers,
+// body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
 // shutdownGrace, then cancels their REST calls (each environment still
@@ -176,15 +180,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	limit := s.cfg.Server.maxConnections()
+	cl := newConnLimiter(ln, limit, s.conns)
+	ln = cl
+	sc := s.cfg.Server
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		WriteTimeout:      s.cfg.writeTimeout(),
+		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         cl.connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
+		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
+		// streams to bound.
 	}
+	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
+		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.flushTraces()
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
