@@ -49,15 +49,15 @@ type Server struct {
 	// authFailures counts failed authentications per client address.
 	authFailures *clientLimiter
 	// refused remembers passthrough tokens the REST API refused lately.
-	refused *refusedSet
-	conns   *connMetrics
-	handler      http.Handler
-	metrics      *metrics
-	health       *health
-	tracer       trace.TracerProvider     // nil when tracing is off
-	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
-	graphiql     *graphiql.Handler        // nil when disabled
-	fields       map[string]bool          // root fields of the schema, for metric labels
+	refused  *refusedSet
+	conns    *connMetrics
+	handler  http.Handler
+	metrics  *metrics
+	health   *health
+	tracer   trace.TracerProvider     // nil when tracing is off
+	ownTP    *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
+	graphiql *graphiql.Handler        // nil when disabled
+	fields   map[string]bool          // root fields of the schema, for metric labels
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
