@@ -48,16 +48,17 @@ type Server struct {
 	clients  *clientLimiter
 	// authFailures counts failed authentications per client address.
 	authFailures *clientLimiter
+	handler      http.Handler
+	metrics      *metrics
+	health       *health
+	tracer       trace.TracerProvider     // nil when tracing is off
+	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
+	graphiql     *graphiql.Handler        // nil when disabled
+	fields       map[string]bool          // root fields of the schema, for metric labels
+
 	// refused remembers passthrough tokens the REST API refused lately.
-	refused  *refusedSet
-	conns    *connMetrics
-	handler  http.Handler
-	metrics  *metrics
-	health   *health
-	tracer   trace.TracerProvider     // nil when tracing is off
-	ownTP    *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
-	graphiql *graphiql.Handler        // nil when disabled
-	fields   map[string]bool          // root fields of the schema, for metric labels
+	refused *refusedSet
+	conns   *connMetrics // of inbound connections (conns.go)
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
