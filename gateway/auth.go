@@ -121,7 +121,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if e != nil {
 			if e.Code.HTTPStatus() == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="ipack-gateway"`)
+				challenge := `Bearer realm="ipack-gateway"`
+				if hasToken && e.Code == errcode.Unauthorized {
+					// RFC 6750: the token sent is not valid; get another.
+					challenge += `, error="invalid_token"`
+				}
+				w.Header().Set("WWW-Authenticate", challenge)
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
 			writeError(w, e)

@@ -47,6 +47,10 @@ func TestAuth(t *testing.T) {
 		if tt.status == 401 && r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: 401 without WWW-Authenticate", tt.name)
 		}
+		// A token that was sent but is not valid says so (RFC 6750).
+		if invalid := strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`); invalid != (tt.name == "wrong token") {
+			t.Errorf("%s: WWW-Authenticate %q, want error=\"invalid_token\" only for the wrong token", tt.name, r.Header.Get("WWW-Authenticate"))
+		}
 	}
 }
 
