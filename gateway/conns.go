@@ -5,15 +5,20 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // connLimiter is a listener that keeps at most max connections open, and
-// keeps serving at that bound: a connection that is idle (a keep-alive
-// connection between requests, or a new one that has sent nothing yet) is
-// closed, longest idle first, to admit a new one. Only when every
-// connection is busy with a request does Accept wait for one to end; new
+// keeps serving at that bound: an idle connection is closed to admit a new
+// one. Idle first means a keep-alive connection between requests, longest
+// idle first (its client reconnects when it needs to); then a connection
+// that has not sent a whole request head for freshGrace, oldest first
+// (net/http counts a connection active only once its headers are in, so
+// this is where slow-loris connections sit). A younger one is left alone:
+// its request is likely on its way. Only when every connection is busy
+// with a request does Accept wait for one to end; new
 // connections then wait in the kernel's listen backlog, costing the
 // process nothing (but the one being admitted: at most max+1 are open). Busy connections end within the server's timeouts
 // (readHeaderTimeout, readTimeout, the derived write timeout), so the wait
@@ -28,9 +33,11 @@ type connLimiter struct {
 	max     int
 	metrics *connMetrics
 
-	mu   sync.Mutex
-	open int        // accepted and not yet closed
-	idle *list.List // of *limitedConn that may be closed, longest idle first
+	mu    sync.Mutex
+	open  int        // admitted and not yet closed
+	idle  *list.List // of *limitedConn between requests, longest idle first
+	fresh *list.List // of *limitedConn without a whole request head yet, oldest first
+	now   func() time.Time
 
 	freed     chan struct{} // a slot was freed; buffered, one waiter (Accept)
 	done      chan struct{} // closed by Close
@@ -38,7 +45,7 @@ type connLimiter struct {
 }
 
 func newConnLimiter(ln net.Listener, max int, m *connMetrics) *connLimiter {
-	return &connLimiter{Listener: ln, max: max, metrics: m, idle: list.New(),
+	return &connLimiter{Listener: ln, max: max, metrics: m, idle: list.New(), fresh: list.New(), now: time.Now,
 		freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
@@ -73,11 +80,7 @@ func (l *connLimiter) admit() error {
 			l.mu.Unlock()
 			return nil
 		}
-		var victim *limitedConn
-		if e := l.idle.Front(); e != nil {
-			victim = l.idle.Remove(e).(*limitedConn)
-			victim.elem = nil
-		}
+		victim, wait := l.victim()
 		l.mu.Unlock()
 		if victim != nil {
 			// Closing frees its slot before Close returns: the loop takes it.
@@ -89,12 +92,58 @@ func (l *connLimiter) admit() error {
 			waited = true
 			l.metrics.waits.Inc()
 		}
-		select {
-		case <-l.freed:
-		case <-l.done:
+		if !l.await(wait) {
 			return net.ErrClosed
 		}
 	}
+}
+
+// await waits until a slot may have been freed, or wait has passed (when
+// positive), and reports false when the listener was closed.
+func (l *connLimiter) await(wait time.Duration) bool {
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-l.freed:
+	case <-timeout:
+	case <-l.done:
+		return false
+	}
+	return true
+}
+
+// freshGrace is how long a new connection may take to send its request
+// head before, at the bound, it may be closed for another.
+const freshGrace = time.Second
+
+// victim picks the connection to close to make room and takes it off its
+// list, or returns nil and, when a fresh connection will become one, how
+// long until it does. l.mu must be held.
+func (l *connLimiter) victim() (*limitedConn, time.Duration) {
+	if e := l.idle.Front(); e != nil {
+		return l.unlist(e.Value.(*limitedConn)), 0
+	}
+	if e := l.fresh.Front(); e != nil {
+		c := e.Value.(*limitedConn)
+		if age := l.now().Sub(c.since); age < freshGrace {
+			return nil, freshGrace - age
+		}
+		return l.unlist(c), 0
+	}
+	return nil, 0
+}
+
+// unlist takes c off the list it is on, if any. l.mu must be held.
+func (l *connLimiter) unlist(c *limitedConn) *limitedConn {
+	if c.elem != nil {
+		c.list.Remove(c.elem)
+		c.elem, c.list = nil, nil
+	}
+	return c
 }
 
 // Close closes the listener and ends a waiting Accept.
@@ -119,22 +168,32 @@ func (l *connLimiter) connState(c net.Conn, state http.ConnState) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if lc.elem != nil {
-		l.idle.Remove(lc.elem)
-		lc.elem = nil
+	l.unlist(lc)
+	if lc.closed {
+		return
 	}
-	if (state == http.StateNew || state == http.StateIdle) && !lc.closed {
-		lc.elem = l.idle.PushBack(lc)
+	switch state {
+	case http.StateNew:
+		lc.list, lc.since = l.fresh, l.now()
+	case http.StateIdle:
+		lc.list = l.idle
 		l.signal() // a waiting Accept may close it now
+	default:
+		return
 	}
+	lc.elem = lc.list.PushBack(lc)
 }
 
 // limitedConn is a connection of a connLimiter; closing it frees its slot.
 type limitedConn struct {
 	net.Conn
-	l        *connLimiter
-	elem     *list.Element // in l.idle while it may be closed; guarded by l.mu
-	closed   bool          // guarded by l.mu
+	l *connLimiter
+	// Guarded by l.mu: the list it is on (l.idle, l.fresh or none) and its
+	// element there, when it entered l.fresh, and whether it was closed.
+	list     *list.List
+	elem     *list.Element
+	since    time.Time
+	closed   bool
 	freeOnce sync.Once
 }
 
@@ -145,10 +204,7 @@ func (c *limitedConn) Close() error {
 	c.freeOnce.Do(func() {
 		l := c.l
 		l.mu.Lock()
-		if c.elem != nil {
-			l.idle.Remove(c.elem)
-			c.elem = nil
-		}
+		l.unlist(c)
 		c.closed = true
 		l.open--
 		l.mu.Unlock()
