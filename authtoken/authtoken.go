@@ -2,19 +2,26 @@
 // Web Tokens: what GET /auth/jwt/generate/{accountId} hands out and what the
 // GraphQL endpoint then accepts as a bearer token, like the vendor's.
 //
-// A token binds the account it was issued for and the spaces it is valid
-// in; it is signed with HS256 (a shared secret) or EdDSA (an Ed25519 key),
-// whichever key the gateway is configured with. Signing, parsing and claim
-// checks are github.com/golang-jwt/jwt/v5's.
+// A token binds the account it was issued for, the spaces it is valid in
+// and a fingerprint of the credential that asked for it (so the gateway can
+// refuse it once that credential is removed); it is signed with HS256 (a
+// shared secret) or EdDSA (an Ed25519 key), whichever key the gateway is
+// configured with. Signing, parsing and claim checks are
+// github.com/golang-jwt/jwt/v5's.
 //
 //	iss, err := authtoken.New(key, authtoken.Options{Lifetime: 5 * time.Minute})
-//	tok, exp, err := iss.Issue("BOOMI_TOKEN.jane@example.com", "acme-A1B2C3", []string{spaceGUID})
+//	tok, exp, err := iss.Issue(authtoken.Grant{Subject: "BOOMI_TOKEN.jane@example.com",
+//		Credential: iss.Fingerprint(userHash, passwordHash), AccountID: "acme-A1B2C3", Spaces: []string{spaceGUID}})
 //	claims, err := iss.Verify(tok) // errors.Is(err, authtoken.ErrExpired) once exp has passed
 package authtoken
 
 import (
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,6 +58,9 @@ type Claims struct {
 	AccountID string `json:"accountId"`
 	// Spaces are the guids of the spaces the token is valid in.
 	Spaces []string `json:"spaces"`
+	// Credential is the Fingerprint of the credential the token was
+	// issued on.
+	Credential string `json:"cred"`
 	jwt.RegisteredClaims
 }
 
@@ -76,7 +86,11 @@ type Signer struct {
 	lifetime  time.Duration
 	now       func() time.Time
 	parser    *jwt.Parser
+	fpKey     []byte // HMAC key of Fingerprint, derived from the signing key
 }
+
+// fingerprintContext separates the fingerprint key from the signing key.
+const fingerprintContext = "ipack-gateway/authtoken credential fingerprint v1\x00"
 
 // New returns a Signer for key: an Ed25519 private key in PEM (PKCS#8,
 // "-----BEGIN PRIVATE KEY-----") selects EdDSA; anything else is an HS256
@@ -96,11 +110,13 @@ func New(key string, opts Options) (*Signer, error) {
 		}
 		priv := k.(ed25519.PrivateKey) // ParseEdPrivateKeyFromPEM returns no other type
 		s.method, s.signKey, s.verifyKey = jwt.SigningMethodEdDSA, priv, priv.Public()
+		s.fpKey = deriveKey(priv.Seed())
 	} else {
 		if len(key) < MinSecretLen {
 			return nil, fmt.Errorf("authtoken: an HS256 secret must be at least %d bytes, got %d", MinSecretLen, len(key))
 		}
 		s.method, s.signKey, s.verifyKey = jwt.SigningMethodHS256, []byte(key), []byte(key)
+		s.fpKey = deriveKey([]byte(key))
 	}
 	s.parser = jwt.NewParser(
 		// Only our own algorithm: no "none", and no HS256 token "signed"
@@ -121,19 +137,55 @@ func (s *Signer) Algorithm() string { return s.method.Alg() }
 // Lifetime is how long an issued token is valid.
 func (s *Signer) Lifetime() time.Duration { return s.lifetime }
 
-// Issue returns a token for subject (the user who asked for it), valid in
-// spaces of accountID until the returned time.
-func (s *Signer) Issue(subject, accountID string, spaces []string) (string, time.Time, error) {
+func deriveKey(key []byte) []byte {
+	sum := sha256.Sum256(append([]byte(fingerprintContext), key...))
+	return sum[:]
+}
+
+// Fingerprint names a credential for the cred claim without revealing it:
+// an HMAC-SHA256 of parts (e.g. the hashes of a username and its password)
+// under a key derived from the signing key, 128 bits in base64url. Without
+// the signing key no guess of the credential can be checked against a
+// token's fingerprint; with it, every replica computes the same one.
+func (s *Signer) Fingerprint(parts ...[]byte) string {
+	m := hmac.New(sha256.New, s.fpKey)
+	for _, p := range parts {
+		var n [8]byte // length-prefixed, so that parts cannot run together
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		m.Write(n[:])
+		m.Write(p)
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Grant is what a token is issued for.
+type Grant struct {
+	// Subject is the user who asked for the token.
+	Subject string
+	// Credential is the Fingerprint of the credential the user presented.
+	Credential string
+	// AccountID is the account the token acts on.
+	AccountID string
+	// Spaces are the guids of the spaces the token is valid in.
+	Spaces []string
+}
+
+// Issue returns a token for g, valid until the returned time.
+func (s *Signer) Issue(g Grant) (string, time.Time, error) {
+	if g.Credential == "" || g.AccountID == "" || len(g.Spaces) == 0 {
+		return "", time.Time{}, errors.New("authtoken: a grant needs a credential, an account and spaces")
+	}
 	now := s.now().Truncate(time.Second) // JWT times are whole seconds
 	exp := now.Add(s.lifetime)
 	var id [16]byte
 	_, _ = rand.Read(id[:]) // never fails
 	claims := Claims{
-		AccountID: accountID,
-		Spaces:    spaces,
+		AccountID:  g.AccountID,
+		Spaces:     g.Spaces,
+		Credential: g.Credential,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
-			Subject:   subject,
+			Subject:   g.Subject,
 			Audience:  jwt.ClaimStrings{Audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),
@@ -151,6 +203,10 @@ func (s *Signer) Issue(subject, accountID string, spaces []string) (string, time
 // Verify checks a token's signature, algorithm, issuer, audience and times
 // and returns its claims. Failures wrap ErrExpired or ErrInvalid; the
 // library's reason is kept for logs.
+//
+// A token expires at its exp, or one Lifetime after it was issued if that
+// is sooner: shortening the lifetime (and restarting) shortens the tokens
+// already out, too.
 func (s *Signer) Verify(token string) (*Claims, error) {
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.verifyKey, nil })
@@ -159,8 +215,14 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 		return nil, fmt.Errorf("%w: %w", ErrExpired, err)
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	case c.AccountID == "" || len(c.Spaces) == 0:
-		return nil, fmt.Errorf("%w: no account or spaces", ErrInvalid)
+	case c.AccountID == "" || len(c.Spaces) == 0 || c.Credential == "":
+		// Tokens of earlier versions carry no credential; they are
+		// refused rather than trusted beyond their credential's removal.
+		return nil, fmt.Errorf("%w: no account, spaces or credential", ErrInvalid)
+	case c.IssuedAt == nil:
+		return nil, fmt.Errorf("%w: no issue time", ErrInvalid)
+	case !s.now().Before(c.IssuedAt.Add(s.lifetime)):
+		return nil, fmt.Errorf("%w: issued more than the lifetime (%s) ago", ErrExpired, s.lifetime)
 	}
 	return &c, nil
 }

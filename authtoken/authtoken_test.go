@@ -51,7 +51,7 @@ func TestIssueVerify(t *testing.T) {
 			if s.Algorithm() != tc.alg {
 				t.Errorf("Algorithm() = %q, want %q", s.Algorithm(), tc.alg)
 			}
-			tok, exp, err := s.Issue("BOOMI_TOKEN.jane@example.com", "acct-1", []string{"space-a", "space-b"})
+			tok, exp, err := s.Issue(authtoken.Grant{Subject: "BOOMI_TOKEN.jane@example.com", Credential: "cred-1", AccountID: "acct-1", Spaces: []string{"space-a", "space-b"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +65,7 @@ func TestIssueVerify(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify(fresh token) = %v", err)
 			}
-			if c.Subject != "BOOMI_TOKEN.jane@example.com" || c.AccountID != "acct-1" {
+			if c.Subject != "BOOMI_TOKEN.jane@example.com" || c.AccountID != "acct-1" || c.Credential != "cred-1" {
 				t.Errorf("claims = %+v", c)
 			}
 			for _, tt := range []struct {
@@ -106,9 +106,10 @@ func TestVerifyRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := authtoken.New(strings.Repeat("x", 40), authtoken.Options{})
-	good, _, _ := hs.Issue("u", "acct", []string{"s"})
-	otherTok, _, _ := other.Issue("u", "acct", []string{"s"})
-	edTok, _, _ := ed.Issue("u", "acct", []string{"s"})
+	g := authtoken.Grant{Subject: "u", Credential: "c", AccountID: "acct", Spaces: []string{"s"}}
+	good, _, _ := hs.Issue(g)
+	otherTok, _, _ := other.Issue(g)
+	edTok, _, _ := ed.Issue(g)
 
 	now := time.Now()
 	valid := jwt.RegisteredClaims{
@@ -123,7 +124,7 @@ func TestVerifyRejects(t *testing.T) {
 		return tok
 	}
 	with := func(edit func(*authtoken.Claims)) authtoken.Claims {
-		c := authtoken.Claims{AccountID: "acct", Spaces: []string{"s"}, RegisteredClaims: valid}
+		c := authtoken.Claims{AccountID: "acct", Spaces: []string{"s"}, Credential: "c", RegisteredClaims: valid}
 		edit(&c)
 		return c
 	}
@@ -147,6 +148,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"issued in the future", hs, sign(jwt.SigningMethodHS256, []byte(secret), with(func(c *authtoken.Claims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }))},
 		{"no spaces", hs, sign(jwt.SigningMethodHS256, []byte(secret), with(func(c *authtoken.Claims) { c.Spaces = nil }))},
 		{"no account", hs, sign(jwt.SigningMethodHS256, []byte(secret), with(func(c *authtoken.Claims) { c.AccountID = "" }))},
+		// As issued before tokens named their credential.
+		{"no credential", hs, sign(jwt.SigningMethodHS256, []byte(secret), with(func(c *authtoken.Claims) { c.Credential = "" }))},
+		{"no issue time", hs, sign(jwt.SigningMethodHS256, []byte(secret), with(func(c *authtoken.Claims) { c.IssuedAt = nil }))},
 		{"garbage", hs, "a.b.c"},
 		{"empty", hs, ""},
 	}
@@ -159,6 +163,70 @@ func TestVerifyRejects(t *testing.T) {
 	}
 	if _, err := hs.Verify(sign(jwt.SigningMethodHS256, []byte(secret), with(func(*authtoken.Claims) {}))); err != nil {
 		t.Errorf("Verify(hand-made valid token) = %v; the cases above prove nothing", err)
+	}
+}
+
+// TestLifetimeShortened: a token issued under a longer lifetime expires
+// one current lifetime after its issue, not at its own exp.
+func TestLifetimeShortened(t *testing.T) {
+	clk := &clock{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	long, _ := authtoken.New(secret, authtoken.Options{Lifetime: 24 * time.Hour, Now: clk.now})
+	short, _ := authtoken.New(secret, authtoken.Options{Lifetime: 5 * time.Minute, Now: clk.now})
+	tok, _, err := long.Issue(authtoken.Grant{Subject: "u", Credential: "c", AccountID: "acct", Spaces: []string{"s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(5*time.Minute - time.Second)
+	if _, err := short.Verify(tok); err != nil {
+		t.Errorf("Verify 1s before the shorter lifetime = %v", err)
+	}
+	clk.t = clk.t.Add(time.Second)
+	if _, err := short.Verify(tok); !errors.Is(err, authtoken.ErrExpired) {
+		t.Errorf("Verify at the shorter lifetime = %v, want ErrExpired", err)
+	}
+	if _, err := long.Verify(tok); err != nil {
+		t.Errorf("Verify under the lifetime it was issued with = %v", err)
+	}
+}
+
+func TestIssueNeedsAGrant(t *testing.T) {
+	s, _ := authtoken.New(secret, authtoken.Options{})
+	for _, g := range []authtoken.Grant{
+		{Subject: "u", AccountID: "acct", Spaces: []string{"s"}},
+		{Subject: "u", Credential: "c", Spaces: []string{"s"}},
+		{Subject: "u", Credential: "c", AccountID: "acct"},
+	} {
+		if tok, _, err := s.Issue(g); err == nil {
+			t.Errorf("Issue(%+v) = %q, want an error", g, tok)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	edKey, _ := edKeyPEM(t)
+	a, _ := authtoken.New(secret, authtoken.Options{})
+	a2, _ := authtoken.New(secret, authtoken.Options{})
+	b, _ := authtoken.New(strings.Repeat("y", 40), authtoken.Options{})
+	ed, _ := authtoken.New(edKey, authtoken.Options{})
+	fp := a.Fingerprint([]byte("user"), []byte("password-hash"))
+	tests := []struct {
+		name      string
+		got       string
+		wantEqual bool
+	}{
+		{"same key, same credential (another replica)", a2.Fingerprint([]byte("user"), []byte("password-hash")), true},
+		{"another key", b.Fingerprint([]byte("user"), []byte("password-hash")), false},
+		{"an EdDSA key", ed.Fingerprint([]byte("user"), []byte("password-hash")), false},
+		{"another password", a.Fingerprint([]byte("user"), []byte("password-hasH")), false},
+		{"parts run together differently", a.Fingerprint([]byte("userp"), []byte("assword-hash")), false},
+	}
+	for _, tt := range tests {
+		if (tt.got == fp) != tt.wantEqual {
+			t.Errorf("%s: %q vs %q, want equal = %v", tt.name, tt.got, fp, tt.wantEqual)
+		}
+	}
+	if len(fp) != 22 || strings.Contains(fp, "password") {
+		t.Errorf("Fingerprint = %q, want 22 base64url characters", fp)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
@@ -23,7 +24,9 @@ type space struct {
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
 }
 
-func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
+// newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
+// is configured, fingerprints the token credentials.
+func newSpaces(cfg []SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
 		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}}
@@ -37,7 +40,7 @@ func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
 			if err != nil {
 				return nil, err // Validate has already checked
 			}
-			sp.tokenCreds = append(sp.tokenCreds, tokenCredential{user: sha256.Sum256([]byte(tc.Username)), password: h})
+			sp.tokenCreds = append(sp.tokenCreds, newTokenCredential(sha256.Sum256([]byte(tc.Username)), h, signer))
 		}
 		for _, t := range sc.ClientTokens {
 			h, err := parseTokenHash(t)
@@ -103,6 +106,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			// it: limit by address, or fresh tokens would be fresh budgets
 			// to spend the account's REST budget with.
 			sum = addressKey("passthrough:"+sp.guid, r)
+			e = s.checkPassthrough(sp, token)
 		default:
 			e = s.checkToken(sp, token, sum)
 		}
@@ -117,17 +121,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if e != nil {
 			if e.Code.HTTPStatus() == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="ipack-gateway"`)
+				challenge := `Bearer realm="ipack-gateway"`
+				if hasToken && e.Code == errcode.Unauthorized {
+					// RFC 6750: the token sent is not valid; get another.
+					challenge += `, error="invalid_token"`
+				}
+				w.Header().Set("WWW-Authenticate", challenge)
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
 			writeError(w, e)
 			return
 		}
 		acct := sp.account
+		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
 		if sp.passthrough {
 			acct.Credentials = platformapi.Bearer(token)
+			var done func()
+			ctx, done = s.watchRefusals(ctx, r, sp.account.ID, token)
+			defer done()
 		}
-		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
 		ctx = resolver.WithAccount(ctx, acct)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -18,6 +18,8 @@ import (
 type Config struct {
 	// Listen is the address to serve on.
 	Listen string `yaml:"listen"`
+	// Server bounds inbound connections (config_server.go).
+	Server ServerConfig `yaml:"server"`
 	// Platform configures the REST client.
 	Platform PlatformConfig `yaml:"platform"`
 	// Attach tunes the attach fan-out.
@@ -333,6 +335,7 @@ func (c *Config) setDefaults() {
 		c.GraphQL.Introspection = &on
 	}
 	c.setOpsDefaults()
+	c.setServerDefaults()
 }
 
 // Validate checks every key and names the first one at fault.
@@ -420,6 +423,9 @@ func (c *Config) Validate() error {
 		return bad("graphql.maxDepth", "must be positive")
 	}
 	if err := c.validateOps(); err != nil {
+		return err
+	}
+	if err := c.validateServer(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

@@ -90,6 +90,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"duplicate guid", validSpace + strings.TrimPrefix(validSpace, "\nspaces:\n"), "spaces[1].guid"},
 		{"no account", strings.Replace(validSpace, "accountId: acct-1", "accountId: ''", 1), "spaces[0].accountId"},
 		{"account with slash", strings.Replace(validSpace, "accountId: acct-1", "accountId: a/b", 1), "spaces[0].accountId"},
+		{"negative maxConnections", "server: {maxConnections: -1}\n" + validSpace, "server.maxConnections"},
+		{"readTimeout below readHeaderTimeout", "server: {readHeaderTimeout: 10s, readTimeout: 5s}\n" + validSpace, "server.readTimeout"},
 		{"not YAML", "{", "config"},
 	}
 	for _, tt := range tests {

@@ -23,7 +23,7 @@ func TestAuth(t *testing.T) {
 		{"not Bearer", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Basic " + testToken}, 401, "UNAUTHORIZED"},
 		{"empty Bearer", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer "}, 401, "UNAUTHORIZED"},
 		{"unknown space", map[string]string{"SPACE_GUID": "nope", "Authorization": "Bearer " + testToken}, 401, "SPACE_NOT_FOUND"},
-		{"wrong token", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + testToken + "x"}, 403, "FORBIDDEN"},
+		{"wrong token", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + testToken + "x"}, 401, "UNAUTHORIZED"},
 		{"canonical header spelling", map[string]string{"Space_guid": testSpace, "Authorization": "bearer " + testToken}, 200, ""},
 	}
 	for _, tt := range tests {
@@ -46,6 +46,10 @@ func TestAuth(t *testing.T) {
 		}
 		if tt.status == 401 && r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: 401 without WWW-Authenticate", tt.name)
+		}
+		// A token that was sent but is not valid says so (RFC 6750).
+		if invalid := strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`); invalid != (tt.name == "wrong token") {
+			t.Errorf("%s: WWW-Authenticate %q, want error=\"invalid_token\" only for the wrong token", tt.name, r.Header.Get("WWW-Authenticate"))
 		}
 	}
 }
@@ -195,10 +199,10 @@ func TestAuthAbuse(t *testing.T) {
 		t.Errorf("passthrough with fresh tokens: statuses %v, want 200 200 200 429", statuses)
 	}
 
-	// Five wrong tokens are answered 403; the sixth attempt, even with the
+	// Five wrong tokens are answered 401; the sixth attempt, even with the
 	// right token, waits: the address guessed too often.
 	for i := range 5 {
-		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, "guess")); r.Status != 403 {
+		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, h(testSpace, "guess")); r.Status != 401 {
 			t.Fatalf("guess %d: %d %s", i, r.Status, r.Raw)
 		}
 	}

@@ -352,7 +352,7 @@ func TestAccessLog(t *testing.T) {
 		{0, map[string]any{"request_id": "req-abc.123", "space": testSpace, "operation": "attachIpackInstance", "operation_type": "mutation",
 			"outcome": "ok", "status": float64(200), "rest_calls": float64(3), "rest_retries": float64(1), "path": "/graphql", "method": "POST"}},
 		{1, map[string]any{"operation": "integrationPackEnvironmentAttachments", "operation_type": "query", "outcome": "ok", "rest_calls": float64(1)}},
-		{2, map[string]any{"outcome": "rejected", "status": float64(403), "rest_calls": float64(0)}},
+		{2, map[string]any{"outcome": "rejected", "status": float64(401), "rest_calls": float64(0)}},
 	}
 	for _, tt := range tests {
 		for k, v := range tt.want {

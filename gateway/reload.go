@@ -17,7 +17,7 @@ func (s *Server) Reload(load func() (*Config, error)) error {
 	cfg, err := load()
 	if err == nil {
 		var spaces map[string]*space
-		if spaces, err = newSpaces(cfg.Spaces); err == nil {
+		if spaces, err = newSpaces(cfg.Spaces, s.signer); err == nil {
 			s.spaces.Store(&spaces)
 		}
 	}

@@ -30,8 +30,8 @@ func TestReload(t *testing.T) {
 		// No REST call: the account's rate budget would pace the test.
 		return e.request(t, "{ __typename }", map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + token}).status
 	}
-	if got := status(newToken); got != 403 {
-		t.Fatalf("new token before reload: %d, want 403", got)
+	if got := status(newToken); got != 401 {
+		t.Fatalf("new token before reload: %d, want 401", got)
 	}
 
 	// Requests keep flowing with the old token while the spaces are swapped
@@ -68,8 +68,8 @@ func TestReload(t *testing.T) {
 	if err := e.srv.Reload(load(newToken)); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := status(newToken), status(testToken); a != 200 || b != 403 {
-		t.Errorf("after reload: new token %d, old token %d; want 200, 403", a, b)
+	if a, b := status(newToken), status(testToken); a != 200 || b != 401 {
+		t.Errorf("after reload: new token %d, old token %d; want 200, 401", a, b)
 	}
 	// A bad config is refused and the running one stays.
 	bad := func() (*gateway.Config, error) { return gateway.ParseConfig([]byte("spaces: []"), noEnv) }

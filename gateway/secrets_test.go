@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -85,9 +86,14 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 		secrets = append(secrets, jwt)
 		r := e.request(t, listQuery, map[string]string{"SPACE_GUID": testSpace, "Authorization": "Bearer " + jwt})
 		record(sc.name+" JWT response", r.status, r.header, string(r.body))
+		// A JWT signed with the right key for another space only: 403.
+		signer, _ := authtoken.New(signingKey, authtoken.Options{})
+		elsewhere, _, _ := signer.Issue(authtoken.Grant{Subject: "BOOMI_TOKEN.t@example.com", Credential: "c", AccountID: simulator.DemoAccountID, Spaces: []string{"another-space"}})
+		secrets = append(secrets, elsewhere)
 		requests := []map[string]string{
 			good,
-			{"SPACE_GUID": testSpace, "Authorization": "Bearer " + wrongToken},                                                // 403
+			{"SPACE_GUID": testSpace, "Authorization": "Bearer " + elsewhere},                                                 // 403
+			{"SPACE_GUID": testSpace, "Authorization": "Bearer " + wrongToken},                                                // 401
 			{"SPACE_GUID": testSpace, "Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("u:"+wrongToken))}, // 401
 			{"SPACE_GUID": "no-such-space", "Authorization": "Bearer " + clientToken},                                         // 401
 			{"Authorization": "Bearer " + clientToken},                                                                        // no space

@@ -55,6 +55,10 @@ type Server struct {
 	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
 	graphiql     *graphiql.Handler        // nil when disabled
 	fields       map[string]bool          // root fields of the schema, for metric labels
+
+	// refused remembers passthrough tokens the REST API refused lately.
+	refused *refusedSet
+	conns   *connMetrics // of inbound connections (conns.go)
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
@@ -68,7 +72,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		o.version = "unknown"
 	}
 	log = withRequestIDs(throttleLogs(log, cfg.Logs))
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, refused: newRefusedSet()}
 	if s.tracer == nil {
 		tp, err := newTracerProvider(cfg.Tracing, o.version)
 		if err != nil {
@@ -85,6 +89,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	acct := url.PathEscape(cfg.Spaces[0].AccountID)
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
 	s.health = newHealth(cfg.Health, probe, base, log)
+	s.conns = newConnMetrics(s.metrics.reg)
 	baseURL, err := url.Parse(cfg.Platform.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked
@@ -119,12 +124,17 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	spaces, err := newSpaces(cfg.Spaces)
+	signer, err := newSigner(cfg.Tokens)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.signer = signer
+	spaces, err := newSpaces(cfg.Spaces, signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.spaces.Store(&spaces)
-	res := resolver.New(client, resolver.Options{
+	res := resolver.New(guardedPlatform{Platform: client}, resolver.Options{
 		AttachConcurrency: cfg.Attach.Concurrency,
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,
 		Logger:            log,
@@ -148,11 +158,6 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: schema: %w", err)
 	}
-	signer, err := newSigner(cfg.Tokens)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	s.signer = signer
 	s.schema = sch
 	s.analyzer = newAnalyzer()
 	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
@@ -170,7 +175,9 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 // ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Serve serves on ln until ctx ends. Then it reports not ready on /readyz
+// Serve serves on ln until ctx ends, with at most server.maxConnections
+// connections open (see connLimiter) and each bounded in time: headers,
+// body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
 // shutdownGrace, then cancels their REST calls (each environment still
@@ -179,15 +186,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	limit := s.cfg.Server.maxConnections()
+	cl := newConnLimiter(ln, limit, s.conns)
+	ln = cl
+	sc := s.cfg.Server
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		WriteTimeout:      s.cfg.writeTimeout(),
+		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         cl.connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
+		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
+		// streams to bound.
 	}
+	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
+		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.flushTraces()
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)

@@ -19,17 +19,54 @@ import (
 type tokenCredential struct {
 	user     [32]byte // SHA-256 of the username
 	password [32]byte // SHA-256 of the password
+	// fingerprint names the credential in the tokens issued on it, so that
+	// a token ends with its credential's removal or change (SIGHUP).
+	fingerprint string
+}
+
+func newTokenCredential(user, password [32]byte, signer *authtoken.Signer) tokenCredential {
+	c := tokenCredential{user: user, password: password}
+	if signer != nil { // Validate requires a key when there are credentials
+		c.fingerprint = credentialFingerprint(signer, user, password)
+	}
+	return c
+}
+
+// credentialFingerprint is the fingerprint of the credential whose username
+// and password hash to user and password. It covers the password so that
+// changing it ends the tokens issued on the old one.
+func credentialFingerprint(signer *authtoken.Signer, user, password [32]byte) string {
+	return signer.Fingerprint(user[:], password[:])
+}
+
+// listsCredential reports whether sp's token endpoint credentials include
+// the one with fingerprint fp.
+func (sp *space) listsCredential(fp string) bool {
+	for _, c := range sp.tokenCreds {
+		if c.fingerprint == fp {
+			return true
+		}
+	}
+	return false
 }
 
 // checkToken decides whether token may act on sp, a space that is not
 // passthrough: one of its client tokens, or a JWT from the token endpoint
 // that binds sp. sum is the token's SHA-256. It returns nil when it may.
+//
+// A token that is no credential at all (unknown, malformed, expired, badly
+// signed) is 401, so that clients fetch a new one; 403 is kept for a valid
+// credential that does not reach sp: a client token of another space, a
+// JWT that does not bind sp.
 func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Error {
 	if sp.allows(sum) {
 		return nil
 	}
 	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
-		return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		if s.anySpaceAllows(sum) {
+			return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		}
+		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	}
 	claims, err := s.signer.Verify(token)
 	switch {
@@ -39,8 +76,39 @@ func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Erro
 		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	case !claims.Allows(sp.guid, sp.account.ID):
 		return errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+	case !sp.listsCredential(claims.Credential):
+		// The credential the token was issued on was removed from this
+		// space, or changed, since: the token ends with it, not at its
+		// expiry. Where another space of the account still lists it, the
+		// token is still good there.
+		if s.accountListsCredential(sp.account.ID, claims.Credential) {
+			return errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
+		}
+		return errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
 	}
 	return nil
+}
+
+// accountListsCredential reports whether a space of accountID lists the
+// token credential with fingerprint fp.
+func (s *Server) accountListsCredential(accountID, fp string) bool {
+	for _, sp := range *s.spaces.Load() {
+		if sp.account.ID == accountID && sp.listsCredential(fp) {
+			return true
+		}
+	}
+	return false
+}
+
+// anySpaceAllows reports whether sum is a client token of any space. Only
+// refused tokens get here, and they are throttled per address, so a scan
+// of every space is affordable; each comparison is in constant time.
+func (s *Server) anySpaceAllows(sum [32]byte) bool {
+	ok := false
+	for _, sp := range *s.spaces.Load() {
+		ok = sp.allows(sum) || ok
+	}
+	return ok
 }
 
 // serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
@@ -75,7 +143,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errcode.New(errcode.Unauthorized, "Unauthorized: HTTP Basic credentials accepted for this account are required"))
 		return
 	}
-	tok, exp, err := s.signer.Issue(user, accountID, spaces)
+	cred := credentialFingerprint(s.signer, sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass)))
+	tok, exp, err := s.signer.Issue(authtoken.Grant{Subject: user, Credential: cred, AccountID: accountID, Spaces: spaces})
 	if err != nil {
 		info.outcome = "error"
 		s.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)

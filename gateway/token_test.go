@@ -41,31 +41,49 @@ func sha(s string) string {
 type authEnv struct {
 	sim  *simulator.Server
 	gw   *httptest.Server
+	srv  *gateway.Server
 	logs *syncBuffer
+	// config returns the configuration with the given password hash in
+	// the tokenCredentials of space-jwt and space-jwt2 ("" leaves them out).
+	config func(jwtCred, jwt2Cred string) func() (*gateway.Config, error)
 }
 
-func newAuthEnv(t *testing.T, withKey bool) *authEnv {
+func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
 	t.Helper()
 	sim := simulator.NewDemo(simulator.Options{RateLimit: -1, RecordRequests: true})
 	up := httptest.NewServer(sim)
 	t.Cleanup(up.Close)
-	tokens, creds := "", ""
+	tokens := ""
 	if withKey {
 		tokens = "tokens:\n  signingKey: ${TEST_KEY}\n"
-		creds = fmt.Sprintf("    tokenCredentials: [{username: %q, passwordHash: %q}]\n", authUser, sha(authPassword))
+	}
+	credLine := func(hash string) string {
+		if hash == "" {
+			return ""
+		}
+		return fmt.Sprintf("    tokenCredentials: [{username: %q, passwordHash: %q}]\n", authUser, hash)
 	}
 	basic := fmt.Sprintf("    credentials: {username: %q, password: %q}\n", simulator.DemoUsername, simulator.DemoPassword)
-	yaml := fmt.Sprintf("platform:\n  baseURL: %s\n%sspaces:\n", up.URL, tokens) +
-		"  - guid: space-jwt\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) + creds +
-		"  - guid: space-jwt2\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha("other")) + creds +
-		"  - guid: space-static\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) +
-		"  - guid: space-pass\n    accountId: demo-account\n    auth: passthrough\n"
-	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
-		if k == "TEST_KEY" {
-			return authKey
+	config := func(jwtCred, jwt2Cred string) func() (*gateway.Config, error) {
+		yaml := fmt.Sprintf("platform:\n  baseURL: %s\n%s%sspaces:\n", up.URL, tokens, strings.Join(extraYAML, "")) +
+			"  - guid: space-jwt\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) + credLine(jwtCred) +
+			"  - guid: space-jwt2\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha("other")) + credLine(jwt2Cred) +
+			"  - guid: space-static\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) +
+			"  - guid: space-pass\n    accountId: demo-account\n    auth: passthrough\n"
+		return func() (*gateway.Config, error) {
+			return gateway.ParseConfig([]byte(yaml), func(k string) string {
+				if k == "TEST_KEY" {
+					return authKey
+				}
+				return ""
+			})
 		}
-		return ""
-	})
+	}
+	cred := ""
+	if withKey {
+		cred = sha(authPassword)
+	}
+	cfg, err := config(cred, cred)()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +94,7 @@ func newAuthEnv(t *testing.T, withKey bool) *authEnv {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &authEnv{sim: sim, gw: srv, logs: logs}
+	return &authEnv{sim: sim, gw: srv, srv: gw, logs: logs, config: config}
 }
 
 // token calls the token endpoint.
@@ -187,11 +205,13 @@ func TestGraphQLAcceptsTokens(t *testing.T) {
 
 	past := func() time.Time { return time.Now().Add(-10 * time.Minute) }
 	old, _ := authtoken.New(authKey, authtoken.Options{Now: past})
-	expired, _, _ := old.Issue(authUser, "demo-account", []string{"space-jwt"})
+	expired, _, _ := old.Issue(authtoken.Grant{Subject: authUser, Credential: "c", AccountID: "demo-account", Spaces: []string{"space-jwt"}})
 	foreign, _ := authtoken.New(strings.Repeat("k", 40), authtoken.Options{})
-	forged, _, _ := foreign.Issue(authUser, "demo-account", []string{"space-jwt"})
+	forged, _, _ := foreign.Issue(authtoken.Grant{Subject: authUser, Credential: "c", AccountID: "demo-account", Spaces: []string{"space-jwt"}})
 	same, _ := authtoken.New(authKey, authtoken.Options{})
-	otherAccount, _, _ := same.Issue(authUser, "other-account", []string{"space-jwt"})
+	otherAccount, _, _ := same.Issue(authtoken.Grant{Subject: authUser, Credential: "c", AccountID: "other-account", Spaces: []string{"space-jwt"}})
+	// Signed with the right key, but on a credential no space lists.
+	unlisted, _, _ := same.Issue(authtoken.Grant{Subject: authUser, Credential: "c", AccountID: "demo-account", Spaces: []string{"space-jwt"}})
 	parts := strings.Split(tok, ".")
 	tampered := parts[0] + "." + parts[1] + "x." + parts[2]
 
@@ -208,7 +228,10 @@ func TestGraphQLAcceptsTokens(t *testing.T) {
 		{"JWT signed with another key", "space-jwt", forged, 401, "UNAUTHORIZED"},
 		{"tampered JWT", "space-jwt", tampered, 401, "UNAUTHORIZED"},
 		{"JWT for another account", "space-jwt", otherAccount, 403, "FORBIDDEN"},
-		{"unknown client token", "space-jwt", "guess", 403, "FORBIDDEN"},
+		{"JWT on an unlisted credential", "space-jwt", unlisted, 401, "UNAUTHORIZED"},
+		{"unknown client token", "space-jwt", "guess", 401, "UNAUTHORIZED"},
+		{"client token of another space", "space-static", "other", 403, "FORBIDDEN"},
+		{"not a JWT, with dots", "space-jwt", "a.b.c", 401, "UNAUTHORIZED"},
 		{"no token", "space-jwt", "", 401, "UNAUTHORIZED"},
 	}
 	for _, tc := range tests {
@@ -222,6 +245,48 @@ func TestGraphQLAcceptsTokens(t *testing.T) {
 	assertNoSecrets(t, e.logs.String(), tok, expired, forged, authKey, authClientToken, authPassword, simulator.DemoPassword)
 }
 
+// TestTokenOutlivesNoCredential: a JWT is only as good as the credential
+// that issued it. Removing the credential from a space (SIGHUP) ends the
+// token there at once, not when it expires; removing it everywhere, or
+// changing its password, ends it everywhere.
+func TestTokenOutlivesNoCredential(t *testing.T) {
+	e := newAuthEnv(t, true)
+	_, tok := e.token(t, "GET", "demo-account", authUser, authPassword)
+	check := func(step string, want map[string]int) {
+		t.Helper()
+		for space, status := range want {
+			if r := e.graphql(t, space, tok, `{ __typename }`); r.status != status {
+				t.Errorf("%s: the JWT in %s: %d %q, want %d", step, space, r.status, r.code, status)
+			}
+		}
+	}
+	check("issued", map[string]int{"space-jwt": 200, "space-jwt2": 200})
+
+	// space-jwt no longer lists jane: the token is still valid in
+	// space-jwt2, which does, so it is 403 in space-jwt.
+	if err := e.srv.Reload(e.config("", sha(authPassword))); err != nil {
+		t.Fatal(err)
+	}
+	check("removed from space-jwt", map[string]int{"space-jwt": 403, "space-jwt2": 200})
+
+	// No space lists jane: the token is no credential any more.
+	if err := e.srv.Reload(e.config("", "")); err != nil {
+		t.Fatal(err)
+	}
+	check("removed everywhere", map[string]int{"space-jwt": 401, "space-jwt2": 401})
+
+	// jane again, with another password: the token issued on the old
+	// one stays refused; a token on the new one works.
+	if err := e.srv.Reload(e.config(sha("rotated-api-token"), sha("rotated-api-token"))); err != nil {
+		t.Fatal(err)
+	}
+	check("password changed", map[string]int{"space-jwt": 401, "space-jwt2": 401})
+	if _, fresh := e.token(t, "GET", "demo-account", authUser, "rotated-api-token"); e.graphql(t, "space-jwt", fresh, `{ __typename }`).status != 200 {
+		t.Errorf("a token on the new password is refused")
+	}
+	assertNoSecrets(t, e.logs.String(), tok, authPassword, authKey)
+}
+
 func TestNoSigningKey(t *testing.T) {
 	e := newAuthEnv(t, false)
 	resp, body := e.token(t, "GET", "demo-account", authUser, authPassword)
@@ -229,9 +294,10 @@ func TestNoSigningKey(t *testing.T) {
 		t.Errorf("token endpoint without a key = %d %s, want 404 NOT_FOUND", resp.StatusCode, body)
 	}
 	s, _ := authtoken.New(authKey, authtoken.Options{})
-	tok, _, _ := s.Issue(authUser, "demo-account", []string{"space-jwt"})
-	if r := e.graphql(t, "space-jwt", tok, packsQuery); r.status != 403 {
-		t.Errorf("JWT on a gateway without a key: %d %q, want 403", r.status, r.code)
+	tok, _, _ := s.Issue(authtoken.Grant{Subject: authUser, Credential: "c", AccountID: "demo-account", Spaces: []string{"space-jwt"}})
+	// No key, so no JWT can be valid here: the credential is not valid.
+	if r := e.graphql(t, "space-jwt", tok, packsQuery); r.status != 401 || r.code != "UNAUTHORIZED" {
+		t.Errorf("JWT on a gateway without a key: %d %q, want 401 UNAUTHORIZED", r.status, r.code)
 	}
 }
 

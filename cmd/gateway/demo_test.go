@@ -137,8 +137,8 @@ func TestDemoTokenAndPassthrough(t *testing.T) {
 		insts.Data.IntegrationPackInstances[0].IntegrationPack.InstallationType != "MULTI" {
 		t.Errorf("instances with the token: %d %s", status, body)
 	}
-	if status, body := cmds[2].do(t, "not-a-token"); status != 403 {
-		t.Errorf("instances with a bad token: %d %s, want 403", status, body)
+	if status, body := cmds[2].do(t, "not-a-token"); status != 401 {
+		t.Errorf("instances with a bad token: %d %s, want 401", status, body)
 	}
 
 	// The passthrough example lists all 120 demo environments: two REST

@@ -162,8 +162,8 @@ func TestSIGHUPReloadsTokens(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	if got := status("new-token"); got != 403 {
-		t.Fatalf("new token before reload = %d, want 403", got)
+	if got := status("new-token"); got != 401 {
+		t.Fatalf("new token before reload = %d, want 401", got)
 	}
 	writeConfig(t, dir, "http://"+ln.Addr().String(), "new-token")
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
@@ -175,8 +175,8 @@ func TestSIGHUPReloadsTokens(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	if got != 200 || status("old-token") != 403 {
-		t.Fatalf("after SIGHUP: new token %d, old token %d; want 200, 403\n%s", got, status("old-token"), logs.String())
+	if got != 200 || status("old-token") != 401 {
+		t.Fatalf("after SIGHUP: new token %d, old token %d; want 200, 401\n%s", got, status("old-token"), logs.String())
 	}
 
 	os.WriteFile(path, []byte("spaces: [\n"), 0o600)
