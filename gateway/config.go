@@ -109,6 +109,12 @@ type GraphQLConfig struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
 	MaxRootFields  int           `yaml:"maxRootFields"`
 	MaxAliases     int           `yaml:"maxAliases"`
+	// MaxSelections bounds the fields, fragment spreads and inline
+	// fragments a document expands to (each fragment counted each time it
+	// is spread), summed over its operations.
+	MaxSelections int `yaml:"maxSelections"`
+	// MaxVariablesBytes bounds the JSON text of a request's variables.
+	MaxVariablesBytes int `yaml:"maxVariablesBytes"`
 }
 
 // SpaceConfig ties a space to a vendor account and the clients it admits.
@@ -139,17 +145,22 @@ func (c Credentials) GoString() string { return c.String() }
 
 // Defaults.
 const (
-	DefaultListen          = "127.0.0.1:8080"
-	DefaultBaseURL         = "https://api.boomi.com/api/rest/v1"
-	DefaultAttemptTimeout  = 30 * time.Second
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultMaxQueryLength  = 64 << 10
-	DefaultMaxDepth        = 16 // the standard introspection query (GraphiQL's) is 13 deep
-	DefaultRequestTimeout  = 60 * time.Second
-	DefaultShutdownGrace   = 30 * time.Second
-	DefaultMaxQueryPages   = 100
-	DefaultConcurrency     = 8
-	DefaultMaxEnvironments = 100
+	DefaultListen         = "127.0.0.1:8080"
+	DefaultBaseURL        = "https://api.boomi.com/api/rest/v1"
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxQueryLength = 64 << 10
+	DefaultMaxDepth       = 16 // the standard introspection query (GraphiQL's) is 13 deep
+	// DefaultMaxSelections leaves room for GraphiQL's introspection query
+	// (about 250 selections expanded) four times over; the vendor's
+	// samples select fewer than 20.
+	DefaultMaxSelections     = 1000
+	DefaultMaxVariablesBytes = 64 << 10
+	DefaultRequestTimeout    = 60 * time.Second
+	DefaultShutdownGrace     = 30 * time.Second
+	DefaultMaxQueryPages     = 100
+	DefaultConcurrency       = 8
+	DefaultMaxEnvironments   = 100
 )
 
 // ParseConfig reads YAML configuration. ${NAME} in any value is replaced
@@ -274,6 +285,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.GraphQL.MaxAliases == 0 {
 		c.GraphQL.MaxAliases = 30
+	}
+	if c.GraphQL.MaxSelections == 0 {
+		c.GraphQL.MaxSelections = DefaultMaxSelections
+	}
+	if c.GraphQL.MaxVariablesBytes == 0 {
+		c.GraphQL.MaxVariablesBytes = DefaultMaxVariablesBytes
 	}
 	if c.Attach.OnPartialFailure == "" {
 		c.Attach.OnPartialFailure = "report"
@@ -417,6 +434,12 @@ func (c *Config) Validate() error {
 	}
 	if c.GraphQL.MaxDepth < 1 {
 		return bad("graphql.maxDepth", "must be positive")
+	}
+	if c.GraphQL.MaxSelections < 1 || c.GraphQL.MaxSelections > 100000 {
+		return bad("graphql.maxSelections", "must be between 1 and 100000, got %d", c.GraphQL.MaxSelections)
+	}
+	if c.GraphQL.MaxVariablesBytes < 1 {
+		return bad("graphql.maxVariablesBytes", "must be positive")
 	}
 	if err := c.validateOps(); err != nil {
 		return err

@@ -131,9 +131,14 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	schemaOpts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
 		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
-		// Attach and unattach results never nest; fragments may expand a
-		// document, and this bounds what they expand to.
-		graphql.MaxSelections(5000),
+		// The gateway has refused documents that expand past
+		// maxSelections already; this is graphql-go's own count of the
+		// same, a second line.
+		graphql.MaxSelections(cfg.GraphQL.MaxSelections),
+		// Validation compares fields of the same response name pairwise:
+		// 5,000 "id"s are 12.5 million pairs. This caps the pairs examined
+		// per document (see overlapPairLimit).
+		graphql.OverlapValidationLimit(overlapPairLimit),
 	}
 	schemaOpts = append(schemaOpts, resolver.SchemaOptions(panicHandler{log: log}, panicLogger{})...)
 	if !*cfg.GraphQL.Introspection {
