@@ -145,22 +145,28 @@ func (c Credentials) GoString() string { return c.String() }
 
 // Defaults.
 const (
-	DefaultListen         = "127.0.0.1:8080"
-	DefaultBaseURL        = "https://api.boomi.com/api/rest/v1"
-	DefaultAttemptTimeout = 30 * time.Second
-	DefaultMaxBodyBytes   = 1 << 20
-	DefaultMaxQueryLength = 64 << 10
-	DefaultMaxDepth       = 16 // the standard introspection query (GraphiQL's) is 13 deep
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultBaseURL         = "https://api.boomi.com/api/rest/v1"
+	DefaultAttemptTimeout  = 30 * time.Second
+	DefaultMaxBodyBytes    = 1 << 20
+	DefaultMaxQueryLength  = 64 << 10
+	DefaultMaxDepth        = 16 // the standard introspection query (GraphiQL's) is 13 deep
+	DefaultRequestTimeout  = 60 * time.Second
+	DefaultShutdownGrace   = 30 * time.Second
+	DefaultMaxQueryPages   = 100
+	DefaultConcurrency     = 8
+	DefaultMaxEnvironments = 100
+)
+
+// Defaults of the query cost bounds.
+const (
 	// DefaultMaxSelections leaves room for GraphiQL's introspection query
 	// (about 250 selections expanded) four times over; the vendor's
 	// samples select fewer than 20.
-	DefaultMaxSelections     = 1000
+	DefaultMaxSelections = 1000
+	// DefaultMaxVariablesBytes is 64 KiB: an attach of 100 environments
+	// by variables takes 4 KiB.
 	DefaultMaxVariablesBytes = 64 << 10
-	DefaultRequestTimeout    = 60 * time.Second
-	DefaultShutdownGrace     = 30 * time.Second
-	DefaultMaxQueryPages     = 100
-	DefaultConcurrency       = 8
-	DefaultMaxEnvironments   = 100
 )
 
 // ParseConfig reads YAML configuration. ${NAME} in any value is replaced
