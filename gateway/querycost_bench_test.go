@@ -33,18 +33,18 @@ func costShapes() map[string]string {
 			return "environments { " + rep(sel/10-1, id) + " }"
 		}) + " }",
 		// Fragment spreads compared with each other and with fields.
-		"repeated spreads": "{ environments { " + rep(sel/2-2, func(int) string { return "...F" }) + " } } fragment F on Environment { id }",
+		"repeated spreads":          "{ environments { " + rep(sel/2-2, func(int) string { return "...F" }) + " } } fragment F on Environment { id }",
 		"repeated inline fragments": "{ environments { " + rep(sel/2-2, func(int) string { return "... on Environment { id }" }) + " } }",
 		// As many operations as the selection bound allows, sharing one
 		// fragment (validation tracks the operations using each fragment).
 		"many operations": rep(sel/3, func(i int) string { return fmt.Sprintf("query Q%d { ...F }", i) }) + " fragment F on Query { __typename }",
 		// Within the query length, what selections do not count:
 		// directives, variables, arguments and list items.
-		"many directives": "{ __typename " + rep(3000, func(int) string { return "@include(if: true)" }) + " }",
-		"many variables":  "query(" + rep(3000, func(i int) string { return fmt.Sprintf("$v%d: Int", i) }) + ") { __typename }",
-		"many list items": `mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng", environmentIds: [` + rep(12000, func(int) string { return `"e"` }) + `]}) { id } }`,
+		"many directives":       "{ __typename " + rep(3000, func(int) string { return "@include(if: true)" }) + " }",
+		"many variables":        "query(" + rep(3000, func(i int) string { return fmt.Sprintf("$v%d: Int", i) }) + ") { __typename }",
+		"many list items":       `mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng", environmentIds: [` + rep(12000, func(int) string { return `"e"` }) + `]}) { id } }`,
 		"repeated input fields": `mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {` + rep(2000, func(int) string { return `integrationPackInstanceId: "x"` }) + `, environmentIds: []}) { id } }`,
-		"deep input lists": `{ integrationPackEnvironmentAttachments(ipackInstanceId: "x", environmentIds: ` + strings.Repeat("[", maxNesting-3) + strings.Repeat("]", maxNesting-3) + `) { id } }`,
+		"deep input lists":      `{ integrationPackEnvironmentAttachments(ipackInstanceId: "x", environmentIds: ` + strings.Repeat("[", maxNesting-3) + strings.Repeat("]", maxNesting-3) + `) { id } }`,
 		// 1 + 1 + 2 × 498 + 1 = 999 selections.
 		"fragment chain": "{ environments { ...F0 } } " + rep(sel/2-2, func(i int) string { return fmt.Sprintf("fragment F%d on Environment { id ...F%d }", i, i+1) }) + fmt.Sprintf(" fragment F%d on Environment { id }", sel/2-2),
 	}
