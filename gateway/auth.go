@@ -119,7 +119,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if e.Code.HTTPStatus() == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="ipack-gateway"`)
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			if s.logRejection(r.Context()) {
+				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			}
 			writeError(w, e)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repeat joins n copies of f(i).
@@ -179,4 +180,22 @@ func TestVariablesBounded(t *testing.T) {
 func readTestdata(name string) (string, error) {
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	return string(b), err
+}
+
+// TestRefusedRequestsLogBounded: 300 refused requests (bad tokens, then
+// the address's failure budget) write at most the throttle's burst of
+// request lines, plus its refill over the test's own duration.
+func TestRefusedRequestsLogBounded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	start := time.Now()
+	for range 300 {
+		e.do(t, http.MethodPost, "{ __typename }", nil, map[string]string{
+			"SPACE_GUID": testSpace, "Authorization": "Bearer wrong", "Content-Type": "application/json",
+		})
+	}
+	// burst 100, then 10 a second; one "request" line per request.
+	limit := 100 + int(10*time.Since(start).Seconds()) + 1
+	if n := strings.Count(e.logs.String(), `"msg":"request",`); n > limit {
+		t.Errorf("%d request lines for 300 refused requests; want at most %d", n, limit)
+	}
 }

@@ -55,6 +55,7 @@ type Server struct {
 	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
 	graphiql     *graphiql.Handler        // nil when disabled
 	fields       map[string]bool          // root fields of the schema, for metric labels
+	rejectLog    *logThrottle             // rate-limits the lines of refused requests
 }
 
 // NewServer builds the gateway for cfg, which must have passed Validate
@@ -68,7 +69,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		o.version = "unknown"
 	}
 	log = withRequestIDs(log)
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, rejectLog: newLogThrottle()}
 	if s.tracer == nil {
 		tp, err := newTracerProvider(cfg.Tracing, o.version)
 		if err != nil {
