@@ -115,7 +115,7 @@ func measureDocument(query string) *docInfo {
 		d.parseErr = "syntax error"
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {
-			d.parseErr = "syntax error: " + clip(ge.Message, maxEchoed)
+			d.parseErr = "syntax error: " + clip(ge.Message, 160)
 			if len(ge.Locations) > 0 {
 				d.parseLine, d.parseCol = ge.Locations[0].Line, ge.Locations[0].Column
 			}
