@@ -128,7 +128,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				}
 				w.Header().Set("WWW-Authenticate", challenge)
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			if s.logRejection(r.Context()) {
+				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			}
 			writeError(w, e)
 			return
 		}

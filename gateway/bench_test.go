@@ -26,7 +26,7 @@ const (
 // benchServer is a gateway whose upstream is the demo simulator, on
 // loopback, without its rate limit; the gateway's own limits (pacing,
 // per-token inbound rate) are off, so that only its work is measured.
-func benchServer(b *testing.B) *Server {
+func benchServer(b testing.TB) *Server {
 	b.Helper()
 	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
 	b.Cleanup(sim.Close)

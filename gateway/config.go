@@ -112,6 +112,12 @@ type GraphQLConfig struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
 	MaxRootFields  int           `yaml:"maxRootFields"`
 	MaxAliases     int           `yaml:"maxAliases"`
+	// MaxSelections bounds the fields, fragment spreads and inline
+	// fragments a document expands to (each fragment counted each time it
+	// is spread), summed over its operations.
+	MaxSelections int `yaml:"maxSelections"`
+	// MaxVariablesBytes bounds the JSON text of a request's variables.
+	MaxVariablesBytes int `yaml:"maxVariablesBytes"`
 }
 
 // SpaceConfig ties a space to a vendor account and the clients it admits.
@@ -153,6 +159,17 @@ const (
 	DefaultMaxQueryPages   = 100
 	DefaultConcurrency     = 8
 	DefaultMaxEnvironments = 100
+)
+
+// Defaults of the query cost bounds.
+const (
+	// DefaultMaxSelections leaves room for GraphiQL's introspection query
+	// (about 250 selections expanded) four times over; the vendor's
+	// samples select fewer than 20.
+	DefaultMaxSelections = 1000
+	// DefaultMaxVariablesBytes is 64 KiB: an attach of 100 environments
+	// by variables takes 4 KiB.
+	DefaultMaxVariablesBytes = 64 << 10
 )
 
 // ParseConfig reads YAML configuration. ${NAME} in any value is replaced
@@ -277,6 +294,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.GraphQL.MaxAliases == 0 {
 		c.GraphQL.MaxAliases = 30
+	}
+	if c.GraphQL.MaxSelections == 0 {
+		c.GraphQL.MaxSelections = DefaultMaxSelections
+	}
+	if c.GraphQL.MaxVariablesBytes == 0 {
+		c.GraphQL.MaxVariablesBytes = DefaultMaxVariablesBytes
 	}
 	if c.Attach.OnPartialFailure == "" {
 		c.Attach.OnPartialFailure = "report"
@@ -421,6 +444,12 @@ func (c *Config) Validate() error {
 	}
 	if c.GraphQL.MaxDepth < 1 {
 		return bad("graphql.maxDepth", "must be positive")
+	}
+	if c.GraphQL.MaxSelections < 1 || c.GraphQL.MaxSelections > 100000 {
+		return bad("graphql.maxSelections", "must be between 1 and 100000, got %d", c.GraphQL.MaxSelections)
+	}
+	if c.GraphQL.MaxVariablesBytes < 1 {
+		return bad("graphql.maxVariablesBytes", "must be positive")
 	}
 	if err := c.validateOps(); err != nil {
 		return err

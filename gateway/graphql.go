@@ -23,10 +23,15 @@ import (
 
 // gqlRequest is a GraphQL-over-HTTP request.
 type gqlRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
-	Extensions    map[string]any `json:"extensions"`
+	Query         string `json:"query"`
+	OperationName string `json:"operationName"`
+	// Variables is decoded only once its size is known to be within
+	// graphql.maxVariablesBytes: decoding JSON into maps costs about 50
+	// times its length in memory.
+	Variables json.RawMessage `json:"variables"`
+	// Extensions are not used; kept raw, they are never built as maps.
+	Extensions json.RawMessage `json:"extensions"`
+	vars       map[string]any
 }
 
 const (
@@ -44,22 +49,19 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoFrom(r.Context())
 	info.space = spaceFrom(r.Context())
-	info.op = operation{name: req.OperationName}
+	info.op = operation{name: clip(req.OperationName, maxLoggedName)}
 	doc := s.analyzer.analyze(req.Query)
-	if op, ok := doc.operation(req.OperationName); ok {
+	op, found := doc.operation(req.OperationName)
+	if found {
 		info.op = op.describe()
-		if r.Method == http.MethodGet && op.mutation {
-			w.Header().Set("Allow", "POST")
-			writeError(w, errcode.New(errcode.MethodNotAllowed, "mutations must be sent with POST"))
-			return
-		}
-		if op.rootFields > s.cfg.GraphQL.MaxRootFields {
-			writeGraphQLError(w, r, errcode.New(errcode.GraphQLValidationFailed, fmt.Sprintf("the operation selects %d root fields; at most %d are allowed", op.rootFields, s.cfg.GraphQL.MaxRootFields)))
-			return
-		}
 	}
-	if doc.aliases > s.cfg.GraphQL.MaxAliases {
-		writeGraphQLError(w, r, errcode.New(errcode.GraphQLValidationFailed, fmt.Sprintf("the document has %d aliases; at most %d are allowed", doc.aliases, s.cfg.GraphQL.MaxAliases)))
+	if ref := s.admit(doc, op, found, r.Method); ref != nil {
+		if ref.err.Code == errcode.MethodNotAllowed {
+			w.Header().Set("Allow", "POST")
+			writeError(w, ref.err)
+			return
+		}
+		writeGraphQLRefusal(w, r, ref)
 		return
 	}
 
@@ -69,9 +71,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	call, cancel := context.WithTimeout(platformapi.WithFlow(r.Context()), s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
 	ctx := resolver.WithCallContext(context.WithoutCancel(call), call)
-	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
+	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
 	classify(resp.Errors)
 	sortErrors(resp.Errors)
+	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
 	info.outcome = outcome(resp)
 
 	media := responseMedia(r.Header.Get("Accept"))
@@ -114,14 +117,26 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 		q := r.URL.Query()
 		req.Query = q.Get("query")
 		req.OperationName = q.Get("operationName")
-		if v := q.Get("variables"); v != "" {
-			if err := json.Unmarshal([]byte(v), &req.Variables); err != nil {
-				return nil, errcode.New(errcode.BadRequest, "variables must be a JSON object: "+jsonProblem(err))
-			}
-		}
+		req.Variables = json.RawMessage(q.Get("variables"))
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		return nil, errcode.New(errcode.MethodNotAllowed, "use POST, or GET for queries")
+	}
+	if len(req.OperationName) > maxOperationName {
+		return nil, errcode.New(errcode.BadRequest, fmt.Sprintf("operationName is %d bytes long; at most %d are allowed", len(req.OperationName), maxOperationName))
+	}
+	if len(req.Variables) > s.cfg.GraphQL.MaxVariablesBytes {
+		return nil, errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("variables are %d bytes long; at most %d are allowed", len(req.Variables), s.cfg.GraphQL.MaxVariablesBytes))
+	}
+	if len(req.Variables) > 0 {
+		if err := json.Unmarshal(req.Variables, &req.vars); err != nil {
+			msg := "variables must be a JSON object"
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				msg += ": " + jsonProblem(err)
+			}
+			return nil, errcode.New(errcode.BadRequest, msg)
+		}
 	}
 	if strings.TrimSpace(req.Query) == "" {
 		return nil, errcode.New(errcode.BadRequest, "the request has no query")
@@ -132,17 +147,20 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 	return &req, nil
 }
 
-// writeGraphQLError answers a request refused before execution with a
-// GraphQL error: HTTP 200 for application/json, as clients of that media
-// type expect, 400 for application/graphql-response+json.
-func writeGraphQLError(w http.ResponseWriter, r *http.Request, e *errcode.Error) {
+// writeGraphQLRefusal answers a request refused before execution, with the
+// location in the query when the refusal has one.
+func writeGraphQLRefusal(w http.ResponseWriter, r *http.Request, ref *refusal) {
+	item := errorItem{Message: ref.err.Message, Extensions: ref.err.Extensions()}
+	if ref.line > 0 {
+		item.Locations = []errorLocation{{Line: ref.line, Column: ref.col}}
+	}
 	media := responseMedia(r.Header.Get("Accept"))
 	status := http.StatusOK
 	if media == mediaGraphQLResponse {
 		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	writeJSON(w, status, errorBody{Errors: []errorItem{{Message: e.Message, Extensions: e.Extensions()}}})
+	writeJSON(w, status, errorBody{Errors: []errorItem{item}})
 }
 
 // sortErrors orders errors by path, so that a response does not depend on

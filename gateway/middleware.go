@@ -121,6 +121,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if info.outcome != "" { // a GraphQL request
 			annotateSpan(ctx, info)
 		}
+		refused := info.outcome == outcomeRejected || (info.outcome == "" && sw.status >= 400 && sw.status < 500)
+		if refused && !s.logRejection(ctx) {
+			return
+		}
 		s.log.LogAttrs(ctx, level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", clipLogged(r.URL.Path)),
@@ -145,6 +149,9 @@ type requestInfo struct {
 	restCalls   atomic.Int64
 	restRetries atomic.Int64
 	known       map[string]bool // the schema's root fields
+	// logDecided and logAllowed hold whether a refused request's lines are
+	// logged (see rejectThrottle).
+	logDecided, logAllowed bool
 }
 
 // metricOperation is the request's "operation" label.

@@ -17,11 +17,12 @@ type operation struct {
 // maxLoggedFields bounds the root fields an anonymous operation is named by.
 const maxLoggedFields = 8
 
-// describe names the operation: its own name, else its root fields.
+// describe names the operation: its own name, else its root fields,
+// clipped (the names come from the client).
 func (o opInfo) describe() operation {
-	out := operation{name: o.name, typ: o.typ, fields: o.fields}
+	out := operation{name: clip(o.name, maxLoggedName), typ: o.typ, fields: o.fields}
 	if out.name == "" {
-		out.name = strings.Join(o.fields[:min(len(o.fields), maxLoggedFields)], ",")
+		out.name = clip(strings.Join(o.fields[:min(len(o.fields), maxLoggedFields)], ","), maxLoggedName)
 	}
 	return out
 }

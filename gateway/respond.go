@@ -14,8 +14,15 @@ type errorBody struct {
 }
 
 type errorItem struct {
-	Message    string         `json:"message"`
-	Extensions map[string]any `json:"extensions,omitempty"`
+	Message    string          `json:"message"`
+	Locations  []errorLocation `json:"locations,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+// errorLocation is where in the query an error is, as GraphQL reports it.
+type errorLocation struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
 }
 
 // writeError answers a request-level error: the HTTP status from errcode's

@@ -55,6 +55,7 @@ type Server struct {
 	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
 	graphiql     *graphiql.Handler        // nil when disabled
 	fields       map[string]bool          // root fields of the schema, for metric labels
+	rejectLog    *rejectThrottle          // rate-limits the lines of refused requests
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
@@ -72,7 +73,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		o.version = "unknown"
 	}
 	log = withRequestIDs(throttleLogs(log, cfg.Logs))
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, refused: newRefusedSet()}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, refused: newRefusedSet(), rejectLog: newRejectThrottle()}
 	if s.tracer == nil {
 		tp, err := newTracerProvider(cfg.Tracing, o.version)
 		if err != nil {
@@ -146,9 +147,14 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	schemaOpts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
 		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
-		// Attach and unattach results never nest; fragments may expand a
-		// document, and this bounds what they expand to.
-		graphql.MaxSelections(5000),
+		// The gateway has refused documents that expand past
+		// maxSelections already; this is graphql-go's own count of the
+		// same, a second line.
+		graphql.MaxSelections(cfg.GraphQL.MaxSelections),
+		// Validation compares fields of the same response name pairwise:
+		// 5,000 "id"s are 12.5 million pairs. This caps the pairs examined
+		// per document (see overlapPairLimit).
+		graphql.OverlapValidationLimit(overlapPairLimit),
 	}
 	schemaOpts = append(schemaOpts, resolver.SchemaOptions(panicHandler{log: log}, panicLogger{})...)
 	if !*cfg.GraphQL.Introspection {

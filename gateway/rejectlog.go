@@ -1,0 +1,62 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Lines of requests refused before execution (authentication, rate
+// limits, bad requests, limits) are rate-limited: a flood of them would
+// otherwise cost a log line each, at whatever rate clients can send. Past
+// the budget they are counted, and the next one logged first says how many
+// were left out ("rejected request lines suppressed"). Metrics still count every
+// request; executed requests are always logged.
+const (
+	rejectedLinesPerSecond = 10
+	rejectedLinesBurst     = 100
+)
+
+// rejectThrottle decides which refused requests are logged.
+type rejectThrottle struct {
+	lim        *rate.Limiter
+	now        func() time.Time
+	suppressed atomic.Int64
+}
+
+func newRejectThrottle() *rejectThrottle {
+	return &rejectThrottle{lim: rate.NewLimiter(rejectedLinesPerSecond, rejectedLinesBurst), now: time.Now}
+}
+
+// allow reports whether a refused request's lines may be logged; when they
+// may and others were left out before, it first logs how many.
+func (t *rejectThrottle) allow(ctx context.Context, log *slog.Logger) bool {
+	if t == nil {
+		return true
+	}
+	if !t.lim.AllowN(t.now(), 1) {
+		t.suppressed.Add(1)
+		return false
+	}
+	if n := t.suppressed.Swap(0); n > 0 {
+		log.LogAttrs(ctx, slog.LevelWarn, "rejected request lines suppressed",
+			slog.Int64("requests", n),
+			slog.String("reason", "more refused requests than rejected lines are logged per second"))
+	}
+	return true
+}
+
+// logRejection reports whether the lines of the request of ctx, refused
+// before execution, may be logged. The decision is made once per request,
+// so that its "request rejected" and "request" lines go together.
+func (s *Server) logRejection(ctx context.Context) bool {
+	info := infoFrom(ctx)
+	if !info.logDecided {
+		info.logDecided = true
+		info.logAllowed = s.rejectLog.allow(ctx, s.log)
+	}
+	return info.logAllowed
+}
