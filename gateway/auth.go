@@ -62,12 +62,31 @@ func (sp *space) allows(sum [32]byte) bool {
 	return ok == 1
 }
 
-type spaceKey struct{}
+type principalKey struct{}
+
+// principal is who an authenticated request is from: its space (and the
+// space's account), and the client within it, keyed as the per-client
+// limits key it (a SHA-256 of the bearer token, or of the address on a
+// passthrough space).
+type principal struct {
+	space   string
+	account string // the space's account id
+	client  [32]byte
+}
 
 // spaceFrom returns the authenticated request's space guid, or "".
 func spaceFrom(ctx context.Context) string {
-	s, _ := ctx.Value(spaceKey{}).(string)
-	return s
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	if p == nil {
+		return ""
+	}
+	return p.space
+}
+
+// principalFrom returns who the authenticated request is from, or nil.
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	return p
 }
 
 // authenticate admits requests that name a configured space in SPACE_GUID
@@ -127,7 +146,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if sp.passthrough {
 			acct.Credentials = platformapi.Bearer(token)
 		}
-		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
+		// The same key for the inbound limit and for the REST budget's
+		// fairness and queue bound: fresh tokens on a passthrough space are
+		// no fresh queues either.
+		ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum})
 		ctx = resolver.WithAccount(ctx, acct)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

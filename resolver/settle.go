@@ -80,7 +80,7 @@ func conclusive(err error) bool {
 	if !errors.As(err, &pe) || pe.Ambiguous {
 		return false
 	}
-	if errors.Is(err, platformapi.ErrCircuitOpen) || errors.Is(err, platformapi.ErrBudgetDeadline) {
+	if errors.Is(err, platformapi.ErrCircuitOpen) || errors.Is(err, platformapi.ErrBudgetDeadline) || errors.Is(err, platformapi.ErrQueueFull) {
 		return true
 	}
 	return pe.StatusCode >= 400 && pe.StatusCode < 500 && pe.StatusCode != http.StatusTooManyRequests
