@@ -123,7 +123,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			// to spend the account's REST budget with.
 			sum = addressKey("passthrough:"+sp.guid, r)
 		default:
-			e = s.checkToken(sp, token, sum)
+			sum, e = s.checkToken(sp, token, sum)
 		}
 		if e != nil {
 			s.authFailures.charge(addressKey("auth", r))

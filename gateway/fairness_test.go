@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -129,5 +134,60 @@ func TestClientQueueCap(t *testing.T) {
 	}
 	if got := len(e.sim.Requests()); got != 1 {
 		t.Errorf("%d REST calls, want 1: the budget had one token", got)
+	}
+}
+
+// TestFreshJWTsAreOneClient: tokens from the token endpoint are free to
+// mint, so each fresh one must not be a fresh client (a fresh request
+// rate, a fresh place in the budget's round-robin, a fresh queue bound):
+// a JWT's client is its account and subject, the user it was issued to.
+func TestFreshJWTsAreOneClient(t *testing.T) {
+	sim := simulator.NewDemo(simulator.Options{RateLimit: -1})
+	up := httptest.NewServer(sim)
+	t.Cleanup(up.Close)
+	yaml := fmt.Sprintf(`platform:
+  baseURL: %s
+tokens:
+  signingKey: %s
+clients: {requestsPerSecond: 0.01, burst: 2}
+spaces:
+  - guid: space-jwt
+    accountId: %s
+    credentials: {username: %q, password: %q}
+    tokenCredentials: [{username: %q, passwordHash: %q}]
+`, up.URL, authKey, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, authUser, sha(authPassword))
+	cfg, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(srv)
+	t.Cleanup(gw.Close)
+	e := &env{url: gw.URL}
+
+	// Three tokens for one user; a burst of 2 requests per client.
+	var statuses []int
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodGet, gw.URL+"/auth/jwt/generate/"+simulator.DemoAccountID, nil)
+		req.SetBasicAuth(authUser, authPassword)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("token endpoint: %d %s", res.StatusCode, tok)
+		}
+		r := e.do(t, http.MethodPost, `{ __typename }`, nil, map[string]string{
+			"SPACE_GUID": "space-jwt", "Authorization": "Bearer " + string(tok), "Content-Type": "application/json",
+		})
+		statuses = append(statuses, r.Status)
+	}
+	if !slices.Equal(statuses, []int{200, 200, 429}) {
+		t.Errorf("three requests, each with a fresh token of one user, burst 2: statuses %v, want [200 200 429]", statuses)
 	}
 }

@@ -23,24 +23,28 @@ type tokenCredential struct {
 
 // checkToken decides whether token may act on sp, a space that is not
 // passthrough: one of its client tokens, or a JWT from the token endpoint
-// that binds sp. sum is the token's SHA-256. It returns nil when it may.
-func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Error {
+// that binds sp. sum is the token's SHA-256. It returns nil when it may,
+// and the client's key for the per-client limits: sum for a client token;
+// for a JWT, a hash of its account and subject, since anyone holding the
+// token credentials can mint fresh JWTs at will, and each must not be a
+// fresh client.
+func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *errcode.Error) {
 	if sp.allows(sum) {
-		return nil
+		return sum, nil
 	}
 	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
-		return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
 	}
 	claims, err := s.signer.Verify(token)
 	switch {
 	case errors.Is(err, authtoken.ErrExpired):
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
 	case err != nil:
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	case !claims.Allows(sp.guid, sp.account.ID):
-		return errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
 	}
-	return nil
+	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), nil
 }
 
 // serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
