@@ -65,9 +65,9 @@ func (sp *space) allows(sum [32]byte) bool {
 type principalKey struct{}
 
 // principal is who an authenticated request is from: its space (and the
-// space's account), and the client within it, keyed as the per-client
-// limits key it (a SHA-256 of the bearer token, or of the address on a
-// passthrough space).
+// space's account), and the client within it, by the key of the
+// per-client limits: a SHA-256 of its bearer token, of its JWT's user, or
+// of its address on a passthrough space.
 type principal struct {
 	space   string
 	account string // the space's account id

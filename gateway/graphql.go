@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -70,8 +71,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		if full, wait := s.platform.QueueFull(p.account, key); full {
 			// Nothing has run: refuse the request whole rather than let the
 			// client's queue grow without bound.
+			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", *s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
-			writeError(w, errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", *s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait)))
+			writeError(w, e)
 			return
 		}
 	}
