@@ -419,12 +419,17 @@ func (f *flow) end() {
 type flowKey struct{}
 
 // WithFlow returns a context whose REST calls form one new flow, one
-// request of key's client, and the function that ends it. The rate budget
-// serves spaces in turn, then clients, then flows (see Limits). Once one
-// of its calls has waited for the budget, a flow counts against its
-// client's Limits.MaxQueuedPerClient until end is called, which the caller
-// must do when the request is over. The HTTP layer starts one flow per
-// GraphQL request.
+// request of key's client, and the function that ends it. The HTTP layer
+// starts one flow per GraphQL request.
+//
+// An account's calls that wait for its rate budget are served by
+// hierarchical round-robin: each token goes to the next space with calls
+// waiting, within it to the next client, within that to the next flow, and
+// within a flow to its oldest call. Once one of its calls has waited, a
+// flow counts against its client's Limits.MaxQueuedPerClient until end is
+// called, which the caller must do when the request is over; end may be
+// called more than once. Calls made outside any flow share one flow
+// without a client.
 func WithFlow(ctx context.Context, key FlowKey) (_ context.Context, end func()) {
 	f := &flow{key: key}
 	return context.WithValue(ctx, flowKey{}, f), f.end
