@@ -65,12 +65,31 @@ func (sp *space) allows(sum [32]byte) bool {
 	return ok == 1
 }
 
-type spaceKey struct{}
+type principalKey struct{}
+
+// principal is who an authenticated request is from: its space (and the
+// space's account), and the client within it, by the key of the
+// per-client limits: a SHA-256 of its bearer token, of its JWT's user, or
+// of its address on a passthrough space.
+type principal struct {
+	space   string
+	account string // the space's account id
+	client  [32]byte
+}
 
 // spaceFrom returns the authenticated request's space guid, or "".
 func spaceFrom(ctx context.Context) string {
-	s, _ := ctx.Value(spaceKey{}).(string)
-	return s
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	if p == nil {
+		return ""
+	}
+	return p.space
+}
+
+// principalFrom returns who the authenticated request is from, or nil.
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	return p
 }
 
 // authenticate admits requests that name a configured space in SPACE_GUID
@@ -108,7 +127,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sum = addressKey("passthrough:"+sp.guid, r)
 			e = s.checkPassthrough(sp, token)
 		default:
-			e = s.checkToken(sp, token, sum)
+			sum, e = s.checkToken(sp, token, sum)
 		}
 		if e != nil {
 			s.authFailures.charge(addressKey("auth", r))
@@ -135,7 +154,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		acct := sp.account
-		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
+		// The same key for the inbound limit and for the REST budget's
+		// fairness and queue bound: fresh tokens on a passthrough space are
+		// no fresh queues either.
+		ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum})
 		if sp.passthrough {
 			acct.Credentials = platformapi.Bearer(token)
 			var done func()

@@ -56,6 +56,10 @@ type ClientsConfig struct {
 	// address (bearer tokens and the token endpoint's Basic credentials);
 	// past it, HTTP 429. 0 disables the bound.
 	AuthFailuresPerMinute *int `yaml:"authFailuresPerMinute"`
+	// MaxQueued bounds a client's requests waiting for its account's REST
+	// budget at once (per space; a client is its token, or its address on
+	// a passthrough space); past it, HTTP 429. 0 disables the bound.
+	MaxQueued *int `yaml:"maxQueued"`
 }
 
 // RateLimitConfig is the per-account REST budget.
@@ -352,6 +356,10 @@ func (c *Config) setDefaults() {
 		v := 30
 		c.Clients.AuthFailuresPerMinute = &v
 	}
+	if c.Clients.MaxQueued == nil {
+		v := 16 // 1.6 s of the vendor's whole 10/s budget
+		c.Clients.MaxQueued = &v
+	}
 	c.setAuthDefaults()
 	if c.GraphQL.Introspection == nil {
 		on := true
@@ -423,6 +431,9 @@ func (c *Config) Validate() error {
 	}
 	if *c.Clients.AuthFailuresPerMinute < 0 {
 		return bad("clients.authFailuresPerMinute", "must not be negative")
+	}
+	if *c.Clients.MaxQueued < 0 {
+		return bad("clients.maxQueued", "must not be negative (0 disables the bound)")
 	}
 	if c.ShutdownGrace < 0 {
 		return bad("shutdownGrace", "must be positive")

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	graphql "github.com/graph-gophers/graphql-go"
@@ -65,10 +67,27 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	key := platformapi.FlowKey{}
+	if p := principalFrom(r.Context()); p != nil {
+		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
+		if full, wait := s.platform.QueueFull(p.account, key); full {
+			// Nothing has run: refuse the request whole rather than let the
+			// client's queue grow without bound.
+			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", *s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			writeError(w, e)
+			return
+		}
+	}
+
 	// REST calls run under the request's deadline and end when the client
 	// goes away or the server shuts down; execution itself runs to the end
-	// so that every environment's outcome reaches the response.
-	call, cancel := context.WithTimeout(platformapi.WithFlow(r.Context()), s.cfg.GraphQL.RequestTimeout)
+	// so that every environment's outcome reaches the response. The flow
+	// is the request's place in the account's fair queue.
+	flowCtx, endFlow := platformapi.WithFlow(r.Context(), key)
+	defer endFlow()
+	call, cancel := context.WithTimeout(flowCtx, s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
 	ctx := resolver.WithCallContext(context.WithoutCancel(call), call)
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)

@@ -46,6 +46,7 @@ type Server struct {
 	schema   *graphql.Schema
 	analyzer *analyzer
 	clients  *clientLimiter
+	platform *platformapi.Client // for the budget's per-client queue bound
 	// authFailures counts failed authentications per client address.
 	authFailures *clientLimiter
 	handler      http.Handler
@@ -112,6 +113,10 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		Limits: platformapi.Limits{
 			RequestsPerSecond: *cfg.Platform.RateLimit.RequestsPerSecond,
 			Burst:             cfg.Platform.RateLimit.Burst,
+			// The gateway refuses new requests past the bound (HTTP 429)
+			// before they run; the budget enforces it for requests that
+			// were admitted together.
+			MaxQueuedPerClient: *cfg.Clients.MaxQueued,
 			Breaker: platformapi.BreakerSettings{
 				Disabled:       !*cfg.Platform.CircuitBreaker.Enabled,
 				FailureRatio:   cfg.Platform.CircuitBreaker.FailureRatio,
@@ -135,6 +140,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.spaces.Store(&spaces)
+	s.platform = client
 	res := resolver.New(guardedPlatform{Platform: client}, resolver.Options{
 		AttachConcurrency: cfg.Attach.Concurrency,
 		MaxEnvironments:   cfg.Attach.MaxEnvironments,

@@ -52,41 +52,45 @@ func (sp *space) listsCredential(fp string) bool {
 
 // checkToken decides whether token may act on sp, a space that is not
 // passthrough: one of its client tokens, or a JWT from the token endpoint
-// that binds sp. sum is the token's SHA-256. It returns nil when it may.
+// that binds sp. sum is the token's SHA-256. It returns nil when it may,
+// and the client's key for the per-client limits: sum for a client token;
+// for a JWT, a hash of its account and subject, since anyone holding the
+// token credentials can mint fresh JWTs at will, and each must not be a
+// fresh client.
 //
 // A token that is no credential at all (unknown, malformed, expired, badly
 // signed) is 401, so that clients fetch a new one; 403 is kept for a valid
 // credential that does not reach sp: a client token of another space, a
 // JWT that does not bind sp.
-func (s *Server) checkToken(sp *space, token string, sum [32]byte) *errcode.Error {
+func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *errcode.Error) {
 	if sp.allows(sum) {
-		return nil
+		return sum, nil
 	}
 	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
 		if s.anySpaceAllows(sum) {
-			return errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
 		}
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	}
 	claims, err := s.signer.Verify(token)
 	switch {
 	case errors.Is(err, authtoken.ErrExpired):
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
 	case err != nil:
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	case !claims.Allows(sp.guid, sp.account.ID):
-		return errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
 	case !sp.listsCredential(claims.Credential):
 		// The credential the token was issued on was removed from this
 		// space, or changed, since: the token ends with it, not at its
 		// expiry. Where another space of the account still lists it, the
 		// token is still good there.
 		if s.accountListsCredential(sp.account.ID, claims.Credential) {
-			return errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
+			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
 		}
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
 	}
-	return nil
+	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), nil
 }
 
 // accountListsCredential reports whether a space of accountID lists the

@@ -21,6 +21,19 @@ type Limits struct {
 	RequestsPerSecond float64
 	// Burst is how many calls may go at once after a quiet spell. Default 1.
 	Burst int
+	// MaxQueuedPerClient bounds the requests (flows, see WithFlow) of one
+	// client, FlowKey.Client within its space, that may wait for the
+	// account's budget at once. A request counts from its first call that
+	// has to wait until it ends; past the bound, calls of further requests
+	// fail at once with a QueueFullError, unsent. 0: no bound.
+	MaxQueuedPerClient int
+	// TokenSource, when set, makes each account's source of tokens (one
+	// shared by several replicas, say); nil means an in-process bucket,
+	// NewLimiterSource(RequestsPerSecond, Burst). Either way, calls are
+	// queued and served as described in WithFlow, and RequestsPerSecond
+	// (which must be positive for any pacing) is the rate assumed for
+	// Retry-After estimates.
+	TokenSource func(accountID string) TokenSource
 	// Breaker configures the circuit breaker.
 	Breaker BreakerSettings
 }
@@ -90,7 +103,7 @@ func (c *Client) account(id string) *accountState {
 	if st, ok := c.accounts.Load(id); ok {
 		return st.(*accountState)
 	}
-	st := &accountState{id: id, budget: newBudget(c.limits.RequestsPerSecond, c.limits.Burst)}
+	st := &accountState{id: id, budget: c.newBudget(id)}
 	if bs := c.limits.Breaker; !bs.Disabled {
 		bs = bs.withDefaults()
 		st.openFor = bs.OpenFor
@@ -121,6 +134,30 @@ func (c *Client) account(id string) *accountState {
 	return actual.(*accountState)
 }
 
+// newBudget returns the rate budget of account id, or nil (no pacing).
+func (c *Client) newBudget(id string) *budget {
+	l := c.limits
+	if l.RequestsPerSecond <= 0 {
+		return nil
+	}
+	var src TokenSource
+	if l.TokenSource != nil {
+		src = l.TokenSource(id)
+	} else {
+		src = NewLimiterSource(l.RequestsPerSecond, l.Burst)
+	}
+	return newBudget(src, l.RequestsPerSecond, l.MaxQueuedPerClient)
+}
+
+// QueueFull reports whether key's client already has
+// Limits.MaxQueuedPerClient requests waiting for accountID's rate budget,
+// so that a new request of it would be refused (see WithFlow), and if so,
+// an estimate of when to try again. It sends nothing and takes no token:
+// the gateway asks it before running a request.
+func (c *Client) QueueFull(accountID string, key FlowKey) (bool, time.Duration) {
+	return c.account(accountID).budget.full(key)
+}
+
 // retryAfter is how long until the open breaker lets a probe through.
 func (st *accountState) retryAfter() time.Duration {
 	st.mu.Lock()
@@ -144,7 +181,7 @@ func upstreamHealthy(err error) bool {
 // notUpstreamsFault keeps out of the breaker's counts the calls that say
 // nothing about the upstream: the caller gave up, or the call never left.
 func notUpstreamsFault(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, ErrBudgetDeadline)
+	return errors.Is(err, context.Canceled) || errors.Is(err, ErrBudgetDeadline) || errors.Is(err, ErrQueueFull)
 }
 
 // Critical returns a context whose calls skip the circuit breaker. The

@@ -43,6 +43,14 @@ func fromPlatform(err error) *errcode.Error {
 		e.Message = downstream + "the Platform API keeps failing for this account; calls are paused"
 		e.Fields = map[string]any{"retryAfter": int(math.Ceil(pe.RetryAfter.Seconds()))}
 		return e
+	case errors.Is(err, platformapi.ErrQueueFull):
+		e.Code = errcode.RateLimited
+		e.Message = downstream + "too many requests from this client are waiting for the account's request budget; the call was not sent"
+		var qf *platformapi.QueueFullError
+		if errors.As(err, &qf) {
+			e.Fields = map[string]any{"retryAfter": max(1, int(math.Ceil(qf.RetryAfter.Seconds())))}
+		}
+		return e
 	case errors.Is(err, platformapi.ErrBudgetDeadline):
 		e.Code = errcode.RateLimited
 		e.Message = downstream + "the account's request budget (the vendor's rate limit) did not allow the call before the deadline"
