@@ -313,6 +313,10 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 		if status != 0 && resp != nil && resp.StatusCode == status {
 			e.RetryAfter, _ = c.policy.retryAfter(resp)
 		}
+		var qf *QueueFullError
+		if errors.As(err, &qf) {
+			e.RetryAfter = qf.RetryAfter
+		}
 		return e
 	}
 	if resp != nil {

@@ -61,7 +61,9 @@ func (e *Error) Outcome() Outcome {
 	switch {
 	case e.Ambiguous:
 		return OutcomeUnknown
-	case e.NotSent:
+	case e.NotSent, errors.Is(e.Err, ErrQueueFull), errors.Is(e.Err, ErrBudgetDeadline), errors.Is(e.Err, ErrCircuitOpen):
+		// These refusals happen before anything is sent, whoever builds
+		// the error.
 		return OutcomeNotSent
 	}
 	return OutcomeAnswered

@@ -95,6 +95,11 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 			st.ambiguous = true
 		}
 	}
+	if errors.Is(err, ErrQueueFull) {
+		// The client has its share of the budget's queue already: trying
+		// again at once would only take another place in it.
+		return false, nil
+	}
 	if st != nil && st.unsent && (ctx.Err() != nil || errors.Is(err, ErrBudgetDeadline)) {
 		// The attempt never left: it waited for the rate budget (or a
 		// connection) until the deadline or a cancellation. Keep that

@@ -45,7 +45,7 @@ func fromPlatform(err error) *errcode.Error {
 		return e
 	case errors.Is(err, platformapi.ErrQueueFull):
 		e.Code = errcode.RateLimited
-		e.Message = downstream + "too many requests from this client are waiting for the account's request budget; the call was not sent"
+		e.Message = downstream + "too many requests from this client are waiting for the account's request budget"
 		var qf *platformapi.QueueFullError
 		if errors.As(err, &qf) {
 			e.Fields = map[string]any{"retryAfter": max(1, int(math.Ceil(qf.RetryAfter.Seconds())))}

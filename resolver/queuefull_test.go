@@ -29,7 +29,7 @@ func TestAttachQueueFull(t *testing.T) {
 		},
 	}
 	got := exec(t, p, attach("{ id environmentId }", envA, envB))
-	want := `"path":["integrationPackInstanceEnvironmentAttachmentAttach",1,"id"],"extensions":{"code":"RATE_LIMITED","environmentId":"` + envB + `","retryAfter":3}`
+	want := `"path":["integrationPackInstanceEnvironmentAttachmentAttach",1,"id"],"extensions":{"code":"RATE_LIMITED","environmentId":"` + envB + `","outcome":"not_sent","retryAfter":3}`
 	if !strings.Contains(got, want) || !strings.Contains(got, `"environmentId":"`+envA+`"`) {
 		t.Errorf("attach with a refused call:\n got %s\nwant an error with %s, and %s attached", got, want, envA)
 	}
