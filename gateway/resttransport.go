@@ -19,6 +19,11 @@ var restObjects = map[string]bool{
 	"IntegrationPackInstance":              true,
 	"IntegrationPack":                      true,
 	"Environment":                          true,
+	// Process schedules and runs.
+	"ProcessSchedules":      true,
+	"ProcessScheduleStatus": true,
+	"ExecutionRecord":       true,
+	"ExecutionRequest":      true,
 }
 
 // restObject names the object of a REST URL path

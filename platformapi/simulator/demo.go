@@ -44,6 +44,7 @@ func NewDemo(opts Options) *Server {
 		}
 		s.AddEnvironment(DemoAccountID, Environment{ID: DemoEnvironment(i), Name: fmt.Sprintf("Demo %03d", i), Classification: class})
 	}
+	seedDemoRuns(s)
 	return s
 }
 

@@ -32,6 +32,7 @@ func (s *Server) routes() chi.Router {
 			r.Post("/"+obj+"/query", s.query(obj))
 			r.Post("/"+obj+"/queryMore", s.queryMore(obj))
 		}
+		s.routesRuns(r)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Unknown resource.")
