@@ -21,12 +21,13 @@ type space struct {
 	passthrough bool                // forward the client's bearer token
 	tokens      [][32]byte          // SHA-256 of each client token allowed
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
+	info        resolver.SpaceInfo  // what the spaces queries answer (spaces.go)
 }
 
 func newSpaces(cfg []SpaceConfig) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
-		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}}
+		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}, info: spaceInfo(sc)}
 		if sc.Auth == AuthPassthrough {
 			sp.passthrough = true
 		} else {
@@ -129,6 +130,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), spaceKey{}, sp.guid)
 		ctx = resolver.WithAccount(ctx, acct)
+		ctx = withViewer(ctx, sp, token, sum)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -54,6 +54,8 @@ type Options struct {
 	Rollback bool
 	// Observer, when set, is told each attach's fan-out width.
 	Observer Observer
+	// Spaces answers spaces, Space and spaceAccounts; without it they fail.
+	Spaces SpaceDirectory
 }
 
 // Observer receives resolver events, for metrics.
