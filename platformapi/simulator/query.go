@@ -58,6 +58,9 @@ func (a *account) properties(object string, v any) map[string]string {
 	case IntegrationPack:
 		return map[string]string{"id": o.ID, "name": o.Name, "installationType": o.InstallationType}
 	}
+	if p, ok := spacesProperties(v); ok {
+		return p
+	}
 	panic(fmt.Sprintf("simulator: no properties for %T", v))
 }
 
@@ -80,6 +83,8 @@ func (a *account) objects(object string) []any {
 		for _, o := range a.packs {
 			out = append(out, o)
 		}
+	default:
+		return a.spacesObjects(object)
 	}
 	return out
 }
@@ -199,7 +204,7 @@ func validate(e expression, object string) error {
 		}
 		return nil
 	}
-	if !slices.Contains(queryable[object], e.Property) {
+	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) {
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {

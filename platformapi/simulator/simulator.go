@@ -94,6 +94,7 @@ type account struct {
 	instances    []Instance
 	attachments  []Attachment
 	nextInstance uint64
+	spacesState
 }
 
 // Stats counts what the server answered.
