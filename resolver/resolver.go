@@ -32,6 +32,14 @@ type Platform interface {
 	QueryInstances(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error)
 	QueryEnvironments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error)
 	QueryIntegrationPacks(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error)
+
+	// The Spaces surface: Atoms, processes, environment extensions and
+	// map extensions.
+	QueryAtoms(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Atom, error)
+	GetAtoms(ctx context.Context, acct platformapi.Account, ids []string) ([]platformapi.BulkResponse[platformapi.Atom], error)
+	QueryEnvironmentAtomAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error)
+	QueryProcesses(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Process, error)
+	GetProcess(ctx context.Context, acct platformapi.Account, id string) (platformapi.Process, error)
 }
 
 // Options tune the resolvers. Zero values select the defaults.

@@ -60,6 +60,9 @@ func (a *account) properties(object string, v any) map[string]string {
 	case interface{ queryProps() map[string]string }:
 		return o.queryProps()
 	}
+	if p, ok := spacesProperties(v); ok {
+		return p
+	}
 	panic(fmt.Sprintf("simulator: no properties for %T", v))
 }
 
@@ -83,7 +86,10 @@ func (a *account) objects(object string) []any {
 			out = append(out, o)
 		}
 	default:
-		return a.runObjects(object)
+		if out := a.runObjects(object); out != nil {
+			return out
+		}
+		return a.spacesObjects(object)
 	}
 	return out
 }
@@ -203,7 +209,8 @@ func validate(e expression, object string) error {
 		}
 		return nil
 	}
-	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(runQueryable[object], e.Property) {
+	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) &&
+		!slices.Contains(runQueryable[object], e.Property) {
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {

@@ -94,7 +94,8 @@ type account struct {
 	instances    []Instance
 	attachments  []Attachment
 	nextInstance uint64
-	runs         runs // schedules and runs (schedules.go)
+	spacesState
+	runs runs // schedules and runs (schedules.go)
 }
 
 // Stats counts what the server answered.
