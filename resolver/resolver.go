@@ -40,6 +40,12 @@ type Platform interface {
 	QueryEnvironmentAtomAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error)
 	QueryProcesses(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Process, error)
 	GetProcess(ctx context.Context, acct platformapi.Account, id string) (platformapi.Process, error)
+
+	// The Spaces surface, part B: process schedules and runs.
+	QueryProcessSchedules(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ProcessSchedules, error)
+	UpdateProcessSchedules(ctx context.Context, acct platformapi.Account, id string, body []byte) (platformapi.ProcessSchedules, error)
+	QueryExecutionRecords(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ExecutionRecord, error)
+	ExecuteProcess(ctx context.Context, acct platformapi.Account, atomID, processID string) (platformapi.ExecutionRequest, error)
 }
 
 // Options tune the resolvers. Zero values select the defaults.
