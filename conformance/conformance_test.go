@@ -25,16 +25,16 @@ import (
 
 // testCase is one entry of testdata/cases.yaml, which documents the keys.
 type testCase struct {
-	Name      string            `yaml:"name"`
-	Source    string            `yaml:"source"`
-	Request   string            `yaml:"request"`
-	Replace   map[string]string `yaml:"replace"`
-	Response  string            `yaml:"response"`
+	Name     string            `yaml:"name"`
+	Source   string            `yaml:"source"`
+	Request  string            `yaml:"request"`
+	Replace  map[string]string `yaml:"replace"`
+	Response string            `yaml:"response"`
 	// ResponseReplace are literal replacements made in the documented
 	// response first (placeholders the vendor left in its sample).
 	ResponseReplace map[string]string `yaml:"responseReplace"`
-	Match     string            `yaml:"match"`
-	MayBeNull []string          `yaml:"mayBeNull"`
+	Match           string            `yaml:"match"`
+	MayBeNull       []string          `yaml:"mayBeNull"`
 	// REST is a pointer so that "rest: []" (no REST call) can be told
 	// from a case that forgot the key.
 	REST *[]string `yaml:"rest"`
