@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -233,5 +234,39 @@ func TestProcessSchedulesUpdate(t *testing.T) {
 		if r := e.post(t, m, map[string]any{"s": tc.s, "id": tc.id}); r.code() != tc.code {
 			t.Errorf("update(%.20s, %s) = %s, want %s", tc.s, tc.id, r.Raw, tc.code)
 		}
+	}
+}
+
+// 150 processes, each scheduled: every object pages past 100 rows, and
+// the REST calls stay one query (and one queryMore) per object, not one
+// per process.
+func TestInstanceProcessesPaging(t *testing.T) {
+	sim := simulator.NewDemo(simulator.Options{RecordRequests: true, RateLimit: -1})
+	inst := sim.AddInstance(simulator.DemoAccountID, 5000, simulator.DemoSpacesPackID, "Many")
+	ipack := []simulator.ProcessIntegrationPack{{IntegrationPackID: simulator.DemoSpacesPackID, IntegrationPackInstanceID: inst}}
+	for i := range 150 {
+		p := fmt.Sprintf("00000000-0000-4000-9000-%012d", i)
+		sim.AddProcess(simulator.DemoAccountID, simulator.Process{ID: p, Name: "p", IntegrationPack: ipack})
+		sim.AddProcessSchedules(simulator.DemoAccountID, simulator.DemoMappersAtom, p, nil, &simulator.ScheduleRetry{MaxRetry: 1})
+	}
+	e := newEnv(t, envOptions{sim: sim})
+	sim.ResetRequests()
+	r := e.post(t, processesQuery, map[string]any{"id": inst})
+	var got struct {
+		IntegrationPackInstanceProcesses []struct {
+			ProcessSchedules *struct{ EnvID string }
+		}
+	}
+	if err := json.Unmarshal(r.Data, &got); err != nil || len(r.Errors) != 0 || len(got.IntegrationPackInstanceProcesses) != 150 {
+		t.Fatalf("150 processes: %d, %s", len(got.IntegrationPackInstanceProcesses), r.Errors)
+	}
+	for i, p := range got.IntegrationPackInstanceProcesses {
+		if p.ProcessSchedules == nil || p.ProcessSchedules.EnvID != simulator.DemoMappersEnvironment {
+			t.Fatalf("process %d: schedules %+v", i, p.ProcessSchedules)
+		}
+	}
+	want := "POST /Process/query, POST /Process/queryMore, POST /ProcessSchedules/query, POST /ProcessSchedules/queryMore, POST /EnvironmentAtomAttachment/query"
+	if got := strings.Join(e.restPaths(), ", "); got != want {
+		t.Errorf("REST calls = %s\nwant %s", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -218,5 +219,28 @@ func TestRunObjectsFaults(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// ProcessSchedules and ProcessScheduleStatus page past 100 rows too.
+func TestScheduleQueriesPaging(t *testing.T) {
+	c, sim, acct := newDemoClient(t, platformapi.Options{})
+	for i := range 150 {
+		sim.AddProcessSchedules(simulator.DemoAccountID, "atom-many", fmt.Sprintf("process-%03d", i), nil, nil)
+	}
+	f := platformapi.Equals("atomId", "atom-many")
+	sim.ResetRequests()
+	if got, err := c.QueryProcessSchedules(context.Background(), acct, &f); err != nil || len(got) != 150 || got[149].ProcessID != "process-149" {
+		t.Errorf("QueryProcessSchedules = %d, %v; want 150", len(got), err)
+	}
+	if got, err := c.QueryProcessScheduleStatus(context.Background(), acct, &f); err != nil || len(got) != 150 {
+		t.Errorf("QueryProcessScheduleStatus = %d, %v; want 150", len(got), err)
+	}
+	var paths []string
+	for _, r := range sim.Requests() {
+		paths = append(paths, strings.TrimPrefix(r.Path, "/demo-account/"))
+	}
+	if got := strings.Join(paths, " "); got != "ProcessSchedules/query ProcessSchedules/queryMore ProcessScheduleStatus/query ProcessScheduleStatus/queryMore" {
+		t.Errorf("requests = %s", got)
 	}
 }
