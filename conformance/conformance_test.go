@@ -53,7 +53,7 @@ func loadCases(t *testing.T) []testCase {
 		t.Fatalf("cases.yaml: %v", err)
 	}
 	for _, c := range cases {
-		if c.Name == "" || c.Source == "" || c.Request == "" || c.Response == "" || (c.Match != "exact" && c.Match != "shape") || c.REST == nil {
+		if c.Name == "" || c.Source == "" || c.Request == "" || c.Response == "" || !slices.Contains([]string{"exact", "shape", "items", "contains"}, c.Match) || c.REST == nil {
 			t.Fatalf("cases.yaml: incomplete case %+v", c)
 		}
 	}
@@ -247,6 +247,16 @@ func TestConformance(t *testing.T) {
 					case "shape":
 						for _, p := range matchShape(want, body, c.MayBeNull) {
 							t.Error(p)
+						}
+					case "items":
+						for _, p := range matchItems(want, body) {
+							t.Error(p)
+						}
+					case "contains":
+						for _, line := range strings.Split(strings.TrimSpace(string(want)), "\n") {
+							if !bytes.Contains(body, []byte(line)) {
+								t.Errorf("answer\n%s\ndoes not contain the documented\n%s", body, line)
+							}
 						}
 					}
 					wantREST := slices.Sorted(slices.Values(*c.REST))

@@ -20,6 +20,7 @@ type opInfo struct {
 	rootFields int
 	typ        string   // query, mutation or subscription
 	fields     []string // distinct root field names, for logs and metrics
+	rootKeys   map[string][]string
 }
 
 // operation returns the operation a request selects, as graphql-go will.
@@ -74,6 +75,7 @@ func (a *analyzer) analyze(query string) *docInfo {
 				rootFields: countFields(op.SelectionSet, frags, map[string]bool{}),
 				typ:        string(op.Operation),
 				fields:     rootFieldNames(op.SelectionSet, frags),
+				rootKeys:   rootKeys(op.SelectionSet, frags),
 			})
 		}
 	}

@@ -46,7 +46,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	info.space = spaceFrom(r.Context())
 	info.op = operation{name: req.OperationName}
 	doc := s.analyzer.analyze(req.Query)
-	if op, ok := doc.operation(req.OperationName); ok {
+	op, ok := doc.operation(req.OperationName)
+	if ok {
 		info.op = op.describe()
 		if r.Method == http.MethodGet && op.mutation {
 			w.Header().Set("Allow", "POST")
@@ -68,8 +69,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	// so that every environment's outcome reaches the response.
 	call, cancel := context.WithTimeout(platformapi.WithFlow(r.Context()), s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
-	ctx := resolver.WithCallContext(context.WithoutCancel(call), call)
+	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
+	resp.Errors = append(resp.Errors, itemErrors(ctx, op)...)
 	classify(resp.Errors)
 	sortErrors(resp.Errors)
 	info.outcome = outcome(resp)

@@ -185,7 +185,10 @@ func TestSpacesObjectsRetry503(t *testing.T) {
 		name string
 		run  func(*platformapi.Client, platformapi.Account) error
 	}{
-		{"QueryAtoms", func(c *platformapi.Client, a platformapi.Account) error { _, err := c.QueryAtoms(ctx, a, nil); return err }},
+		{"QueryAtoms", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.QueryAtoms(ctx, a, nil)
+			return err
+		}},
 		{"GetAtom", func(c *platformapi.Client, a platformapi.Account) error {
 			_, err := c.GetAtom(ctx, a, simulator.DemoMappersAtom)
 			return err
@@ -198,7 +201,10 @@ func TestSpacesObjectsRetry503(t *testing.T) {
 			_, err := c.QueryEnvironmentAtomAttachments(ctx, a, &f)
 			return err
 		}},
-		{"QueryProcesses", func(c *platformapi.Client, a platformapi.Account) error { _, err := c.QueryProcesses(ctx, a, nil); return err }},
+		{"QueryProcesses", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.QueryProcesses(ctx, a, nil)
+			return err
+		}},
 		{"GetProcess", func(c *platformapi.Client, a platformapi.Account) error {
 			_, err := c.GetProcess(ctx, a, simulator.DemoProcess1)
 			return err

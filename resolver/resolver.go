@@ -13,6 +13,7 @@ package resolver
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -40,6 +41,11 @@ type Platform interface {
 	QueryEnvironmentAtomAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error)
 	QueryProcesses(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Process, error)
 	GetProcess(ctx context.Context, acct platformapi.Account, id string) (platformapi.Process, error)
+	QueryEnvironmentExtensions(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error)
+	UpdateEnvironmentExtensions(ctx context.Context, acct platformapi.Account, id string, body json.RawMessage) (json.RawMessage, error)
+	QueryMapExtensionsSummaries(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error)
+	GetMapExtensions(ctx context.Context, acct platformapi.Account, ids []string) ([]platformapi.BulkResult[json.RawMessage], error)
+	UpdateMapExtension(ctx context.Context, acct platformapi.Account, id string, body json.RawMessage) (json.RawMessage, error)
 
 	// The Spaces surface, part B: process schedules and runs.
 	QueryProcessSchedules(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ProcessSchedules, error)

@@ -2,6 +2,7 @@ package resolver_test
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
@@ -28,4 +29,24 @@ func (noSpaces) QueryProcesses(context.Context, platformapi.Account, *platformap
 
 func (noSpaces) GetProcess(context.Context, platformapi.Account, string) (platformapi.Process, error) {
 	return platformapi.Process{}, errNoCatalog
+}
+
+func (noSpaces) QueryEnvironmentExtensions(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error) {
+	return nil, errNoCatalog
+}
+
+func (noSpaces) UpdateEnvironmentExtensions(context.Context, platformapi.Account, string, json.RawMessage) (json.RawMessage, error) {
+	return nil, errNoCatalog
+}
+
+func (noSpaces) QueryMapExtensionsSummaries(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error) {
+	return nil, errNoCatalog
+}
+
+func (noSpaces) GetMapExtensions(context.Context, platformapi.Account, []string) ([]platformapi.BulkResult[json.RawMessage], error) {
+	return nil, errNoCatalog
+}
+
+func (noSpaces) UpdateMapExtension(context.Context, platformapi.Account, string, json.RawMessage) (json.RawMessage, error) {
+	return nil, errNoCatalog
 }
