@@ -25,14 +25,19 @@ import (
 
 // testCase is one entry of testdata/cases.yaml, which documents the keys.
 type testCase struct {
-	Name      string            `yaml:"name"`
-	Source    string            `yaml:"source"`
-	Request   string            `yaml:"request"`
-	Replace   map[string]string `yaml:"replace"`
-	Response  string            `yaml:"response"`
-	Match     string            `yaml:"match"`
-	MayBeNull []string          `yaml:"mayBeNull"`
-	REST      []string          `yaml:"rest"`
+	Name     string            `yaml:"name"`
+	Source   string            `yaml:"source"`
+	Request  string            `yaml:"request"`
+	Replace  map[string]string `yaml:"replace"`
+	Response string            `yaml:"response"`
+	// ResponseReplace are literal replacements made in the documented
+	// response first (placeholders the vendor left in its sample).
+	ResponseReplace map[string]string `yaml:"responseReplace"`
+	Match           string            `yaml:"match"`
+	MayBeNull       []string          `yaml:"mayBeNull"`
+	// REST is a pointer so that "rest: []" (no REST call) can be told
+	// from a case that forgot the key.
+	REST *[]string `yaml:"rest"`
 }
 
 func loadCases(t *testing.T) []testCase {
@@ -48,7 +53,7 @@ func loadCases(t *testing.T) []testCase {
 		t.Fatalf("cases.yaml: %v", err)
 	}
 	for _, c := range cases {
-		if c.Name == "" || c.Source == "" || c.Request == "" || c.Response == "" || (c.Match != "exact" && c.Match != "shape") || len(c.REST) == 0 {
+		if c.Name == "" || c.Source == "" || c.Request == "" || c.Response == "" || !slices.Contains([]string{"exact", "shape", "items", "contains"}, c.Match) || c.REST == nil {
 			t.Fatalf("cases.yaml: incomplete case %+v", c)
 		}
 	}
@@ -102,14 +107,26 @@ tokens:
 spaces:
   - guid: %[3]s
     accountId: %[4]s
+    name: Conformance token space
+    description: The space of the client-token mode
+    url: https://spaces.example.com/?guid=%[3]s
+    accountName: Conformance Test Account
     credentials: {username: %[5]q, password: %[6]q}
     clientTokens: [%[7]q]
   - guid: %[8]s
     accountId: %[4]s
+    name: Conformance JWT space
+    description: The space of the JWT mode
+    url: https://spaces.example.com/?guid=%[8]s
+    accountName: Conformance Test Account
     credentials: {username: %[5]q, password: %[6]q}
     tokenCredentials: [{username: %[9]q, passwordHash: %[10]q}]
   - guid: %[11]s
     accountId: %[4]s
+    name: Conformance passthrough space
+    description: The space of the passthrough mode
+    url: https://spaces.example.com/?guid=%[11]s
+    accountName: Conformance Test Account
     auth: passthrough
 `, up.URL, jwtKey, spaceToken, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hash(clientToken),
 		spaceJWT, tokenUser, hash(tokenPass), spacePassthrough)), func(string) string { return "" })
@@ -203,7 +220,8 @@ func TestConformance(t *testing.T) {
 						if !strings.Contains(query, old) {
 							t.Fatalf("replace: %q is not in %s", old, c.Request)
 						}
-						query = strings.ReplaceAll(query, old, repl)
+						// $SPACE_GUID stands for the mode's space.
+						query = strings.ReplaceAll(query, old, strings.ReplaceAll(repl, "$SPACE_GUID", mode.space))
 					}
 					h.sim.ResetRequests()
 					status, header, body := h.send(t, mode.space, bearer, query)
@@ -211,6 +229,12 @@ func TestConformance(t *testing.T) {
 						t.Fatalf("HTTP %d %q: %s", status, header.Get("Content-Type"), body)
 					}
 					want := readFile(t, c.Response)
+					for old, repl := range c.ResponseReplace {
+						if !bytes.Contains(want, []byte(old)) {
+							t.Fatalf("responseReplace: %q is not in %s", old, c.Response)
+						}
+						want = bytes.ReplaceAll(want, []byte(old), []byte(repl))
+					}
 					switch c.Match {
 					case "exact":
 						var compact bytes.Buffer
@@ -224,8 +248,18 @@ func TestConformance(t *testing.T) {
 						for _, p := range matchShape(want, body, c.MayBeNull) {
 							t.Error(p)
 						}
+					case "items":
+						for _, p := range matchItems(want, body) {
+							t.Error(p)
+						}
+					case "contains":
+						for _, line := range strings.Split(strings.TrimSpace(string(want)), "\n") {
+							if !bytes.Contains(body, []byte(line)) {
+								t.Errorf("answer\n%s\ndoes not contain the documented\n%s", body, line)
+							}
+						}
 					}
-					wantREST := slices.Sorted(slices.Values(c.REST))
+					wantREST := slices.Sorted(slices.Values(*c.REST))
 					if got := h.restCalls(); !slices.Equal(got, wantREST) {
 						t.Errorf("REST calls = %q, want %q", got, wantREST)
 					}

@@ -123,6 +123,13 @@ func (c *shapeCheck) walk(path string, want, got any) {
 			c.walk(path, w[0], item)
 		}
 	case string:
+		if w == "Int" {
+			// The one placeholder of a number.
+			if n, ok := got.(float64); !ok || n != float64(int64(n)) {
+				c.fail("%s: %v is not an Int", path, got)
+			}
+			return
+		}
 		admits, ok := placeholders[w]
 		if !ok {
 			c.fail("%s: documented value %q is no known placeholder", path, w)
@@ -166,5 +173,20 @@ func TestMatchShape(t *testing.T) {
 				t.Errorf("matchShape(%s) = %q, want %q", tc.answer, problems, tc.want)
 			}
 		})
+	}
+}
+
+// "Int" stands for an integer, and nothing else.
+func TestMatchShapeInt(t *testing.T) {
+	const doc = `{"data":{"n":"Int"}}`
+	for answer, want := range map[string]string{
+		`{"data":{"n":3}}`:   "",
+		`{"data":{"n":"3"}}`: "is not an Int",
+		`{"data":{"n":3.5}}`: "is not an Int",
+	} {
+		problems := strings.Join(matchShape([]byte(doc), []byte(answer), nil), "\n")
+		if want == "" && problems != "" || want != "" && !strings.Contains(problems, want) {
+			t.Errorf("matchShape(%s) = %q, want %q", answer, problems, want)
+		}
 	}
 }

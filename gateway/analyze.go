@@ -41,6 +41,9 @@ type opInfo struct {
 	mutation bool
 	typ      string   // query, mutation or subscription
 	fields   []string // distinct root field names, for logs and metrics
+	// rootKeys maps each root field to its response keys, in document
+	// order (see itemErrors).
+	rootKeys map[string][]string
 	// rootFields, aliases and selections count fields (and, for
 	// selections, fragment spreads and inline fragments too) at the root,
 	// with an alias, and at every level; depth is the deepest field's
@@ -142,6 +145,7 @@ func measureDocument(query string) *docInfo {
 			mutation:   op.Operation == ast.Mutation,
 			typ:        string(op.Operation),
 			fields:     rootFieldNames(op.SelectionSet, m.frags),
+			rootKeys:   rootKeys(op.SelectionSet, m.frags),
 			rootFields: sz.rootFields,
 			aliases:    sz.aliases,
 			selections: sz.selections,

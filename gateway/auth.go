@@ -22,6 +22,7 @@ type space struct {
 	passthrough bool                // forward the client's bearer token
 	tokens      [][32]byte          // SHA-256 of each client token allowed
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
+	info        resolver.SpaceInfo  // what the spaces queries answer (spaces.go)
 }
 
 // newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
@@ -29,7 +30,7 @@ type space struct {
 func newSpaces(cfg []SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
-		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}}
+		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}, info: spaceInfo(sc)}
 		if sc.Auth == AuthPassthrough {
 			sp.passthrough = true
 		} else {
@@ -112,7 +113,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		token, hasToken := bearerToken(r.Header.Get("Authorization"))
 		var e *errcode.Error
 		sp := s.space(guid)
-		sum := sha256.Sum256([]byte(token))
+		tokenSum := sha256.Sum256([]byte(token))
+		sum := tokenSum // the client's key: checkToken may name another
 		switch {
 		case guid == "":
 			e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
@@ -127,7 +129,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sum = addressKey("passthrough:"+sp.guid, r)
 			e = s.checkPassthrough(sp, token)
 		default:
-			sum, e = s.checkToken(sp, token, sum)
+			sum, e = s.checkToken(sp, token, tokenSum)
 		}
 		if e != nil {
 			s.authFailures.charge(addressKey("auth", r))
@@ -165,6 +167,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			defer done()
 		}
 		ctx = resolver.WithAccount(ctx, acct)
+		ctx = withViewer(ctx, sp, token, tokenSum)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -136,6 +136,12 @@ type SpaceConfig struct {
 	// TokenCredentials are the HTTP Basic credentials the token endpoint
 	// accepts for this space's account; its tokens are valid here.
 	TokenCredentials []TokenCredential `yaml:"tokenCredentials"`
+	// Display values the spaces, Space and spaceAccounts queries answer
+	// with (the vendor keeps them in its own Spaces store); all optional.
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	URL         string `yaml:"url"`
+	AccountName string `yaml:"accountName"`
 }
 
 // Credentials are the REST API credentials of an account.

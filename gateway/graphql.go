@@ -74,7 +74,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			// Nothing has run: refuse the request whole rather than let the
 			// client's queue grow without bound.
 			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", *s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			if s.logRejection(r.Context()) {
+				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+			}
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 			writeError(w, e)
 			return
@@ -89,8 +91,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	defer endFlow()
 	call, cancel := context.WithTimeout(flowCtx, s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
-	ctx := resolver.WithCallContext(context.WithoutCancel(call), call)
+	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
+	resp.Errors = append(resp.Errors, itemErrors(ctx, op)...)
 	classify(resp.Errors)
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)

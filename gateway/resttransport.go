@@ -19,6 +19,18 @@ var restObjects = map[string]bool{
 	"IntegrationPackInstance":              true,
 	"IntegrationPack":                      true,
 	"Environment":                          true,
+	// The Spaces surface.
+	"Atom":                            true,
+	"EnvironmentAtomAttachment":       true,
+	"Process":                         true,
+	"EnvironmentExtensions":           true,
+	"EnvironmentMapExtensionsSummary": true,
+	"EnvironmentMapExtension":         true,
+	// Process schedules and runs.
+	"ProcessSchedules":      true,
+	"ProcessScheduleStatus": true,
+	"ExecutionRecord":       true,
+	"ExecutionRequest":      true,
 }
 
 // restObject names the object of a REST URL path

@@ -149,6 +149,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		SettleDelay:       cfg.Attach.SettleDelay,
 		Rollback:          cfg.Attach.OnPartialFailure == "rollback",
 		Observer:          s.metrics,
+		Spaces:            spaceDirectory{s},
 	})
 	schemaOpts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),

@@ -55,8 +55,8 @@ func TestInstanceCalls(t *testing.T) {
 	}
 
 	all, err := c.QueryInstances(ctx, acct, nil)
-	if err != nil || len(all) != 5 { // 1950, 34486, 20 and the two above
-		t.Fatalf("QueryInstances = %d, %v; want 5", len(all), err)
+	if err != nil || len(all) != 6 { // 1950, 34486, 20, 27972 and the two above
+		t.Fatalf("QueryInstances = %d, %v; want 6", len(all), err)
 	}
 	f := platformapi.Equals("integrationPackOverrideName", "Sync APAC")
 	if got, err := c.QueryInstances(ctx, acct, &f); err != nil || len(got) != 1 || got[0].ID != inst.ID {

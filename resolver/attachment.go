@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	graphql "github.com/graph-gophers/graphql-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/ids"
@@ -28,11 +29,14 @@ type AttachmentInput struct {
 // CREATE per distinct environmentId, at most Options.AttachConcurrency at
 // once, and answers one item per environmentId in input order. An item that
 // failed resolves to an error whose path holds its index (see Attachment).
-func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input AttachmentInput }) (*[]*Attachment, error) {
+func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input *AttachmentInput }) (*[]*Attachment, error) {
 	r := m.r
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if args.Input == nil {
+		return nil, errNullInput()
 	}
 	instanceID, err := ids.ParseInstance(string(args.Input.IntegrationPackInstanceID))
 	if err != nil {
@@ -315,8 +319,24 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 		}
 		filter = platformapi.And(filter, platformapi.Or(byEnv...))
 	}
-	atts, err := q.r.platform.QueryAttachments(call, acct, &filter)
-	if err != nil {
+	wantMaps := graphql.HasSelectedField(ctx, "environmentMapExtension")
+	wantExt := graphql.HasSelectedField(ctx, "environmentExtensions")
+	var atts []platformapi.Attachment
+	var procs []platformapi.Process
+	g, gctx := errgroup.WithContext(call)
+	g.Go(func() (err error) {
+		atts, err = q.r.platform.QueryAttachments(gctx, acct, &filter)
+		return err
+	})
+	if wantMaps || wantExt {
+		// The instance's processes name its extension groups; read them
+		// alongside the attachments.
+		g.Go(func() (err error) {
+			procs, err = q.r.platform.QueryProcesses(gctx, acct, ptr(platformapi.Equals("integrationPackInstanceId", instanceID)))
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, fromPlatform(err)
 	}
 	out := make([]*Attachment, 0, len(atts))
@@ -327,6 +347,11 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 				Err: fmt.Errorf("bad instance id in query result: %q", a.IntegrationPackInstanceID)}
 		}
 		out = append(out, &Attachment{id: ids.Attachment(inst, a.EnvironmentID), environmentID: a.EnvironmentID, instanceID: inst})
+	}
+	if wantMaps || wantExt {
+		if err := q.r.loadExtensions(call, acct, procs, out, wantMaps, wantExt); err != nil {
+			return nil, err
+		}
 	}
 	return &out, nil
 }
@@ -344,6 +369,10 @@ type Attachment struct {
 	// preexisting marks an environment an all-or-nothing attach found
 	// attached before it began: never to be rolled back.
 	preexisting bool
+	// Read by IntegrationPackEnvironmentAttachments when selected (see
+	// loadExtensions); nil otherwise.
+	extensions    *string
+	mapExtensions *[]*string
 }
 
 // fail reports the item's error, if field is the one to carry it.
@@ -378,11 +407,12 @@ func (a *Attachment) IntegrationPackInstanceID() *graphql.ID {
 	return &id
 }
 
-// EnvironmentExtensions is null: the REST attachment carries none, and the
-// vendor answers null in every sample.
+// EnvironmentExtensions is, in the attachments query, the extensions read
+// by loadExtensions; null in attach: the REST attachment carries none, and
+// the vendor answers null in every attach sample.
 func (a *Attachment) EnvironmentExtensions() *string {
 	a.fail("environmentExtensions")
-	return nil
+	return a.extensions
 }
 
 // truncate bounds an echoed client value in an error message.

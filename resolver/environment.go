@@ -14,7 +14,8 @@ import (
 // Environments lists the account's environments (REST Environment QUERY,
 // paged to the end). When the client selects
 // integrationPackEnvironmentAttachment, the attachments of all environments
-// come from one IntegrationPackEnvironmentAttachment QUERY, run alongside.
+// come from one IntegrationPackEnvironmentAttachment QUERY, run alongside;
+// when it selects atoms, so do their Atoms (see loadAtoms).
 func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
 	call, acct, err := account(ctx)
 	if err != nil {
@@ -35,6 +36,10 @@ func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
 			atts, err = q.r.platform.QueryAttachments(gctx, acct, nil)
 			return err
 		})
+	}
+	var atoms *atomLoad
+	if graphql.HasSelectedField(ctx, "atoms") {
+		atoms = q.r.loadAtoms(gctx, g, acct)
 	}
 	if err := g.Wait(); err != nil {
 		return nil, upstreamFault(err)
@@ -68,6 +73,9 @@ func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
 				env.attachments = []*Attachment{}
 			}
 		}
+		if atoms != nil {
+			env.atoms = atoms.of(e.ID)
+		}
 		out = append(out, env)
 	}
 	return &out, nil
@@ -77,6 +85,7 @@ func (q *Query) Environments(ctx context.Context) (*[]*Environment, error) {
 type Environment struct {
 	id, name, classification string
 	attachments              []*Attachment // nil unless selected
+	atoms                    []*Atom       // nil unless selected
 }
 
 // ID is the environment's GUID.

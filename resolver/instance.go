@@ -47,10 +47,13 @@ type InstallInput struct {
 
 // IntegrationPackInstanceInstall installs an integration pack (REST
 // IntegrationPackInstance CREATE) and answers the new instance.
-func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args struct{ Input InstallInput }) (*Instance, error) {
+func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args struct{ Input *InstallInput }) (*Instance, error) {
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if args.Input == nil {
+		return nil, errNullInput()
 	}
 	packID := string(args.Input.IntegrationPackID)
 	if ids.ValidateIntegrationPack(packID) != nil {

@@ -23,6 +23,7 @@ import (
 // catalogFake satisfies resolver.Platform with function fields; a call to
 // a nil field fails the test. Calls are counted by method name.
 type catalogFake struct {
+	noSpaces
 	t                     *testing.T
 	mu                    sync.Mutex
 	calls                 map[string]int
@@ -123,7 +124,7 @@ func (f *catalogFake) QueryIntegrationPacks(_ context.Context, _ platformapi.Acc
 
 // noCatalog gives a fake of the attachment operations the rest of
 // resolver.Platform, failing every call.
-type noCatalog struct{}
+type noCatalog struct{ noSpaces }
 
 var errNoCatalog = errors.New("fake: not implemented")
 

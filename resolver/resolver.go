@@ -13,6 +13,7 @@ package resolver
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -32,6 +33,25 @@ type Platform interface {
 	QueryInstances(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error)
 	QueryEnvironments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error)
 	QueryIntegrationPacks(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error)
+
+	// The Spaces surface: Atoms, processes, environment extensions and
+	// map extensions.
+	QueryAtoms(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Atom, error)
+	GetAtoms(ctx context.Context, acct platformapi.Account, ids []string) ([]platformapi.BulkResponse[platformapi.Atom], error)
+	QueryEnvironmentAtomAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error)
+	QueryProcesses(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Process, error)
+	GetProcess(ctx context.Context, acct platformapi.Account, id string) (platformapi.Process, error)
+	QueryEnvironmentExtensions(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error)
+	UpdateEnvironmentExtensions(ctx context.Context, acct platformapi.Account, id string, body json.RawMessage) (json.RawMessage, error)
+	QueryMapExtensionsSummaries(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error)
+	GetMapExtensions(ctx context.Context, acct platformapi.Account, ids []string) ([]platformapi.BulkResult[json.RawMessage], error)
+	UpdateMapExtension(ctx context.Context, acct platformapi.Account, id string, body json.RawMessage) (json.RawMessage, error)
+
+	// The Spaces surface, part B: process schedules and runs.
+	QueryProcessSchedules(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ProcessSchedules, error)
+	UpdateProcessSchedules(ctx context.Context, acct platformapi.Account, id string, body []byte) (platformapi.ProcessSchedules, error)
+	QueryExecutionRecords(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ExecutionRecord, error)
+	ExecuteProcess(ctx context.Context, acct platformapi.Account, atomID, processID string) (platformapi.ExecutionRequest, error)
 }
 
 // Options tune the resolvers. Zero values select the defaults.
@@ -54,6 +74,8 @@ type Options struct {
 	Rollback bool
 	// Observer, when set, is told each attach's fan-out width.
 	Observer Observer
+	// Spaces answers spaces, Space and spaceAccounts; without it they fail.
+	Spaces SpaceDirectory
 }
 
 // Observer receives resolver events, for metrics.

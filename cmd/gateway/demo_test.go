@@ -133,7 +133,7 @@ func TestDemoTokenAndPassthrough(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(body), &insts); status != 200 || err != nil || len(insts.Data.IntegrationPackInstances) != 3 ||
+	if err := json.Unmarshal([]byte(body), &insts); status != 200 || err != nil || len(insts.Data.IntegrationPackInstances) != 4 || // 1950, 34486, 20, 27972
 		insts.Data.IntegrationPackInstances[0].IntegrationPack.InstallationType != "MULTI" {
 		t.Errorf("instances with the token: %d %s", status, body)
 	}

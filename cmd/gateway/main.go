@@ -225,6 +225,9 @@ tokens:
 spaces:
   - guid: %[2]s
     accountId: %[3]s
+    name: Demo Space
+    description: The demo account's space
+    accountName: Demo Account
     credentials:
       username: %[4]s
       password: %[5]s
@@ -234,6 +237,8 @@ spaces:
         passwordHash: sha256:%[8]s
   - guid: %[9]s
     accountId: %[3]s
+    name: Demo Passthrough Space
+    accountName: Demo Account
     auth: passthrough
 `, upstream, demoSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]),
 		hex.EncodeToString(key[:]), hex.EncodeToString(pw[:]), demoPassthroughSpace)

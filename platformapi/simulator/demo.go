@@ -20,7 +20,7 @@ const (
 	DemoSeedEnvironmentB = "86b413a8-1ebf-4c95-bc5b-139573b77910" // attach sample response
 	DemoMultiPackID      = "3c2f3cc9-6a8e-4ee1-9b5e-5a3b4b5c0001"
 	DemoSinglePackID     = "3c2f3cc9-6a8e-4ee1-9b5e-5a3b4b5c0002"
-	demoExtraEnvs        = 118 // with the two above, 120: more than one query page
+	demoExtraEnvs        = 116 // with the two above and the two of seedSpaces, 120: more than one query page
 )
 
 // NewDemo returns a Server with the demo account: the documentation
@@ -44,11 +44,13 @@ func NewDemo(opts Options) *Server {
 		}
 		s.AddEnvironment(DemoAccountID, Environment{ID: DemoEnvironment(i), Name: fmt.Sprintf("Demo %03d", i), Classification: class})
 	}
+	seedSpaces(s)
+	seedDemoRuns(s)
 	return s
 }
 
 // DemoEnvironment returns the id of the demo account's i-th extra
-// environment, 1 ≤ i ≤ 118.
+// environment, 1 ≤ i ≤ 116.
 func DemoEnvironment(i int) string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 }

@@ -96,17 +96,18 @@ func TestQueryFilters(t *testing.T) {
 		name, object, filter string
 		status, want         int // want: results
 	}{
-		// 120 environments: A (PROD), B (TEST) and 118 extra, every 4th PROD.
+		// 120 environments: A (PROD), B (TEST), 116 extra, every 4th PROD,
+		// and the Spaces samples' TestEnvPr (PROD) and one TEST.
 		{"all environments", "Environment", "", 200, 120},
-		{"EQUALS", "Environment", `{"operator":"EQUALS","property":"classification","argument":["PROD"]}`, 200, 1 + 118/4},
-		{"NOT_EQUALS", "Environment", `{"operator":"NOT_EQUALS","property":"classification","argument":["PROD"]}`, 200, 120 - 1 - 118/4},
+		{"EQUALS", "Environment", `{"operator":"EQUALS","property":"classification","argument":["PROD"]}`, 200, 2 + 116/4},
+		{"NOT_EQUALS", "Environment", `{"operator":"NOT_EQUALS","property":"classification","argument":["PROD"]}`, 200, 120 - 2 - 116/4},
 		{"LIKE prefix", "Environment", `{"operator":"LIKE","property":"name","argument":["Demo 00%"]}`, 200, 9},
 		{"LIKE infix", "Environment", `{"operator":"LIKE","property":"name","argument":["%roduc%"]}`, 200, 1},
 		{"LIKE is anchored", "Environment", `{"operator":"LIKE","property":"name","argument":["roduc"]}`, 200, 0},
 		{"LIKE quotes regexp", "Environment", `{"operator":"LIKE","property":"name","argument":["Demo.00%"]}`, 200, 0},
 		{"and", "Environment", `{"operator":"and","nestedExpression":[
 			{"operator":"EQUALS","property":"classification","argument":["PROD"]},
-			{"operator":"LIKE","property":"name","argument":["Demo%"]}]}`, 200, 118 / 4},
+			{"operator":"LIKE","property":"name","argument":["Demo%"]}]}`, 200, 116 / 4},
 		{"or", "Environment", `{"operator":"or","nestedExpression":[
 			{"operator":"EQUALS","property":"id","argument":["` + envA + `"]},
 			{"operator":"EQUALS","property":"id","argument":["` + envB + `"]}]}`, 200, 2},

@@ -57,6 +57,11 @@ func (a *account) properties(object string, v any) map[string]string {
 		return map[string]string{"id": o.ID, "name": o.Name, "classification": o.Classification}
 	case IntegrationPack:
 		return map[string]string{"id": o.ID, "name": o.Name, "installationType": o.InstallationType}
+	case interface{ queryProps() map[string]string }:
+		return o.queryProps()
+	}
+	if p, ok := spacesProperties(v); ok {
+		return p
 	}
 	panic(fmt.Sprintf("simulator: no properties for %T", v))
 }
@@ -80,6 +85,11 @@ func (a *account) objects(object string) []any {
 		for _, o := range a.packs {
 			out = append(out, o)
 		}
+	default:
+		if out := a.runObjects(object); out != nil {
+			return out
+		}
+		return a.spacesObjects(object)
 	}
 	return out
 }
@@ -199,11 +209,16 @@ func validate(e expression, object string) error {
 		}
 		return nil
 	}
-	if !slices.Contains(queryable[object], e.Property) {
+	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) &&
+		!slices.Contains(runQueryable[object], e.Property) {
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {
 	case "EQUALS", "NOT_EQUALS", "LIKE":
+	case "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL":
+		if !ordered(object) {
+			return fmt.Errorf("Invalid query operator: %s.", e.Operator)
+		}
 	default:
 		return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 	}
@@ -247,6 +262,16 @@ func match(e expression, props map[string]string) (bool, error) {
 		return val != arg, nil
 	case "LIKE":
 		return likePattern(arg).MatchString(val), nil
+	// Compared as text: the values compared so (timestamps in the vendor's
+	// one format, yyyy-MM-dd'T'HH:mm:ss'Z') order as text does.
+	case "GREATER_THAN":
+		return val > arg, nil
+	case "GREATER_THAN_OR_EQUAL":
+		return val >= arg, nil
+	case "LESS_THAN":
+		return val < arg, nil
+	case "LESS_THAN_OR_EQUAL":
+		return val <= arg, nil
 	}
 	return false, fmt.Errorf("Invalid query operator: %s.", e.Operator)
 }

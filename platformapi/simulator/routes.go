@@ -33,6 +33,8 @@ func (s *Server) routes() chi.Router {
 			r.Post("/"+obj+"/query", s.query(obj))
 			r.Post("/"+obj+"/queryMore", s.queryMore(obj))
 		}
+		s.routesRuns(r)
+		s.routeSpaces(r)
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Unknown resource.")
@@ -217,6 +219,9 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 
 // typed adds the "@type" member the vendor puts on every object.
 func typed(typ string, v any) json.RawMessage {
+	if d, ok := v.(interface{ typedJSON() json.RawMessage }); ok {
+		return d.typedJSON() // kept as the vendor's JSON, "@type" and all
+	}
 	b, _ := json.Marshal(v)
 	return json.RawMessage(`{"@type":"` + typ + `",` + string(b[1:]))
 }

@@ -94,6 +94,8 @@ type account struct {
 	instances    []Instance
 	attachments  []Attachment
 	nextInstance uint64
+	spacesState
+	runs runs // schedules and runs (schedules.go)
 }
 
 // Stats counts what the server answered.

@@ -107,7 +107,7 @@ func TestSimulatorPagingAndFilters(t *testing.T) {
 		expr string
 		want int
 	}{
-		{`{"operator":"EQUALS","property":"classification","argument":["PROD"]}`, 30}, // 1 seed + 29 of 118 extras (every 4th)
+		{`{"operator":"EQUALS","property":"classification","argument":["PROD"]}`, 31}, // 2 seeds (Production, TestEnvPr) + 29 of 116 extras (every 4th)
 		{`{"operator":"LIKE","property":"name","argument":["Demo 01%"]}`, 10},
 		{`{"operator":"and","nestedExpression":[{"operator":"LIKE","property":"name","argument":["Demo 0%"]},{"operator":"EQUALS","property":"classification","argument":["PROD"]}]}`, 24},
 		{`{"operator":"or","nestedExpression":[{"operator":"EQUALS","property":"name","argument":["Production"]},{"operator":"EQUALS","property":"name","argument":["Test"]}]}`, 2},

@@ -1,0 +1,486 @@
+package simulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// The REST objects behind the vendor's Spaces operations beyond attach:
+// Atoms and their environments, processes, and the environment
+// extensions and map extensions of installed integration packs.
+
+const (
+	atomObject         = "Atom"
+	envAtomObject      = "EnvironmentAtomAttachment"
+	processObject      = "Process"
+	envExtObject       = "EnvironmentExtensions"
+	mapSummaryObject   = "EnvironmentMapExtensionsSummary"
+	mapExtensionObject = "EnvironmentMapExtension"
+)
+
+// Atom is a REST Atom object.
+type Atom struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Status   string `json:"status,omitempty"`
+	Type     string `json:"type,omitempty"`
+	HostName string `json:"hostName,omitempty"`
+}
+
+// EnvironmentAtomAttachment is a REST EnvironmentAtomAttachment object.
+type EnvironmentAtomAttachment struct {
+	AtomID        string `json:"atomId"`
+	EnvironmentID string `json:"environmentId"`
+	ID            string `json:"id"`
+}
+
+// Process is a REST Process object.
+type Process struct {
+	IntegrationPack []ProcessIntegrationPack `json:"IntegrationPack,omitempty"`
+	ID              string                   `json:"id"`
+	Name            string                   `json:"name"`
+}
+
+// ProcessIntegrationPack is a REST ProcessIntegrationPackInfo.
+type ProcessIntegrationPack struct {
+	IntegrationPackID         string `json:"integrationPackId"`
+	IntegrationPackInstanceID string `json:"integrationPackInstanceId"`
+}
+
+// document is an object the simulator keeps as the JSON it was given
+// (EnvironmentExtensions, EnvironmentMapExtension and its summary): these
+// are large, nested, and their member order is part of what the vendor's
+// samples show, so they are stored and answered byte for byte, "@type"
+// first.
+type document struct {
+	id, environmentID, extensionGroupID string
+	body                                json.RawMessage // compact, "@type" first
+}
+
+func (d document) typedJSON() json.RawMessage { return d.body }
+
+// spacesState is the part of an account that holds these objects.
+type spacesState struct {
+	atoms         []Atom
+	envAtoms      []EnvironmentAtomAttachment
+	processes     []Process
+	envExtensions []document
+	mapSummaries  []document
+	mapExtensions []document
+}
+
+// AddAtom adds an Atom to account id.
+func (s *Server) AddAtom(id string, atom Atom) {
+	s.withAccount(id, func(a *account) { a.atoms = append(a.atoms, atom) })
+}
+
+// AttachAtom attaches atomID to environmentID on account id. Inferred: the
+// attachment's id (the vendor documents none) is "<atomId>:<environmentId>".
+func (s *Server) AttachAtom(id, atomID, environmentID string) {
+	s.withAccount(id, func(a *account) {
+		a.envAtoms = append(a.envAtoms, EnvironmentAtomAttachment{ID: atomID + ":" + environmentID, AtomID: atomID, EnvironmentID: environmentID})
+	})
+}
+
+// AddProcess adds a process to account id.
+func (s *Server) AddProcess(id string, p Process) {
+	s.withAccount(id, func(a *account) { a.processes = append(a.processes, p) })
+}
+
+// AddEnvironmentExtensions adds an EnvironmentExtensions object, given as
+// the vendor's JSON (with its "@type", "id", "environmentId" and
+// "extensionGroupId"), to account id.
+func (s *Server) AddEnvironmentExtensions(id string, object string) {
+	d := mustDocument(envExtObject, object)
+	s.withAccount(id, func(a *account) { a.envExtensions = append(a.envExtensions, d) })
+}
+
+// AddMapExtensionsSummary adds an EnvironmentMapExtensionsSummary object,
+// given as the vendor's JSON, to account id.
+func (s *Server) AddMapExtensionsSummary(id string, object string) {
+	d := mustDocument(mapSummaryObject, object)
+	s.withAccount(id, func(a *account) { a.mapSummaries = append(a.mapSummaries, d) })
+}
+
+// AddMapExtension adds an EnvironmentMapExtension object, given as the
+// vendor's JSON, to account id.
+func (s *Server) AddMapExtension(id string, object string) {
+	d := mustDocument(mapExtensionObject, object)
+	s.withAccount(id, func(a *account) { a.mapExtensions = append(a.mapExtensions, d) })
+}
+
+// EnvironmentExtensions returns the JSON of account id's
+// EnvironmentExtensions object extID, and whether it exists.
+func (s *Server) EnvironmentExtensions(id, extID string) (string, bool) {
+	var out string
+	var ok bool
+	s.withAccount(id, func(a *account) {
+		if i := findDocument(a.envExtensions, extID); i >= 0 {
+			out, ok = string(a.envExtensions[i].body), true
+		}
+	})
+	return out, ok
+}
+
+// MapExtension returns the JSON of account id's EnvironmentMapExtension
+// object extID, and whether it exists.
+func (s *Server) MapExtension(id, extID string) (string, bool) {
+	var out string
+	var ok bool
+	s.withAccount(id, func(a *account) {
+		if i := findDocument(a.mapExtensions, extID); i >= 0 {
+			out, ok = string(a.mapExtensions[i].body), true
+		}
+	})
+	return out, ok
+}
+
+func mustDocument(object, text string) document {
+	d, err := newDocument(object, []byte(text))
+	if err != nil {
+		panic(fmt.Sprintf("simulator: %s: %v", object, err))
+	}
+	return d
+}
+
+// newDocument reads an object's JSON, keeping its members in order, and
+// makes "@type" its first member.
+func newDocument(object string, text []byte) (document, error) {
+	members, err := objectMembers(text)
+	if err != nil {
+		return document{}, err
+	}
+	d := document{}
+	str := func(k string) string {
+		var s string
+		if i := indexMember(members, k); i >= 0 {
+			_ = json.Unmarshal(members[i].value, &s)
+		}
+		return s
+	}
+	d.id, d.environmentID, d.extensionGroupID = str("id"), str("environmentId"), str("extensionGroupId")
+	if d.id == "" {
+		return document{}, fmt.Errorf("no id")
+	}
+	d.body = encodeMembers(object, members)
+	return d, nil
+}
+
+// member is one member of a JSON object, its value as raw JSON.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// objectMembers splits a JSON object into its members, in order.
+func objectMembers(text []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	var out []member
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, member{key: key, value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data")
+	}
+	return out, nil
+}
+
+func indexMember(ms []member, key string) int {
+	return slices.IndexFunc(ms, func(m member) bool { return m.key == key })
+}
+
+// encodeMembers writes members as a compact object, "@type" first.
+func encodeMembers(object string, ms []member) json.RawMessage {
+	var b bytes.Buffer
+	b.WriteString(`{"@type":`)
+	typ, _ := json.Marshal(object)
+	b.Write(typ)
+	for _, m := range ms {
+		if m.key == "@type" {
+			continue
+		}
+		b.WriteByte(',')
+		k, _ := json.Marshal(m.key)
+		b.Write(k)
+		b.WriteByte(':')
+		_ = json.Compact(&b, m.value)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func findDocument(ds []document, id string) int {
+	return slices.IndexFunc(ds, func(d document) bool { return d.id == id })
+}
+
+// spacesQueryable lists the query properties of these objects, as the
+// vendor documents them.
+var spacesQueryable = map[string][]string{
+	atomObject:       {"name", "id", "hostname", "status", "type", "capabilities"},
+	envAtomObject:    {"atomId", "environmentId"},
+	processObject:    {"name", "id", "integrationPackId", "integrationPackInstanceId"},
+	envExtObject:     {"environmentId", "extensionGroupId"},
+	mapSummaryObject: {"environmentId", "extensionGroupId"},
+}
+
+// spacesObjects lists account a's objects of a queryable type.
+func (a *account) spacesObjects(object string) []any {
+	var out []any
+	add := func(n int, at func(int) any) {
+		for i := range n {
+			out = append(out, at(i))
+		}
+	}
+	switch object {
+	case atomObject:
+		add(len(a.atoms), func(i int) any { return a.atoms[i] })
+	case envAtomObject:
+		add(len(a.envAtoms), func(i int) any { return a.envAtoms[i] })
+	case processObject:
+		add(len(a.processes), func(i int) any { return a.processes[i] })
+	case envExtObject:
+		add(len(a.envExtensions), func(i int) any { return a.envExtensions[i] })
+	case mapSummaryObject:
+		add(len(a.mapSummaries), func(i int) any { return a.mapSummaries[i] })
+	}
+	return out
+}
+
+// spacesProperties returns the query properties of one of these objects.
+func spacesProperties(v any) (map[string]string, bool) {
+	switch o := v.(type) {
+	case Atom:
+		return map[string]string{"name": o.Name, "id": o.ID, "hostname": o.HostName, "status": o.Status, "type": o.Type, "capabilities": ""}, true
+	case EnvironmentAtomAttachment:
+		return map[string]string{"atomId": o.AtomID, "environmentId": o.EnvironmentID}, true
+	case Process:
+		// A process of an installed pack belongs to one instance (its id is
+		// per instance for a multi-install pack).
+		p := map[string]string{"name": o.Name, "id": o.ID, "integrationPackId": "", "integrationPackInstanceId": ""}
+		if len(o.IntegrationPack) > 0 {
+			p["integrationPackId"] = o.IntegrationPack[0].IntegrationPackID
+			p["integrationPackInstanceId"] = o.IntegrationPack[0].IntegrationPackInstanceID
+		}
+		return p, true
+	case document:
+		return map[string]string{"environmentId": o.environmentID, "extensionGroupId": o.extensionGroupID}, true
+	}
+	return nil, false
+}
+
+// routeSpaces adds the routes of these objects to the account router.
+func (s *Server) routeSpaces(r chi.Router) {
+	for obj := range spacesQueryable {
+		r.Post("/"+obj+"/query", s.query(obj))
+		r.Post("/"+obj+"/queryMore", s.queryMore(obj))
+	}
+	r.Get("/"+atomObject+"/{id}", s.getOne(atomObject))
+	r.Get("/"+processObject+"/{id}", s.getOne(processObject))
+	r.Get("/"+envExtObject+"/{id}", s.getOne(envExtObject))
+	r.Get("/"+mapExtensionObject+"/{id}", s.getOne(mapExtensionObject))
+	for _, obj := range []string{atomObject, processObject, mapExtensionObject} {
+		r.Post("/"+obj+"/bulk", s.bulkGet(obj))
+	}
+	// UPDATE: the reference's POST /{Object}/{id}, and the /{id}/update
+	// that the Spaces docs and the vendor's CLI scripts use.
+	for _, obj := range []string{envExtObject, mapExtensionObject} {
+		r.Post("/"+obj+"/{id}", s.update(obj))
+		r.Post("/"+obj+"/{id}/update", s.update(obj))
+	}
+}
+
+// find returns account a's object of type object with id, or false.
+func (a *account) find(object, id string) (any, bool) {
+	var i int
+	switch object {
+	case atomObject:
+		if i = slices.IndexFunc(a.atoms, func(x Atom) bool { return x.ID == id }); i >= 0 {
+			return a.atoms[i], true
+		}
+	case processObject:
+		if i = slices.IndexFunc(a.processes, func(x Process) bool { return x.ID == id }); i >= 0 {
+			return a.processes[i], true
+		}
+	case envExtObject:
+		// The reference also accepts the plain environment id, for the
+		// extensions of an environment without extension groups.
+		if i = slices.IndexFunc(a.envExtensions, func(d document) bool {
+			return d.id == id || (d.extensionGroupID == "" && d.environmentID == id)
+		}); i >= 0 {
+			return a.envExtensions[i], true
+		}
+	case mapExtensionObject:
+		if i = findDocument(a.mapExtensions, id); i >= 0 {
+			return a.mapExtensions[i], true
+		}
+	}
+	return nil, false
+}
+
+func (s *Server) getOne(object string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		id := chi.URLParam(r, "id")
+		o, ok := a.find(object, id)
+		if !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
+			return
+		}
+		writeJSON(w, http.StatusOK, typed(object, o))
+	}
+}
+
+// bulkGet answers POST /{Object}/bulk {"type":"GET","request":[{"id"}…]}:
+// one BulkResponse per id, in order, each with its own status (an unknown
+// id is a 400 item, not a failed call). More than 100 ids is a 400.
+func (s *Server) bulkGet(object string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		var in struct {
+			Type    string `json:"type"`
+			Request []struct {
+				ID string `json:"id"`
+			} `json:"request"`
+		}
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		if in.Type != "GET" {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Unsupported bulk operation type: %s.", in.Type))
+			return
+		}
+		if len(in.Request) > 100 {
+			writeError(w, http.StatusBadRequest, "A bulk request takes at most 100 ids.")
+			return
+		}
+		type item struct {
+			Type         string          `json:"@type"`
+			Result       json.RawMessage `json:"Result,omitempty"`
+			Index        int             `json:"index"`
+			ID           string          `json:"id"`
+			StatusCode   int             `json:"statusCode"`
+			ErrorMessage string          `json:"errorMessage,omitempty"`
+		}
+		res := struct {
+			Type     string `json:"@type"`
+			Response []item `json:"response"`
+		}{Type: "BulkResult", Response: []item{}}
+		for i, req := range in.Request {
+			it := item{Type: "BulkResponse", Index: i, ID: req.ID, StatusCode: http.StatusOK}
+			if o, ok := a.find(object, req.ID); ok {
+				it.Result = typed(object, o)
+			} else {
+				it.StatusCode = http.StatusBadRequest
+				it.ErrorMessage = fmt.Sprintf("%s %s does not exist.", object, req.ID)
+			}
+			res.Response = append(res.Response, it)
+		}
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+// update answers an UPDATE of an EnvironmentExtensions or
+// EnvironmentMapExtension object, and answers the object as stored.
+//
+// EnvironmentExtensions: with "partial": true, the members sent replace
+// the stored ones and the others are kept; without it, the object is
+// replaced, so what was not sent is reset (the reference's rule; inferred:
+// "reset" is modelled as "dropped"). EnvironmentMapExtension: the object is
+// replaced by the body as sent. Inferred from the Spaces sample, whose
+// answer is its request's body: an "id" in the body that differs from the
+// path's is kept as sent.
+func (s *Server) update(object string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		defer s.mu.Unlock()
+		if ct := r.Header.Get("Content-Type"); len(ct) < 16 || ct[:16] != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json.")
+			return
+		}
+		id := chi.URLParam(r, "id")
+		store := &a.envExtensions
+		if object == mapExtensionObject {
+			store = &a.mapExtensions
+		}
+		i := findDocument(*store, id)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
+			return
+		}
+		var body bytes.Buffer
+		if _, err := body.ReadFrom(r.Body); err != nil {
+			writeError(w, http.StatusBadRequest, "Unable to read request body.")
+			return
+		}
+		sent, err := objectMembers(body.Bytes())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "Unable to parse request body.")
+			return
+		}
+		old := (*store)[i]
+		members := sent
+		if object == envExtObject {
+			partial := false
+			if j := indexMember(sent, "partial"); j >= 0 {
+				var v any
+				_ = json.Unmarshal(sent[j].value, &v)
+				partial = v == true || v == "true"
+				sent = slices.Delete(slices.Clone(sent), j, j+1)
+			}
+			members = sent
+			if partial {
+				members, _ = objectMembers(old.body)
+				for _, m := range sent {
+					if k := indexMember(members, m.key); k >= 0 {
+						members[k].value = m.value
+					} else {
+						members = append(members, m)
+					}
+				}
+			}
+			// The keys are the path's, whatever the body says.
+			for key, val := range map[string]string{"id": old.id, "environmentId": old.environmentID, "extensionGroupId": old.extensionGroupID} {
+				v, _ := json.Marshal(val)
+				if k := indexMember(members, key); k >= 0 {
+					members[k].value = v
+				} else {
+					members = append(members, member{key: key, value: v})
+				}
+			}
+		}
+		d := document{id: old.id, environmentID: old.environmentID, extensionGroupID: old.extensionGroupID, body: encodeMembers(object, members)}
+		(*store)[i] = d
+		writeJSON(w, http.StatusOK, d.body)
+	}
+}
