@@ -96,58 +96,52 @@ func (a *account) objects(object string) []any {
 
 func (s *Server) query(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		var req queryRequest
-		if !decodeJSON(w, r, &req) {
-			return
-		}
-		if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
-			// Checked up front, as the vendor would, not only when some
-			// object comes to be matched.
-			if err := validate(*req.QueryFilter.Expression, object); err != nil {
-				writeError(w, http.StatusBadRequest, err.Error())
+		s.serveAccount(w, r, func(a *account) {
+			var req queryRequest
+			if !decodeJSON(w, r, &req) {
 				return
 			}
-		}
-		var matched []any
-		for _, o := range a.objects(object) {
-			keep := true
 			if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
-				var err error
-				keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
-				if err != nil {
+				// Checked up front, as the vendor would, not only when some
+				// object comes to be matched.
+				if err := validate(*req.QueryFilter.Expression, object); err != nil {
 					writeError(w, http.StatusBadRequest, err.Error())
 					return
 				}
 			}
-			if keep {
-				matched = append(matched, o)
+			var matched []any
+			for _, o := range a.objects(object) {
+				keep := true
+				if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
+					var err error
+					keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
+					if err != nil {
+						writeError(w, http.StatusBadRequest, err.Error())
+						return
+					}
+				}
+				if keep {
+					matched = append(matched, o)
+				}
 			}
-		}
-		s.writePage(w, a, object, matched)
+			s.writePage(w, a, object, matched)
+		})
 	}
 }
 
 func (s *Server) queryMore(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		raw, _ := io.ReadAll(r.Body)
-		token := strings.TrimSpace(string(raw))
-		pq, ok := s.tokens[token]
-		if !ok || pq.account != a.id || pq.object != object {
-			writeError(w, http.StatusBadRequest, "Invalid query token.")
-			return
-		}
-		delete(s.tokens, token)
-		s.writePage(w, a, object, pq.rest)
+		s.serveAccount(w, r, func(a *account) {
+			raw, _ := io.ReadAll(r.Body)
+			token := strings.TrimSpace(string(raw))
+			pq, ok := s.tokens[token]
+			if !ok || pq.account != a.id || pq.object != object {
+				writeError(w, http.StatusBadRequest, "Invalid query token.")
+				return
+			}
+			delete(s.tokens, token)
+			s.writePage(w, a, object, pq.rest)
+		})
 	}
 }
 
