@@ -194,6 +194,7 @@ func validate(e expression, object string) error {
 	switch strings.ToLower(e.Operator) {
 	case "and", "or":
 		if len(e.NestedExpression) == 0 {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
 		}
 		for _, n := range e.NestedExpression {
@@ -205,18 +206,22 @@ func validate(e expression, object string) error {
 	}
 	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) &&
 		!slices.Contains(runQueryable[object], e.Property) {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {
 	case "EQUALS", "NOT_EQUALS", "LIKE":
 	case "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL":
 		if !ordered(object) {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 		}
 	default:
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 	}
 	if len(e.Argument) != 1 {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("The %s operator takes one argument.", e.Operator)
 	}
 	return nil
@@ -227,6 +232,7 @@ func match(e expression, props map[string]string) (bool, error) {
 	switch strings.ToLower(e.Operator) {
 	case "and", "or":
 		if len(e.NestedExpression) == 0 {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return false, fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
 		}
 		and := strings.EqualFold(e.Operator, "and")
@@ -243,9 +249,11 @@ func match(e expression, props map[string]string) (bool, error) {
 	}
 	val, ok := props[e.Property]
 	if !ok {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return false, fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	if len(e.Argument) != 1 {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return false, fmt.Errorf("The %s operator takes one argument.", e.Operator)
 	}
 	arg := e.Argument[0]
@@ -267,6 +275,7 @@ func match(e expression, props map[string]string) (bool, error) {
 	case "LESS_THAN_OR_EQUAL":
 		return val <= arg, nil
 	}
+	//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 	return false, fmt.Errorf("Invalid query operator: %s.", e.Operator)
 }
 
