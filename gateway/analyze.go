@@ -44,6 +44,7 @@ type opInfo struct {
 	// rootKeys maps each root field to its response keys, in document
 	// order (see itemErrors).
 	rootKeys map[string][]string
+	vars     ast.VariableDefinitionList // what the request's variables must fit
 	// rootFields, aliases and selections count fields (and, for
 	// selections, fragment spreads and inline fragments too) at the root,
 	// with an alias, and at every level; depth is the deepest field's
@@ -65,6 +66,19 @@ func (d *docInfo) operation(name string) (opInfo, bool) {
 		}
 	}
 	return opInfo{}, false
+}
+
+// definesVariableAt reports whether an operation of the document defines a
+// variable at line and column.
+func (d *docInfo) definesVariableAt(line, column int) bool {
+	for _, op := range d.operations {
+		for _, v := range op.vars {
+			if v.Position != nil && v.Position.Line == line && v.Position.Column == column {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // analyzer parses queries with gqlparser (graphql-go exposes no parsed
@@ -146,6 +160,7 @@ func measureDocument(query string) *docInfo {
 			typ:        string(op.Operation),
 			fields:     rootFieldNames(op.SelectionSet, m.frags),
 			rootKeys:   rootKeys(op.SelectionSet, m.frags),
+			vars:       op.VariableDefinitions,
 			rootFields: sz.rootFields,
 			aliases:    sz.aliases,
 			selections: sz.selections,

@@ -45,6 +45,7 @@ type Server struct {
 	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
 	schema   *graphql.Schema
 	analyzer *analyzer
+	vars     *varChecker // coerces and checks variables (variables.go)
 	clients  *clientLimiter
 	platform *platformapi.Client // for the budget's per-client queue bound
 	// authFailures counts failed authentications per client address.
@@ -173,6 +174,9 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	s.schema = sch
 	s.analyzer = newAnalyzer()
+	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
 	s.authFailures = newClientLimiter(float64(*cfg.Clients.AuthFailuresPerMinute)/60, *cfg.Clients.AuthFailuresPerMinute)
 	s.fields = rootFields(sch)
