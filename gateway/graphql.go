@@ -51,11 +51,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoFrom(r.Context())
 	info.space = spaceFrom(r.Context())
-	info.op = operation{name: clip(req.OperationName, maxLoggedName)}
 	doc := s.analyzer.analyze(req.Query)
 	op, found := doc.operation(req.OperationName)
-	if found {
-		info.op = op.describe()
+	info.op = op
+	if !found {
+		info.op = operation{name: clip(req.OperationName, maxLoggedName)}
 	}
 	if ref := s.admit(doc, op, found, r.Method); ref != nil {
 		if ref.err.Code == errcode.MethodNotAllowed {
@@ -94,7 +94,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 // execute runs the request's operation under the account's fair queue and
 // the request's deadline. It returns nil when it refused the request and
 // answered it itself.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op opInfo) *graphql.Response {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
