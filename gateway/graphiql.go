@@ -1,11 +1,6 @@
 package gateway
 
-import (
-	graphql "github.com/graph-gophers/graphql-go"
-	"github.com/graph-gophers/graphql-go/introspection"
-
-	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
-)
+import "github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 
 // graphiqlAssetPath is where GraphiQL's files are served.
 const graphiqlAssetPath = "/graphiql/"
@@ -33,23 +28,4 @@ func newGraphiQL(headers map[string]string) (*graphiql.Handler, error) {
 		Query:     graphiqlQuery,
 		Title:     "ipack-gateway GraphiQL",
 	})
-}
-
-// rootFields returns the names of the schema's query and mutation fields:
-// the fixed set of values of the metrics' "operation" label.
-func rootFields(s *graphql.Schema) map[string]bool {
-	out := map[string]bool{}
-	in := s.Inspect()
-	all := &struct{ IncludeDeprecated bool }{true}
-	for _, t := range []*introspection.Type{in.QueryType(), in.MutationType(), in.SubscriptionType()} {
-		if t == nil {
-			continue
-		}
-		if fields := t.Fields(all); fields != nil {
-			for _, f := range *fields {
-				out[f.Name()] = true
-			}
-		}
-	}
-	return out
 }

@@ -328,9 +328,9 @@ func locateInDocument(errs []*gqlerrors.QueryError, doc *docInfo) {
 func outcome(resp *graphql.Response) string {
 	switch {
 	case len(resp.Errors) == 0:
-		return "ok"
+		return outcomeOK
 	case resp.Data == nil || bytes.Equal(resp.Data, []byte("null")):
-		return "error"
+		return outcomeError
 	}
-	return "partial"
+	return outcomePartial
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"strings"
 
+	graphql "github.com/graph-gophers/graphql-go"
+	"github.com/graph-gophers/graphql-go/introspection"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -77,4 +79,23 @@ func (o operation) metricLabel(known map[string]bool) string {
 		return fields[0]
 	}
 	return "unknown"
+}
+
+// rootFields returns the names of the schema's query and mutation fields:
+// the fixed set of values of the metrics' "operation" label.
+func rootFields(s *graphql.Schema) map[string]bool {
+	out := map[string]bool{}
+	in := s.Inspect()
+	all := &struct{ IncludeDeprecated bool }{true}
+	for _, t := range []*introspection.Type{in.QueryType(), in.MutationType(), in.SubscriptionType()} {
+		if t == nil {
+			continue
+		}
+		if fields := t.Fields(all); fields != nil {
+			for _, f := range *fields {
+				out[f.Name()] = true
+			}
+		}
+	}
+	return out
 }
