@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+import (
+	"net/http"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+)
 
 // graphiqlAssetPath is where GraphiQL's files are served.
 const graphiqlAssetPath = "/graphiql/"
@@ -27,5 +31,20 @@ func newGraphiQL(headers map[string]string) (*graphiql.Handler, error) {
 		Headers:   headers,
 		Query:     graphiqlQuery,
 		Title:     "ipack-gateway GraphiQL",
+	})
+}
+
+// graphiqlForBrowsers answers a browser opening the GraphQL endpoint with
+// GraphiQL, when it is enabled, and passes other requests on.
+func (s *Server) graphiqlForBrowsers(next http.Handler) http.Handler {
+	if s.graphiql == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graphiql.WantsHTML(r) {
+			s.graphiql.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

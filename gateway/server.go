@@ -185,7 +185,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
-	s.handler = s.traceGraphQL(s.routes())
+	s.handler = s.routes()
 	return s, nil
 }
 
