@@ -20,7 +20,7 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
 	r.Get("/readyz", s.serveReady)
-	if *s.cfg.Metrics.Enabled {
+	if s.cfg.Metrics.Enabled {
 		r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	}
 	api := s.metrics.instrumentGraphQL(markGraphQL(s.authenticate(http.HandlerFunc(s.serveGraphQL))))
