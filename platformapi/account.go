@@ -180,10 +180,10 @@ func (st *accountState) retryAfter() time.Duration {
 // upstreamHealthy tells the breaker which outcomes count as the upstream
 // working: successes, and answers that blame the request (4xx but 429).
 func upstreamHealthy(err error) bool {
-	var e *Error
 	if err == nil {
-		return true
+		return true // before e is declared: a success costs no allocation
 	}
+	var e *Error
 	if errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests {
 		return true
 	}
@@ -193,8 +193,10 @@ func upstreamHealthy(err error) bool {
 // notUpstreamsFault keeps out of the breaker's counts the calls that say
 // nothing about the upstream: the caller gave up, or the call never left.
 func notUpstreamsFault(err error) bool {
-	var e *Error
-	if errors.As(err, &e) && e.refused {
+	if err == nil {
+		return false
+	}
+	if e := (*Error)(nil); errors.As(err, &e) && e.refused {
 		return true // the Observer refused it: nothing was sent
 	}
 	return errors.Is(err, context.Canceled) || errors.Is(err, ErrBudgetDeadline) || errors.Is(err, ErrQueueFull)

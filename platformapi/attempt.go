@@ -77,17 +77,25 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
+// Is matches errNotSent, so that errors.Is finds the mark without the
+// allocation errors.As costs: this is asked about every attempt.
+func (e *notSentError) Is(target error) bool { return target == errNotSent }
+
+var errNotSent = errors.New("not sent")
+
 // notSent reports whether err is an attempt's error that sent nothing.
-func notSent(err error) bool {
-	var ns *notSentError
-	return err != nil && errors.As(err, &ns)
-}
+func notSent(err error) bool { return errors.Is(err, errNotSent) }
 
 // refusedError is an Observer's refusal of a call (AttemptStart).
 type refusedError struct{ err error }
 
 func (e *refusedError) Error() string { return e.err.Error() }
 func (e *refusedError) Unwrap() error { return e.err }
+
+// Is matches errRefused (see notSentError.Is).
+func (e *refusedError) Is(target error) bool { return target == errRefused }
+
+var errRefused = errors.New("refused by the observer")
 
 // attemptTransport runs one attempt: it reports it to the Observer, waits
 // for the account's rate budget, then bounds the attempt (headers and

@@ -85,8 +85,7 @@ func (p RetryPolicy) ShouldRetry(ctx context.Context, resp *http.Response, err e
 		// again at once would only take another place in it.
 		return false, nil
 	}
-	var refused *refusedError
-	if errors.As(err, &refused) {
+	if errors.Is(err, errRefused) {
 		// The Observer refused the call before it was sent.
 		return false, nil
 	}
