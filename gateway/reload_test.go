@@ -72,7 +72,9 @@ func TestReload(t *testing.T) {
 		t.Errorf("after reload: new token %d, old token %d; want 200, 401", a, b)
 	}
 	// A bad config is refused and the running one stays.
-	bad := func() (*config.Config, error) { return config.Parse([]byte("spaces: []"), func(string) string { return "" }) }
+	bad := func() (*config.Config, error) {
+		return config.Parse([]byte("spaces: []"), func(string) string { return "" })
+	}
 	if err := e.srv.Reload(bad); err == nil {
 		t.Error("Reload of an invalid config succeeded")
 	}

@@ -12,6 +12,12 @@
 // sent, unknown, or answered; see Outcome). A call marked once is never
 // sent again after it may have been carried out. Credentials never appear
 // in errors or logs.
+//
+// Every attempt, retries included, is reported to one Observer
+// (Options.Observer) with the REST object it calls, its method, number,
+// rate-budget wait, status or error, duration and outcome, and the
+// caller's context: what a caller counts, times, traces or refuses, it
+// does there, without parsing URLs.
 package platformapi
 
 import (

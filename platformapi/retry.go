@@ -190,4 +190,3 @@ func retryableErr(err error) bool {
 	}
 	return true
 }
-

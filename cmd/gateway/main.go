@@ -140,10 +140,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	srv, tp, err := compose(cfg, log, graphiqlHeaders)
+	defer shutdownTracing(tp, log) // after Serve: flushes the last spans
 	if err != nil {
 		return err
 	}
-	defer shutdownTracing(tp, log)
 	if !demo {
 		reloadOnHangup(ctx, srv, load)
 	}
