@@ -156,9 +156,14 @@ func (t attemptTransport) send(ctx context.Context, req *http.Request, st *callS
 	actx, cancel := context.WithTimeout(ctx, t.timeout)
 	var conn connTrace
 	actx = httptrace.WithClientTrace(actx, conn.trace())
-	start := time.Now()
+	var start time.Time
+	if t.observer != nil { // the only reader of a.Duration
+		start = time.Now()
+	}
 	resp, err := t.next.RoundTrip(req.WithContext(actx))
-	a.Duration = time.Since(start)
+	if t.observer != nil {
+		a.Duration = time.Since(start)
+	}
 	if err != nil {
 		cancel()
 		// Nothing was written without a connection; anything else may
