@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -31,7 +32,7 @@ func benchServer(b testing.TB) *Server {
 	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
 	b.Cleanup(sim.Close)
 	sum := sha256.Sum256([]byte(benchToken))
-	cfg, err := ParseConfig([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 platform: {baseURL: %q, rateLimit: {requestsPerSecond: 0}}
 clients: {requestsPerSecond: 0}
 spaces:
@@ -44,7 +45,7 @@ spaces:
 		b.Fatal(err)
 	}
 	// Logs are written, as in production, but to nowhere.
-	s, err := NewServer(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	s, err := Compose(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), ComposeOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func benchRequest(body string) *http.Request {
 // BenchmarkDecodeRequest is the GraphQL-over-HTTP decoding of the attach
 // sample: media type, size limit, JSON.
 func BenchmarkDecodeRequest(b *testing.B) {
-	s := &Server{cfg: &Config{GraphQL: GraphQLConfig{MaxBodyBytes: DefaultMaxBodyBytes, MaxQueryLength: DefaultMaxQueryLength}}}
+	s := &Server{cfg: &config.Config{GraphQL: config.GraphQLConfig{MaxBodyBytes: config.DefaultMaxBodyBytes, MaxQueryLength: config.DefaultMaxQueryLength}}}
 	body := []byte(benchAttach)
 	w := httptest.NewRecorder()
 	b.ReportAllocs()

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 // costShapes are documents built to cost graphql-go the most work per byte
@@ -21,7 +23,7 @@ func costShapes() map[string]string {
 		}
 		return strings.Join(parts, " ")
 	}
-	const sel = DefaultMaxSelections
+	const sel = config.DefaultMaxSelections
 	id := func(int) string { return "id" }
 	return map[string]string{
 		// Issue 13's validation bomb at the largest accepted size: one
@@ -87,7 +89,7 @@ func TestWorstAcceptedQueryCost(t *testing.T) {
 	for name, q := range costShapes() {
 		doc := measureDocument(q)
 		op, found := doc.operation("")
-		if ref := s.admit(doc, op, found, "POST"); ref != nil || len(q) > DefaultMaxQueryLength {
+		if ref := s.admit(doc, op, found, "POST"); ref != nil || len(q) > config.DefaultMaxQueryLength {
 			t.Errorf("%s: refused by the gateway's limits (%v, %d bytes); want the largest accepted", name, ref, len(q))
 			continue
 		}

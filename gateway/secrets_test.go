@@ -58,7 +58,7 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		e := newOpsEnv(t, opsOptions{password: sc.password, token: clientToken, wrap: sc.wrap,
-			options:   []gateway.Option{gateway.WithTracerProvider(tp)},
+			compose:   gateway.ComposeOptions{Tracer: tp},
 			extraYAML: "tokens: {signingKey: " + signingKey + "}\n",
 			spaceYAML: "    tokenCredentials: [{username: BOOMI_TOKEN.t@example.com, passwordHash: \"sha256:" + sha256Hex(tokenPassword) + "\"}]\n",
 		})
