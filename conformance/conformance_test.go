@@ -20,10 +20,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
-	"github.com/ipack-gateway/ipack-gateway/gateway"
-	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
-	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
 // testCase is one entry of testdata/cases.yaml, which documents the keys.
@@ -136,7 +134,7 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := compose(cfg, slog.New(slog.DiscardHandler))
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{Version: "conformance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,29 +279,4 @@ func basic(user, pass string) string {
 	req, _ := http.NewRequest("GET", "http://x", nil)
 	req.SetBasicAuth(user, pass)
 	return req.Header.Get("Authorization")
-}
-
-// compose builds the gateway for cfg as cmd/gateway's compose does
-// (without tracing): the Observer, the REST client, the resolvers and
-// their schema, the signer, then the server.
-func compose(cfg *config.Config, log *slog.Logger) (*gateway.Server, error) {
-	log = gateway.Logger(log, cfg.Logs)
-	obs := gateway.NewObserver("conformance", nil)
-	po := cfg.PlatformOptions()
-	po.Logger, po.Observer = log, obs
-	client, err := platformapi.New(po)
-	if err != nil {
-		return nil, err
-	}
-	ro := cfg.ResolverOptions()
-	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
-	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := cfg.Tokens.Signer()
-	if err != nil {
-		return nil, err
-	}
-	return gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer})
 }

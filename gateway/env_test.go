@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -116,7 +117,7 @@ spaces:
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	logs := &testutil.SyncBuffer{}
-	srv, err := gateway.Compose(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), gateway.ComposeOptions{})
+	srv, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), compose.Options{})
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -161,7 +161,7 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := gateway.Compose(cfg, slog.New(slog.DiscardHandler), gateway.ComposeOptions{})
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -39,15 +40,15 @@ type opsEnv struct {
 }
 
 type opsOptions struct {
-	wrap      func(http.Handler) http.Handler // between gateway and simulator
-	extraYAML string                          // top-level config keys
-	platform  string                          // keys of the platform section, indented
-	spaceYAML string                          // keys of the space, indented by 4
-	password  string                          // REST password; default the demo's
-	token     string                          // client token; default testToken
-	compose   gateway.ComposeOptions
-	simOpts   simulator.Options
-	basePath  string // appended to the simulator's URL in platform.baseURL
+	wrap        func(http.Handler) http.Handler // between gateway and simulator
+	extraYAML   string                          // top-level config keys
+	platform    string                          // keys of the platform section, indented
+	spaceYAML   string                          // keys of the space, indented by 4
+	password    string                          // REST password; default the demo's
+	token       string                          // client token; default testToken
+	composeOpts compose.Options
+	simOpts     simulator.Options
+	basePath    string // appended to the simulator's URL in platform.baseURL
 }
 
 func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
@@ -84,7 +85,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	logs := &testutil.SyncBuffer{}
-	srv, err := gateway.Compose(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o.compose)
+	srv, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o.composeOpts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -41,7 +41,7 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := gateway.Compose(cfg, slog.New(slog.DiscardHandler), gateway.ComposeOptions{})
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -90,7 +91,7 @@ func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
 		t.Fatal(err)
 	}
 	logs := &testutil.SyncBuffer{}
-	gw, err := gateway.Compose(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), gateway.ComposeOptions{})
+	gw, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/ipack-gateway/ipack-gateway/gateway"
 )
 
 const (
@@ -23,7 +22,7 @@ func TestTracing(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	e := newOpsEnv(t, opsOptions{compose: gateway.ComposeOptions{Tracer: tp}})
+	e := newOpsEnv(t, opsOptions{composeOpts: compose.Options{Tracer: tp}})
 	e.get(t, "/readyz", nil)
 	exp.Reset() // readiness checks are not traced; start from the request
 	r := e.request(t, `mutation attachIpackInstance { `+attachField+`(input: {integrationPackInstanceId: "`+seedInst+`", environmentIds: ["`+seedEnvA+`", "`+seedEnvB+`"]}) { id } }`,

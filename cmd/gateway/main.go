@@ -30,13 +30,11 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
-	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
-	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
 func main() {
@@ -139,8 +137,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	srv, tp, err := compose(cfg, log, graphiqlHeaders)
+	// The composition root: internal/compose builds the REST client, the
+	// resolvers and their schema, and hands them to the HTTP server.
+	tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
+	if err != nil {
+		return err
+	}
 	defer shutdownTracing(tp, log) // after Serve: flushes the last spans
+	opts := compose.Options{Version: version(), GraphiQLHeaders: graphiqlHeaders}
+	if tp != nil { // a nil *TracerProvider is not a nil interface
+		opts.Tracer = tp
+	}
+	srv, err := compose.Gateway(cfg, log, opts)
 	if err != nil {
 		return err
 	}
@@ -157,48 +165,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printDemo(stdout, addr)
 	}
 	return srv.Serve(ctx, ln)
-}
-
-// compose builds the gateway from cfg: the tracer provider, the Observer
-// that every REST attempt and attach reports to, the REST client
-// (transport, retry policy, rate budget and breaker), the resolvers and
-// their schema, and the token signer; then it hands them to the server,
-// which wires HTTP. The tracer provider (nil when tracing is off) is the
-// caller's to shut down.
-func compose(cfg *config.Config, log *slog.Logger, graphiqlHeaders map[string]string) (*gateway.Server, *sdktrace.TracerProvider, error) {
-	tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
-	if err != nil {
-		return nil, nil, err
-	}
-	var tracer trace.TracerProvider // a nil *TracerProvider is not a nil interface
-	transport := http.RoundTripper(platformapi.NewTransport(cfg.Platform.AttemptTimeout))
-	if tp != nil {
-		tracer = tp
-		transport = gateway.TracingTransport(transport) // traceparent upstream
-	}
-	obs := gateway.NewObserver(version(), tracer)
-	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
-
-	po := cfg.PlatformOptions()
-	po.Transport, po.Logger, po.Observer = transport, log, obs
-	client, err := platformapi.New(po)
-	if err != nil {
-		return nil, tp, err
-	}
-	ro := cfg.ResolverOptions()
-	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
-	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-	if err != nil {
-		return nil, tp, err
-	}
-	signer, err := cfg.Tokens.Signer()
-	if err != nil {
-		return nil, tp, err
-	}
-	srv, err := gateway.NewServer(cfg, gateway.Deps{
-		Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer, GraphiQLHeaders: graphiqlHeaders,
-	})
-	return srv, tp, err
 }
 
 // shutdownTracing flushes the spans still buffered, for a few seconds at
