@@ -28,6 +28,9 @@ type Config struct {
 	GraphQL GraphQLConfig `yaml:"graphql"`
 	// Clients bounds each client's request rate.
 	Clients ClientsConfig `yaml:"clients"`
+	// Redis is where replicas share their limits, with
+	// platform.rateLimit.store: redis (config_store.go).
+	Redis RedisConfig `yaml:"redis"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
@@ -67,6 +70,14 @@ type RateLimitConfig struct {
 	// RequestsPerSecond per account; 0 disables pacing.
 	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
 	Burst             int      `yaml:"burst"`
+	// Store is where this budget, the per-client limit and the
+	// failed-authentication throttle live: memory (one replica) or redis
+	// (shared by every replica). See config_store.go.
+	Store string `yaml:"store"`
+	// Replicas is how many gateway replicas run (a rollout's surge
+	// included): while Redis is down, each keeps to 1/Replicas of the
+	// budget.
+	Replicas int `yaml:"replicas"`
 }
 
 // BreakerConfig is the per-account circuit breaker.
@@ -373,6 +384,7 @@ func (c *Config) setDefaults() {
 	}
 	c.setOpsDefaults()
 	c.setServerDefaults()
+	c.setStoreDefaults()
 }
 
 // Validate checks every key and names the first one at fault.
@@ -472,6 +484,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateServer(); err != nil {
+		return err
+	}
+	if err := c.validateStore(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

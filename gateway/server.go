@@ -33,6 +33,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
@@ -45,10 +46,10 @@ type Server struct {
 	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
 	schema   *graphql.Schema
 	analyzer *analyzer
-	clients  *clientLimiter
+	clients  ratelimit.Keyed
 	platform *platformapi.Client // for the budget's per-client queue bound
 	// authFailures counts failed authentications per client address.
-	authFailures *clientLimiter
+	authFailures ratelimit.Keyed
 	handler      http.Handler
 	metrics      *metrics
 	health       *health
@@ -57,6 +58,10 @@ type Server struct {
 	graphiql     *graphiql.Handler        // nil when disabled
 	fields       map[string]bool          // root fields of the schema, for metric labels
 	rejectLog    *rejectThrottle          // rate-limits the lines of refused requests
+
+	// limits are where clients, authFailures and the REST budget live:
+	// memory, or Redis shared by the replicas (store.go).
+	limits *limits
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
@@ -96,6 +101,10 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked
 	}
+	if s.limits, err = newLimits(cfg, log, s.metrics.reg); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.clients, s.authFailures = s.limits.clients, s.limits.authFailures
 	client, err := platformapi.New(platformapi.Options{
 		BaseURL:        cfg.Platform.BaseURL,
 		Transport:      s.restTransport(base, strings.TrimRight(baseURL.Path, "/")),
@@ -117,6 +126,7 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			// before they run; the budget enforces it for requests that
 			// were admitted together.
 			MaxQueuedPerClient: *cfg.Clients.MaxQueued,
+			TokenSource:        s.limits.tokenSource,
 			Breaker: platformapi.BreakerSettings{
 				Disabled:       !*cfg.Platform.CircuitBreaker.Enabled,
 				FailureRatio:   cfg.Platform.CircuitBreaker.FailureRatio,
@@ -173,8 +183,6 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	s.schema = sch
 	s.analyzer = newAnalyzer()
-	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
-	s.authFailures = newClientLimiter(float64(*cfg.Clients.AuthFailuresPerMinute)/60, *cfg.Clients.AuthFailuresPerMinute)
 	s.fields = rootFields(sch)
 	if *cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(o.graphiqlHeaders); err != nil {
@@ -219,6 +227,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.flushTraces()
+	defer s.limits.close()
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()

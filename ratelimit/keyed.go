@@ -143,6 +143,9 @@ func (k *redisKeyed) Exhausted(ctx context.Context, key Key) (bool, time.Duratio
 }
 
 func (k *redisKeyed) Charge(ctx context.Context, key Key) {
+	// A charge is for something that happened: a client that leaves at
+	// once must not take it back.
+	ctx = context.WithoutCancel(ctx)
 	if _, err := k.store.allow(ctx, k.key(key), k.limit, 1); err != nil {
 		k.fallback.Charge(ctx, key)
 	}
