@@ -88,8 +88,19 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	quietRedis.Do(func() { redis.SetLogger(discard{}) })
 	return newStore(redis.NewUniversalClient(uo), opts), nil
 }
+
+// quietRedis silences go-redis's own logger, which is process-wide and
+// writes plain lines to stderr: one per failed dial, every probe while
+// Redis is down. The store logs the state change once, in the gateway's
+// format, instead.
+var quietRedis sync.Once
+
+type discard struct{}
+
+func (discard) Printf(context.Context, string, ...any) {}
 
 // universalOptions translates opts into go-redis's.
 func universalOptions(opts Options) (*redis.UniversalOptions, error) {
