@@ -26,7 +26,9 @@ type ScaleOut struct {
 	UpstreamLatencyMs float64 `json:"upstreamLatencyMs"`
 	// Runs are attaches of Environments in all, spread evenly over
 	// concurrent attaches to every replica: one replica with the memory
-	// store (as before), one on Redis, three on Redis.
+	// store (as before), one on Redis, three on Redis, and three with the
+	// memory store, each pacing itself to the whole budget (what
+	// platform.rateLimit.replicas now refuses: the issue's case).
 	Runs []ScaleOutRun `json:"runs"`
 	// TakeLatency is one budget token taken from Redis (ratelimit.Budget's
 	// Take: one round trip), what the shared store adds to each REST call.
@@ -73,7 +75,7 @@ func (b *bench) scaleOut(ctx context.Context, total int, budget float64, burst i
 	for i, v := range []struct {
 		replicas int
 		store    string
-	}{{1, "memory"}, {1, "redis"}, {3, "redis"}} {
+	}{{1, "memory"}, {1, "redis"}, {3, "redis"}, {3, "memory"}} {
 		if i > 0 {
 			if err := sleep(ctx, refill); err != nil {
 				return s, err
