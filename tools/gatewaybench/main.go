@@ -5,8 +5,8 @@
 // separate processes on loopback, drives them with concurrent clients, and
 // writes results.json and results.svg to -out, then prints a summary.
 //
-//	go run ./cmd/gatewaybench            the full run, about two minutes
-//	go run ./cmd/gatewaybench -quick     a smoke run, under 30 seconds
+//	go run ./cmd/gatewaybench            the full run, about 2½ minutes
+//	go run ./cmd/gatewaybench -quick     a smoke run, under a minute
 //
 // Scenarios:
 //   - overhead: attach(1) through the gateway against the same REST CREATE
@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("gatewaybench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := &config{}
-	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under 30 s): shorter loads, fewer N")
+	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under a minute): shorter loads, fewer N")
 	fs.StringVar(&c.out, "out", "gatewaybench-out", "`directory` for results.json and results.svg")
 	fs.BoolVar(&c.logs, "logs", false, "keep the gateway's and simulator's logs and configs in the -out directory")
 	fs.IntVar(&c.clients, "clients", 32, "concurrent clients of the overhead scenario")
