@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -34,6 +35,22 @@ type RedisConfig struct {
 	DialTimeout   time.Duration `yaml:"dialTimeout"`
 	ProbeInterval time.Duration `yaml:"probeInterval"`
 }
+
+// String shows r with the URL's password redacted, so that printing a
+// config never shows it.
+func (r RedisConfig) String() string {
+	u := "(not a URL)"
+	if p, err := url.Parse(r.URL); err == nil {
+		u = p.Redacted()
+	} else if r.URL == "" {
+		u = ""
+	}
+	return fmt.Sprintf("{url:%s addrs:%v masterName:%s cluster:%v keyPrefix:%s timeout:%s dialTimeout:%s probeInterval:%s}",
+		u, r.Addrs, r.MasterName, r.Cluster, r.KeyPrefix, r.Timeout, r.DialTimeout, r.ProbeInterval)
+}
+
+// GoString is String, for %#v.
+func (r RedisConfig) GoString() string { return r.String() }
 
 func (c *Config) setStoreDefaults() {
 	rl := &c.Platform.RateLimit

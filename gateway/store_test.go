@@ -157,9 +157,23 @@ func TestConfigStoreErrors(t *testing.T) {
 			t.Errorf("%s: the error shows the password: %v", tc.name, err)
 		}
 	}
+	// Printed, the config shows no password either.
+	cfg, err := gateway.ParseConfig([]byte(opsYAML("http://127.0.0.1:1", testToken, "  rateLimit: {store: redis}\n",
+		"redis: {url: 'redis://u:"+secret+"@r:6379/0'}\n")), func(string) string { return "p" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		for name, v := range map[string]any{"config": cfg, "redis": cfg.Redis} {
+			if s := fmt.Sprintf(format, v); strings.Contains(s, secret) {
+				t.Errorf("Sprintf(%q, %s) shows the Redis password: %s", format, name, s)
+			}
+		}
+	}
+
 	// The defaults: memory, one replica; a redis section is allowed (and
 	// unused) with memory.
-	cfg, err := gateway.ParseConfig([]byte(opsYAML("http://127.0.0.1:1", testToken, "", "redis: {url: 'redis://r:6379'}\n")), func(string) string { return "p" })
+	cfg, err = gateway.ParseConfig([]byte(opsYAML("http://127.0.0.1:1", testToken, "", "redis: {url: 'redis://r:6379'}\n")), func(string) string { return "p" })
 	if err != nil {
 		t.Fatal(err)
 	}
