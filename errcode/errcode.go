@@ -8,10 +8,7 @@
 // made once.
 package errcode
 
-import (
-	"errors"
-	"net/http"
-)
+import "net/http"
 
 // Code is a machine-readable error code, stable across releases.
 type Code string
@@ -34,10 +31,8 @@ const (
 	PayloadTooLarge         Code = "PAYLOAD_TOO_LARGE"
 	MethodNotAllowed        Code = "METHOD_NOT_ALLOWED"
 	UnsupportedMediaType    Code = "UNSUPPORTED_MEDIA_TYPE"
-	NotAcceptable           Code = "NOT_ACCEPTABLE"
 	GraphQLParseFailed      Code = "GRAPHQL_PARSE_FAILED"
 	GraphQLValidationFailed Code = "GRAPHQL_VALIDATION_FAILED"
-	ServiceUnavailable      Code = "SERVICE_UNAVAILABLE"
 )
 
 // table maps each code to the HTTP status it is answered with. Where several
@@ -59,13 +54,11 @@ var table = []struct {
 	{Forbidden, http.StatusForbidden, nil},
 	{NotFound, http.StatusNotFound, []int{http.StatusNotFound, http.StatusGone}},
 	{MethodNotAllowed, http.StatusMethodNotAllowed, nil},
-	{NotAcceptable, http.StatusNotAcceptable, nil},
 	{PayloadTooLarge, http.StatusRequestEntityTooLarge, nil},
 	{UnsupportedMediaType, http.StatusUnsupportedMediaType, nil},
 	{RateLimited, http.StatusTooManyRequests, []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
 	{GenericSystemError, http.StatusInternalServerError, nil},
 	{PlatformCallError, http.StatusBadGateway, nil}, // every other upstream status
-	{ServiceUnavailable, http.StatusServiceUnavailable, nil},
 	{UpstreamTimeout, http.StatusGatewayTimeout, []int{http.StatusGatewayTimeout, http.StatusRequestTimeout}},
 }
 
@@ -135,14 +128,4 @@ func (e *Error) Extensions() map[string]any {
 	}
 	ext["code"] = string(e.Code)
 	return ext
-}
-
-// CodeOf returns the code of the first *Error in err's chain, or
-// GenericSystemError when there is none.
-func CodeOf(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return GenericSystemError
 }

@@ -89,10 +89,8 @@ func TestError(t *testing.T) {
 	if !errors.Is(wrapped, cause) {
 		t.Error("errors.Is(wrapped, cause) = false, want true")
 	}
-	if got := errcode.CodeOf(wrapped); got != errcode.PlatformCallError {
-		t.Errorf("CodeOf(wrapped) = %s, want PLATFORM_CALL_ERROR", got)
-	}
-	if got := errcode.CodeOf(cause); got != errcode.GenericSystemError {
-		t.Errorf("CodeOf(plain) = %s, want GENERIC_SYSTEM_ERROR", got)
+	var got *errcode.Error
+	if !errors.As(wrapped, &got) || got.Code != errcode.PlatformCallError {
+		t.Errorf("errors.As(wrapped) = %v, want the PLATFORM_CALL_ERROR error", got)
 	}
 }

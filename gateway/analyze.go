@@ -27,44 +27,39 @@ type docInfo struct {
 	// invalid says why a parsed document cannot be measured: a fragment
 	// that spreads itself, two operations of the same name.
 	invalid    string
-	operations []opInfo
+	operations []operation
 	// selections is the sum over all operations (graphql-go validates them
 	// all) of the selections each expands to.
 	selections int
 }
 
-// opInfo measures one operation as it executes: fragment spreads expanded,
-// and a fragment counted each time it is spread, so that a fragment
-// fan-out is measured at its full size.
-type opInfo struct {
-	name     string
-	mutation bool
-	typ      string   // query, mutation or subscription
-	fields   []string // distinct root field names, for logs and metrics
-	// rootKeys maps each root field to its response keys, in document
-	// order (see itemErrors).
-	rootKeys map[string][]string
-	// rootFields, aliases and selections count fields (and, for
-	// selections, fragment spreads and inline fragments too) at the root,
-	// with an alias, and at every level; depth is the deepest field's
-	// nesting, the root's fields being at depth 1.
-	rootFields, aliases, selections, depth int
-}
-
 // operation returns the operation a request selects, as graphql-go will.
-func (d *docInfo) operation(name string) (opInfo, bool) {
+func (d *docInfo) operation(name string) (operation, bool) {
 	if name == "" {
 		if len(d.operations) == 1 {
 			return d.operations[0], true
 		}
-		return opInfo{}, false
+		return operation{}, false
 	}
 	for _, op := range d.operations {
-		if op.name == name {
+		if op.docName == name {
 			return op, true
 		}
 	}
-	return opInfo{}, false
+	return operation{}, false
+}
+
+// definesVariableAt reports whether an operation of the document defines a
+// variable at line and column.
+func (d *docInfo) definesVariableAt(line, column int) bool {
+	for _, op := range d.operations {
+		for _, v := range op.vars {
+			if v.Position != nil && v.Position.Line == line && v.Position.Column == column {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // analyzer parses queries with gqlparser (graphql-go exposes no parsed
@@ -126,7 +121,7 @@ func measureDocument(query string) *docInfo {
 		return d
 	}
 	d.parsed = true
-	m := &measurer{frags: map[string]*ast.FragmentDefinition{}, memo: map[string]size{}, state: map[string]uint8{}}
+	m := &measurer{frags: map[string]*ast.FragmentDefinition{}, memo: map[string]fragmentSize{}, state: map[string]uint8{}}
 	for _, f := range doc.Fragments {
 		m.frags[f.Name] = f
 	}
@@ -138,14 +133,17 @@ func measureDocument(query string) *docInfo {
 			}
 			names[op.Name] = true
 		}
-		sz := m.set(op.SelectionSet)
+		var top topFields
+		sz := m.set(op.SelectionSet, &top)
 		d.selections = min(d.selections+sz.selections, saturate)
-		d.operations = append(d.operations, opInfo{
-			name:       op.Name,
-			mutation:   op.Operation == ast.Mutation,
+		fields, keys := top.namesAndKeys()
+		d.operations = append(d.operations, operation{
+			name:       logName(op.Name, fields),
+			docName:    op.Name,
 			typ:        string(op.Operation),
-			fields:     rootFieldNames(op.SelectionSet, m.frags),
-			rootKeys:   rootKeys(op.SelectionSet, m.frags),
+			fields:     fields,
+			rootKeys:   keys,
+			vars:       op.VariableDefinitions,
 			rootFields: sz.rootFields,
 			aliases:    sz.aliases,
 			selections: sz.selections,
@@ -214,35 +212,111 @@ func (s *size) add(o size) {
 	s.depth = max(s.depth, o.depth)
 }
 
-// measurer sizes selection sets, expanding fragment spreads. A fragment's
-// size is computed once and reused for each spread, so measuring is linear
-// in the document's length whatever the expansion's size.
+// measurer sizes selection sets, expanding fragment spreads, and collects
+// the fields each operation selects at its root, in the same single walk. A
+// fragment is measured once and its result reused for each spread, so
+// measuring is linear in the document's length whatever the expansion's
+// size.
 type measurer struct {
 	frags map[string]*ast.FragmentDefinition
-	memo  map[string]size
+	memo  map[string]fragmentSize
 	state map[string]uint8 // 1 while a fragment is being measured, 2 after
 	cycle string           // a fragment found to spread itself
 }
 
-func (m *measurer) set(set ast.SelectionSet) size {
+// fragmentSize is what a fragment expands to, and the fields it selects at
+// its own level (through the fragments it spreads there).
+type fragmentSize struct {
+	size size
+	top  []rootField
+}
+
+// rootField is a field selected at a selection set's own level: its
+// response key (alias, else name) and its name.
+type rootField struct{ key, name string }
+
+// topFields collects the fields a selection set selects at its own level,
+// through inline fragments and fragment spreads: each (key, name) once, in
+// document order, and each fragment's once.
+type topFields struct {
+	fields []rootField
+	seen   map[rootField]bool
+	frags  map[string]bool
+}
+
+func (t *topFields) add(f rootField) {
+	if t.seen == nil {
+		t.seen = map[rootField]bool{}
+	}
+	if !t.seen[f] {
+		t.seen[f] = true
+		t.fields = append(t.fields, f)
+	}
+}
+
+func (t *topFields) addFragment(name string, fields []rootField) {
+	if t.frags == nil {
+		t.frags = map[string]bool{}
+	}
+	if t.frags[name] {
+		return
+	}
+	t.frags[name] = true
+	for _, f := range fields {
+		t.add(f)
+	}
+}
+
+// namesAndKeys returns the distinct field names, in document order, and
+// for each name its response keys, in document order; a key selected twice
+// is executed once and listed once (see itemErrors).
+func (t *topFields) namesAndKeys() ([]string, map[string][]string) {
+	var names []string
+	keys := map[string][]string{}
+	seenName, seenKey := map[string]bool{}, map[string]bool{}
+	for _, f := range t.fields {
+		if !seenName[f.name] {
+			seenName[f.name] = true
+			names = append(names, f.name)
+		}
+		if !seenKey[f.key] {
+			seenKey[f.key] = true
+			keys[f.name] = append(keys[f.name], f.key)
+		}
+	}
+	return names, keys
+}
+
+// set measures a selection set; top, when not nil, collects the fields it
+// selects at its own level.
+func (m *measurer) set(set ast.SelectionSet, top *topFields) size {
 	var out size
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			sub := m.set(s.SelectionSet)
+			sub := m.set(s.SelectionSet, nil)
 			f := size{rootFields: 1, selections: 1, depth: 1 + sub.depth}
+			key := s.Name
 			if s.Alias != "" && s.Alias != s.Name {
 				f.aliases = 1
+				key = s.Alias
 			}
 			f.aliases = min(f.aliases+sub.aliases, saturate)
 			f.selections = min(f.selections+sub.selections, saturate)
 			out.add(f)
+			if top != nil {
+				top.add(rootField{key: key, name: s.Name})
+			}
 		case *ast.InlineFragment:
-			sub := m.set(s.SelectionSet)
+			sub := m.set(s.SelectionSet, top)
 			sub.selections = min(sub.selections+1, saturate)
 			out.add(sub)
 		case *ast.FragmentSpread:
-			sub := m.fragment(s.Name)
+			fs := m.fragment(s.Name)
+			if top != nil {
+				top.addFragment(s.Name, fs.top)
+			}
+			sub := fs.size
 			sub.selections = min(sub.selections+1, saturate)
 			out.add(sub)
 		}
@@ -250,21 +324,22 @@ func (m *measurer) set(set ast.SelectionSet) size {
 	return out
 }
 
-func (m *measurer) fragment(name string) size {
+func (m *measurer) fragment(name string) fragmentSize {
 	f, ok := m.frags[name]
 	if !ok {
-		return size{} // graphql-go refuses the unknown fragment
+		return fragmentSize{} // graphql-go refuses the unknown fragment
 	}
 	switch m.state[name] {
 	case 1:
 		m.cycle = name
-		return size{}
+		return fragmentSize{}
 	case 2:
 		return m.memo[name]
 	}
 	m.state[name] = 1
-	sz := m.set(f.SelectionSet)
+	var top topFields
+	fs := fragmentSize{size: m.set(f.SelectionSet, &top), top: top.fields}
 	m.state[name] = 2
-	m.memo[name] = sz
-	return sz
+	m.memo[name] = fs
+	return fs
 }

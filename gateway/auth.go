@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -53,6 +54,11 @@ func newSpaces(cfg []SpaceConfig, signer *authtoken.Signer) (map[string]*space, 
 		out[sc.GUID] = sp
 	}
 	return out, nil
+}
+
+// space returns the configured space with that guid, or nil.
+func (s *Server) space(guid string) *space {
+	return (*s.spaces.Load())[guid]
 }
 
 // allows reports whether token may act on the space. It hashes the token
@@ -170,6 +176,82 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx = withViewer(ctx, sp, token, tokenSum)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// checkToken decides whether token may act on sp, a space that is not
+// passthrough: one of its client tokens, or a JWT from the token endpoint
+// that binds sp. sum is the token's SHA-256. It returns nil when it may,
+// and the client's key for the per-client limits: sum for a client token;
+// for a JWT, a hash of its account and subject, since anyone holding the
+// token credentials can mint fresh JWTs at will, and each must not be a
+// fresh client.
+//
+// A token that is no credential at all (unknown, malformed, expired, badly
+// signed) is 401, so that clients fetch a new one; 403 is kept for a valid
+// credential that does not reach sp: a client token of another space, a
+// JWT that does not bind sp.
+func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *errcode.Error) {
+	if sp.allows(sum) {
+		return sum, nil
+	}
+	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
+		if s.anySpaceAllows(sum) {
+			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+		}
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+	}
+	claims, err := s.signer.Verify(token)
+	switch {
+	case errors.Is(err, authtoken.ErrExpired):
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+	case err != nil:
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+	case !claims.Allows(sp.guid, sp.account.ID):
+		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+	case !sp.listsCredential(claims.Credential):
+		// The credential the token was issued on was removed from this
+		// space, or changed, since: the token ends with it, not at its
+		// expiry. Where another space of the account still lists it, the
+		// token is still good there.
+		if s.accountListsCredential(sp.account.ID, claims.Credential) {
+			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
+		}
+		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
+	}
+	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), nil
+}
+
+// accountListsCredential reports whether a space of accountID lists the
+// token credential with fingerprint fp.
+func (s *Server) accountListsCredential(accountID, fp string) bool {
+	for _, sp := range *s.spaces.Load() {
+		if sp.account.ID == accountID && sp.listsCredential(fp) {
+			return true
+		}
+	}
+	return false
+}
+
+// anySpaceAllows reports whether sum is a client token of any space. Only
+// refused tokens get here, and they are throttled per address, so a scan
+// of every space is affordable; each comparison is in constant time.
+func (s *Server) anySpaceAllows(sum [32]byte) bool {
+	ok := false
+	for _, sp := range *s.spaces.Load() {
+		ok = sp.allows(sum) || ok
+	}
+	return ok
+}
+
+// listsCredential reports whether sp's token endpoint credentials include
+// the one with fingerprint fp.
+func (sp *space) listsCredential(fp string) bool {
+	for _, c := range sp.tokenCreds {
+		if c.fingerprint == fp {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseGuesser answers 429 to a client address that failed to

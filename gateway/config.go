@@ -525,7 +525,7 @@ func parseTokenHash(s string) ([32]byte, error) {
 	}
 	b, err := hex.DecodeString(hexPart)
 	if err != nil || len(b) != len(h) {
-		return h, errors.New("want 64 hexadecimal digits after sha256:")
+		return h, errors.New(`want 64 hexadecimal digits after "sha256:"`)
 	}
 	copy(h[:], b)
 	return h, nil

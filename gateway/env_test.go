@@ -11,10 +11,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -36,7 +36,7 @@ const (
 type env struct {
 	sim  *simulator.Server
 	url  string // the gateway's
-	logs *syncBuffer
+	logs *testutil.SyncBuffer
 }
 
 type envOptions struct {
@@ -114,7 +114,7 @@ spaces:
 	if err != nil {
 		t.Fatalf("ParseConfig: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
@@ -230,22 +230,4 @@ func (r *response) attachments(t *testing.T) []*struct {
 		return nil
 	}
 	return data[attachField]
-}
-
-// syncBuffer is a log sink that tests may read while handlers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	graphql "github.com/graph-gophers/graphql-go"
-	"github.com/graph-gophers/graphql-go/introspection"
+	"net/http"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 )
@@ -35,21 +34,17 @@ func newGraphiQL(headers map[string]string) (*graphiql.Handler, error) {
 	})
 }
 
-// rootFields returns the names of the schema's query and mutation fields:
-// the fixed set of values of the metrics' "operation" label.
-func rootFields(s *graphql.Schema) map[string]bool {
-	out := map[string]bool{}
-	in := s.Inspect()
-	all := &struct{ IncludeDeprecated bool }{true}
-	for _, t := range []*introspection.Type{in.QueryType(), in.MutationType(), in.SubscriptionType()} {
-		if t == nil {
-			continue
-		}
-		if fields := t.Fields(all); fields != nil {
-			for _, f := range *fields {
-				out[f.Name()] = true
-			}
-		}
+// graphiqlForBrowsers answers a browser opening the GraphQL endpoint with
+// GraphiQL, when it is enabled, and passes other requests on.
+func (s *Server) graphiqlForBrowsers(next http.Handler) http.Handler {
+	if s.graphiql == nil {
+		return next
 	}
-	return out
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graphiql.WantsHTML(r) {
+			s.graphiql.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

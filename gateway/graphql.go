@@ -51,11 +51,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoFrom(r.Context())
 	info.space = spaceFrom(r.Context())
-	info.op = operation{name: clip(req.OperationName, maxLoggedName)}
 	doc := s.analyzer.analyze(req.Query)
 	op, found := doc.operation(req.OperationName)
-	if found {
-		info.op = op.describe()
+	info.op = op
+	if !found {
+		info.op = operation{name: clip(req.OperationName, maxLoggedName)}
 	}
 	if ref := s.admit(doc, op, found, r.Method); ref != nil {
 		if ref.err.Code == errcode.MethodNotAllowed {
@@ -67,6 +67,34 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var resp *graphql.Response
+	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
+		// Nothing runs: a request error, with no data.
+		resp = &graphql.Response{Errors: s.documentErrorsOr(req, errs)}
+	} else if resp = s.execute(w, r, req, op); resp == nil {
+		return // refused, and answered
+	}
+	classify(resp.Errors)
+	locateInDocument(resp.Errors, doc)
+	sortErrors(resp.Errors)
+	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
+	info.outcome = outcome(resp)
+
+	media := responseMedia(r.Header.Get("Accept"))
+	status := http.StatusOK
+	if media == mediaGraphQLResponse && resp.Data == nil && len(resp.Errors) > 0 {
+		// The request never reached execution (parse or validation error,
+		// or a variable that does not fit its type).
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	writeJSON(w, status, resp)
+}
+
+// execute runs the request's operation under the account's fair queue and
+// the request's deadline. It returns nil when it refused the request and
+// answered it itself.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
@@ -79,7 +107,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			}
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 			writeError(w, e)
-			return
+			return nil
 		}
 	}
 
@@ -94,19 +122,26 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op)...)
-	classify(resp.Errors)
-	sortErrors(resp.Errors)
-	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
-	info.outcome = outcome(resp)
+	return resp
+}
 
-	media := responseMedia(r.Header.Get("Accept"))
-	status := http.StatusOK
-	if media == mediaGraphQLResponse && resp.Data == nil && len(resp.Errors) > 0 {
-		// The request never reached execution (parse or validation error).
-		status = http.StatusBadRequest
+// documentErrorsOr returns the errors graphql-go's validation finds in the
+// request's document, else varErrs: the GraphQL specification validates a
+// document before it coerces variables, so a document error is the answer
+// when there are both. graphql-go's own checks of variable values are left
+// out; the gateway's (varErrs) replace them. Only requests refused for
+// their variables pay for this second validation.
+func (s *Server) documentErrorsOr(req *gqlRequest, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
+	var docErrs []*gqlerrors.QueryError
+	for _, e := range s.schema.ValidateWithVariables(req.Query, req.vars) {
+		if e.Rule != varsRule {
+			docErrs = append(docErrs, e)
+		}
 	}
-	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	writeJSON(w, status, resp)
+	if len(docErrs) > 0 {
+		return docErrs
+	}
+	return varErrs
 }
 
 // decodeRequest reads the GraphQL request of r, or says which HTTP error
@@ -272,13 +307,30 @@ func classify(errs []*gqlerrors.QueryError) {
 	}
 }
 
+// locateInDocument drops the locations graphql-go gives its checks of
+// variable values that are not a variable's definition in the client's
+// document: for a field of an input object it names the field's line in the
+// gateway's schema text. The gateway checks the executed operation's
+// variables itself (varChecker); graphql-go checks those of every operation
+// of the document, so these errors still come for the others'.
+func locateInDocument(errs []*gqlerrors.QueryError, doc *docInfo) {
+	for _, e := range errs {
+		if e.Rule != varsRule {
+			continue
+		}
+		e.Locations = slices.DeleteFunc(e.Locations, func(l gqlerrors.Location) bool {
+			return !doc.definesVariableAt(l.Line, l.Column)
+		})
+	}
+}
+
 // outcome summarises a response for logs and metrics.
 func outcome(resp *graphql.Response) string {
 	switch {
 	case len(resp.Errors) == 0:
-		return "ok"
+		return outcomeOK
 	case resp.Data == nil || bytes.Equal(resp.Data, []byte("null")):
-		return "error"
+		return outcomeError
 	}
-	return "partial"
+	return outcomePartial
 }

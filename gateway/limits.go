@@ -25,7 +25,7 @@ func refuse(code errcode.Code, format string, args ...any) *refusal {
 // as it expands (fragments spread in place); the selection bound applies to
 // all its operations, since graphql-go validates them all, and the others
 // to the operation that executes.
-func (s *Server) admit(doc *docInfo, op opInfo, found bool, method string) *refusal {
+func (s *Server) admit(doc *docInfo, op operation, found bool, method string) *refusal {
 	lim := s.cfg.GraphQL
 	switch {
 	case doc.parseErr != "":
@@ -36,7 +36,7 @@ func (s *Server) admit(doc *docInfo, op opInfo, found bool, method string) *refu
 		return refuse(errcode.GraphQLValidationFailed, "the document selects %s fields and fragments, fragments expanded; at most %d are allowed", count(doc.selections), lim.MaxSelections)
 	case !found:
 		return nil // graphql-go says which operation is missing; nothing executes
-	case method == http.MethodGet && op.mutation:
+	case method == http.MethodGet && op.mutation():
 		return refuse(errcode.MethodNotAllowed, "mutations must be sent with POST")
 	case op.rootFields > lim.MaxRootFields:
 		return refuse(errcode.GraphQLValidationFailed, "the operation selects %s root fields; at most %d are allowed", count(op.rootFields), lim.MaxRootFields)

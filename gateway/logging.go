@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"log/slog"
-	"unicode/utf8"
 )
 
 // requestIDHandler adds the request id of the context to every record, so
@@ -41,13 +40,4 @@ const maxLoggedValue = 128
 
 // clipLogged bounds s to maxLoggedValue bytes, on a rune boundary, marking
 // a cut with "…".
-func clipLogged(s string) string {
-	if len(s) <= maxLoggedValue {
-		return s
-	}
-	cut := maxLoggedValue
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func clipLogged(s string) string { return clip(s, maxLoggedValue) }

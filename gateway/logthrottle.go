@@ -43,12 +43,49 @@ type logThrottle struct {
 	pending atomic.Int64     // kinds with suppressed lines not yet reported
 
 	mu    sync.Mutex
-	kinds map[string]*logKind
+	kinds map[string]*lineBudget
 }
 
-type logKind struct {
+// lineBudget lets log lines through at a rate and counts those it holds
+// back, so that the next line let through can say how many were left out.
+// It is the one mechanism of both throttles: logThrottle keeps one per kind
+// of warning, rejectThrottle one for the lines of refused requests.
+type lineBudget struct {
+	mu         sync.Mutex
 	lim        *rate.Limiter
 	suppressed int64
+}
+
+func newLineBudget(limit rate.Limit, burst int) *lineBudget {
+	return &lineBudget{lim: rate.NewLimiter(limit, burst)}
+}
+
+// take reports whether a line may be written at now. When it may, n is how
+// many were held back since the last one written (and the count starts
+// again); when not, n is how many are held back now, this one included.
+func (b *lineBudget) take(now time.Time) (n int64, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.lim.AllowN(now, 1) {
+		b.suppressed++
+		return b.suppressed, false
+	}
+	n, b.suppressed = b.suppressed, 0
+	return n, true
+}
+
+// flush returns how many lines were held back, and starts the count again,
+// when there were some and the rate allows a line now (which the summary of
+// them uses); else 0.
+func (b *lineBudget) flush(now time.Time) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.suppressed == 0 || !b.lim.AllowN(now, 1) {
+		return 0
+	}
+	n := b.suppressed
+	b.suppressed = 0
+	return n
 }
 
 // throttleHandler is a slog.Handler that rate-limits warnings per kind.
@@ -77,7 +114,7 @@ func throttleLogs(log *slog.Logger, cfg LogsConfig) *slog.Logger {
 		limit: rate.Limit(*cfg.WarningsPerSecond),
 		burst: cfg.WarningBurst,
 		now:   time.Now,
-		kinds: map[string]*logKind{},
+		kinds: map[string]*lineBudget{},
 	}}
 	if hasRID {
 		h = requestIDHandler{h}
@@ -127,23 +164,20 @@ func (t *logThrottle) admit(msg string) (suppressed int64, ok bool) {
 			k = t.kinds[key]
 		}
 		if k == nil {
-			k = &logKind{lim: rate.NewLimiter(t.limit, t.burst)}
+			k = newLineBudget(t.limit, t.burst)
 			t.kinds[key] = k
 		}
 	}
-	if !k.lim.AllowN(t.now(), 1) {
-		if k.suppressed == 0 {
-			t.pending.Add(1)
-		}
-		k.suppressed++
-		return 0, false
+	n, ok := k.take(t.now())
+	switch {
+	case !ok && n == 1:
+		t.pending.Add(1) // the kind's first line held back
+	case ok && n > 0:
+		t.pending.Add(-1) // this line reports them
+	case !ok:
+		n = 0
 	}
-	n := k.suppressed
-	if n > 0 {
-		k.suppressed = 0
-		t.pending.Add(-1)
-	}
-	return n, true
+	return n, ok
 }
 
 // report writes a summary line for each kind with dropped lines that its
@@ -160,9 +194,8 @@ func (t *logThrottle) report() {
 	now := t.now()
 	t.mu.Lock()
 	for key, k := range t.kinds {
-		if k.suppressed > 0 && k.lim.AllowN(now, 1) {
-			out = append(out, summary{key, k.suppressed})
-			k.suppressed = 0
+		if n := k.flush(now); n > 0 {
+			out = append(out, summary{key, n})
 			t.pending.Add(-1)
 		}
 	}

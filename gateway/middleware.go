@@ -139,6 +139,15 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
+// markGraphQL marks a request as a GraphQL one, rejected until execution
+// says otherwise.
+func markGraphQL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).outcome = outcomeRejected
+		next.ServeHTTP(w, r)
+	})
+}
+
 // requestInfo collects what inner handlers learn about a request, for its
 // log line, metrics and span. The REST counters are atomic: an attach's
 // calls run concurrently.

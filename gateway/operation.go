@@ -3,56 +3,50 @@ package gateway
 import (
 	"strings"
 
+	graphql "github.com/graph-gophers/graphql-go"
+	"github.com/graph-gophers/graphql-go/introspection"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// operation describes the operation a GraphQL request executes, for logs,
-// metrics and traces.
+// operation is one operation of a request's document, as gqlparser reads
+// it (analyze.go): what the limits check, what logs, metrics and traces name
+// it by, where its items' errors go and what its variables must fit. A
+// request whose document names no operation that runs, and the token
+// endpoint, have one with a name only.
 type operation struct {
-	name   string   // the operation's name, or its root fields when anonymous
-	typ    string   // query, mutation or subscription; "" when unknown
-	fields []string // root fields, aliases resolved to field names
+	// name is how logs, metrics and traces name the operation: its name in
+	// the document, else its root fields; clipped, since the names come
+	// from the client.
+	name    string
+	docName string   // its name in the document, exactly; "" when anonymous
+	typ     string   // query, mutation or subscription; "" when unknown
+	fields  []string // distinct root field names, aliases resolved
+	// rootKeys maps each root field to its response keys, in document
+	// order (see itemErrors).
+	rootKeys map[string][]string
+	vars     ast.VariableDefinitionList // what the request's variables must fit
+	// rootFields, aliases and selections count fields (and, for
+	// selections, fragment spreads and inline fragments too) at the root,
+	// with an alias, and at every level, as the operation executes:
+	// fragment spreads expanded, and a fragment counted each time it is
+	// spread, so that a fragment fan-out is measured at its full size;
+	// depth is the deepest field's nesting, the root's fields being at
+	// depth 1.
+	rootFields, aliases, selections, depth int
 }
+
+// mutation reports whether the operation is a mutation.
+func (o *operation) mutation() bool { return o.typ == string(ast.Mutation) }
 
 // maxLoggedFields bounds the root fields an anonymous operation is named by.
 const maxLoggedFields = 8
 
-// describe names the operation: its own name, else its root fields,
-// clipped (the names come from the client).
-func (o opInfo) describe() operation {
-	out := operation{name: clip(o.name, maxLoggedName), typ: o.typ, fields: o.fields}
-	if out.name == "" {
-		out.name = clip(strings.Join(o.fields[:min(len(o.fields), maxLoggedFields)], ","), maxLoggedName)
+// logName names an operation: its own name, else its root fields, clipped.
+func logName(name string, fields []string) string {
+	if name == "" {
+		name = strings.Join(fields[:min(len(fields), maxLoggedFields)], ",")
 	}
-	return out
-}
-
-// rootFieldNames lists the distinct fields a selection set selects at its
-// own level, through fragments (each fragment once, so cycles end).
-func rootFieldNames(set ast.SelectionSet, frags map[string]*ast.FragmentDefinition) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !seen[s.Name] {
-					seen[s.Name] = true
-					out = append(out, s.Name)
-				}
-			case *ast.InlineFragment:
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				if f, ok := frags[s.Name]; ok && !seen["..."+s.Name] {
-					seen["..."+s.Name] = true
-					walk(f.SelectionSet)
-				}
-			}
-		}
-	}
-	walk(set)
-	return out
+	return clip(name, maxLoggedName)
 }
 
 // metricLabel is the operation's value for the "operation" label of the
@@ -85,4 +79,23 @@ func (o operation) metricLabel(known map[string]bool) string {
 		return fields[0]
 	}
 	return "unknown"
+}
+
+// rootFields returns the names of the schema's query and mutation fields:
+// the fixed set of values of the metrics' "operation" label.
+func rootFields(s *graphql.Schema) map[string]bool {
+	out := map[string]bool{}
+	in := s.Inspect()
+	all := &struct{ IncludeDeprecated bool }{true}
+	for _, t := range []*introspection.Type{in.QueryType(), in.MutationType(), in.SubscriptionType()} {
+		if t == nil {
+			continue
+		}
+		if fields := t.Fields(all); fields != nil {
+			for _, f := range *fields {
+				out[f.Name()] = true
+			}
+		}
+	}
+	return out
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -32,7 +33,7 @@ type opsEnv struct {
 	upstream *httptest.Server
 	srv      *gateway.Server
 	base     string
-	logs     *syncBuffer
+	logs     *testutil.SyncBuffer
 	stop     func() error // cancels Serve and waits for it
 }
 
@@ -81,7 +82,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	if err != nil {
 		t.Fatalf("ParseConfig: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o.options...)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
@@ -109,8 +110,8 @@ platform:
 }
 
 // serve runs srv.Serve on a loopback port, sets *base to its URL once
-// /healthz answers, and returns a func that stops it and returns Serve's
-// error (once; later calls return nil).
+// /healthz answers (within a second), and returns a func that stops it and
+// returns Serve's error (once; later calls return nil).
 func serve(t *testing.T, srv *gateway.Server, base *string) func() error {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,20 +122,8 @@ func serve(t *testing.T, srv *gateway.Server, base *string) func() error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	*base = "http://" + ln.Addr().String()
-	ok := false
-	for i := 0; i < 100 && !ok; i++ { // 100 tries, 10ms apart: 1s at most
-		if res, err := http.Get(*base + "/healthz"); err == nil {
-			res.Body.Close()
-			ok = res.StatusCode == http.StatusOK
-		}
-		if !ok {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	if !ok {
-		cancel()
-		t.Fatal("gateway did not answer /healthz")
-	}
+	t.Cleanup(cancel) // also when it never comes up
+	testutil.WaitHealthy(t, *base, time.Second, done, nil)
 	stopped := false
 	return func() error {
 		if stopped {

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
 // panicHandler turns a resolver's panic into a GraphQL error that names the
@@ -18,7 +20,7 @@ func (h panicHandler) MakePanicError(ctx context.Context, value any) *gqlerrors.
 	h.log.LogAttrs(ctx, slog.LevelError, "panic in resolver: this is a bug",
 		slog.String("panic", fmt.Sprint(value)), slog.String("stack", string(debug.Stack())))
 	e := gqlerrors.Errorf("Internal server error (request %s)", id)
-	e.Extensions = map[string]any{"code": "GENERIC_SYSTEM_ERROR"}
+	e.Extensions = map[string]any{"code": string(errcode.GenericSystemError)}
 	return e
 }
 

@@ -3,10 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Lines of requests refused before execution (authentication, rate
@@ -20,15 +17,20 @@ const (
 	rejectedLinesBurst     = 100
 )
 
-// rejectThrottle decides which refused requests are logged.
+// rejectThrottle decides which refused requests are logged. It counts with
+// a lineBudget, as the warning throttle does per kind, but is not one of
+// that throttle's kinds: it decides once per request for two lines of
+// different messages ("request rejected" and the access line), at info
+// level, at a fixed rate, where the warning throttle judges each line at
+// warn level by its message at the configured rate; and its summary counts
+// requests, not lines of a kind.
 type rejectThrottle struct {
-	lim        *rate.Limiter
-	now        func() time.Time
-	suppressed atomic.Int64
+	budget *lineBudget
+	now    func() time.Time
 }
 
 func newRejectThrottle() *rejectThrottle {
-	return &rejectThrottle{lim: rate.NewLimiter(rejectedLinesPerSecond, rejectedLinesBurst), now: time.Now}
+	return &rejectThrottle{budget: newLineBudget(rejectedLinesPerSecond, rejectedLinesBurst), now: time.Now}
 }
 
 // allow reports whether a refused request's lines may be logged; when they
@@ -37,11 +39,11 @@ func (t *rejectThrottle) allow(ctx context.Context, log *slog.Logger) bool {
 	if t == nil {
 		return true
 	}
-	if !t.lim.AllowN(t.now(), 1) {
-		t.suppressed.Add(1)
+	n, ok := t.budget.take(t.now())
+	if !ok {
 		return false
 	}
-	if n := t.suppressed.Swap(0); n > 0 {
+	if n > 0 {
 		log.LogAttrs(ctx, slog.LevelWarn, "rejected request lines suppressed",
 			slog.Int64("requests", n),
 			slog.String("reason", "more refused requests than rejected lines are logged per second"))

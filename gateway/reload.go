@@ -2,11 +2,6 @@ package gateway
 
 import "reflect"
 
-// space returns the configured space with that guid, or nil.
-func (s *Server) space(guid string) *space {
-	return (*s.spaces.Load())[guid]
-}
-
 // Reload applies a new configuration's spaces and client tokens without
 // dropping a request: requests already admitted finish with the space they
 // were admitted with, later ones see the new set. load reads and validates

@@ -46,6 +46,7 @@ type Server struct {
 	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
 	schema   *graphql.Schema
 	analyzer *analyzer
+	vars     *varChecker // coerces and checks variables (variables.go)
 	clients  ratelimit.Keyed
 	platform *platformapi.Client // for the budget's per-client queue bound
 	// authFailures counts failed authentications per client address.
@@ -183,13 +184,16 @@ func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	s.schema = sch
 	s.analyzer = newAnalyzer()
+	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	s.fields = rootFields(sch)
 	if *cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(o.graphiqlHeaders); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
-	s.handler = s.traceGraphQL(s.routes())
+	s.handler = s.routes()
 	return s, nil
 }
 

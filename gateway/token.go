@@ -3,7 +3,6 @@ package gateway
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -39,82 +38,6 @@ func credentialFingerprint(signer *authtoken.Signer, user, password [32]byte) st
 	return signer.Fingerprint(user[:], password[:])
 }
 
-// listsCredential reports whether sp's token endpoint credentials include
-// the one with fingerprint fp.
-func (sp *space) listsCredential(fp string) bool {
-	for _, c := range sp.tokenCreds {
-		if c.fingerprint == fp {
-			return true
-		}
-	}
-	return false
-}
-
-// checkToken decides whether token may act on sp, a space that is not
-// passthrough: one of its client tokens, or a JWT from the token endpoint
-// that binds sp. sum is the token's SHA-256. It returns nil when it may,
-// and the client's key for the per-client limits: sum for a client token;
-// for a JWT, a hash of its account and subject, since anyone holding the
-// token credentials can mint fresh JWTs at will, and each must not be a
-// fresh client.
-//
-// A token that is no credential at all (unknown, malformed, expired, badly
-// signed) is 401, so that clients fetch a new one; 403 is kept for a valid
-// credential that does not reach sp: a client token of another space, a
-// JWT that does not bind sp.
-func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *errcode.Error) {
-	if sp.allows(sum) {
-		return sum, nil
-	}
-	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
-		if s.anySpaceAllows(sum) {
-			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
-		}
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
-	}
-	claims, err := s.signer.Verify(token)
-	switch {
-	case errors.Is(err, authtoken.ErrExpired):
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
-	case err != nil:
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
-	case !claims.Allows(sp.guid, sp.account.ID):
-		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
-	case !sp.listsCredential(claims.Credential):
-		// The credential the token was issued on was removed from this
-		// space, or changed, since: the token ends with it, not at its
-		// expiry. Where another space of the account still lists it, the
-		// token is still good there.
-		if s.accountListsCredential(sp.account.ID, claims.Credential) {
-			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
-		}
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
-	}
-	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), nil
-}
-
-// accountListsCredential reports whether a space of accountID lists the
-// token credential with fingerprint fp.
-func (s *Server) accountListsCredential(accountID, fp string) bool {
-	for _, sp := range *s.spaces.Load() {
-		if sp.account.ID == accountID && sp.listsCredential(fp) {
-			return true
-		}
-	}
-	return false
-}
-
-// anySpaceAllows reports whether sum is a client token of any space. Only
-// refused tokens get here, and they are throttled per address, so a scan
-// of every space is affordable; each comparison is in constant time.
-func (s *Server) anySpaceAllows(sum [32]byte) bool {
-	ok := false
-	for _, sp := range *s.spaces.Load() {
-		ok = sp.allows(sum) || ok
-	}
-	return ok
-}
-
 // serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
 // flow: given HTTP Basic credentials that a space of the account accepts
 // (tokenCredentials), it answers a JWT valid in every such space, as the
@@ -124,12 +47,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
 	info.op = operation{name: "token"}
 	if s.signer == nil {
-		info.outcome = "error"
+		info.outcome = outcomeError
 		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
 		return
 	}
 	if s.refuseGuesser(w, r) {
-		info.outcome = "rejected"
+		info.outcome = outcomeRejected
 		return
 	}
 	accountID := chi.URLParam(r, "accountId")
@@ -139,7 +62,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		spaces = s.tokenSpaces(accountID, user, pass)
 	}
 	if len(spaces) == 0 {
-		info.outcome = "rejected"
+		info.outcome = outcomeRejected
 		s.authFailures.Charge(r.Context(), addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
@@ -150,12 +73,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	cred := credentialFingerprint(s.signer, sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass)))
 	tok, exp, err := s.signer.Issue(authtoken.Grant{Subject: user, Credential: cred, AccountID: accountID, Spaces: spaces})
 	if err != nil {
-		info.outcome = "error"
+		info.outcome = outcomeError
 		s.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)
 		writeError(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+requestID(r.Context())+")"))
 		return
 	}
-	info.outcome = "ok"
+	info.outcome = outcomeOK
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
 		slog.String("account", accountID),
 		slog.Any("spaces", spaces),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -42,7 +43,7 @@ type authEnv struct {
 	sim  *simulator.Server
 	gw   *httptest.Server
 	srv  *gateway.Server
-	logs *syncBuffer
+	logs *testutil.SyncBuffer
 	// config returns the configuration with the given password hash in
 	// the tokenCredentials of space-jwt and space-jwt2 ("" leaves them out).
 	config func(jwtCred, jwt2Cred string) func() (*gateway.Config, error)
@@ -87,7 +88,7 @@ func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	gw, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func TestTracing(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, a := range server.Attributes {
-		attrs[string(a.Key)] = a.Value.Emit()
+		attrs[string(a.Key)] = a.Value.String()
 	}
 	for k, v := range map[string]string{"graphql.operation.name": "attachIpackInstance", "graphql.operation.type": "mutation", "ipack.outcome": "ok", "ipack.rest_calls": "2"} {
 		if attrs[k] != v {

@@ -48,20 +48,6 @@ func (o Outcome) String() string {
 	return "answered"
 }
 
-// OutcomeOf classifies a failed call's error (see Outcome). An error that
-// is not a *Error, or wraps none, is OutcomeUnknown: nothing proves it was
-// not carried out. A nil error is OutcomeAnswered.
-func OutcomeOf(err error) Outcome {
-	if err == nil {
-		return OutcomeAnswered
-	}
-	var e *Error
-	if !errors.As(err, &e) {
-		return OutcomeUnknown
-	}
-	return e.Outcome()
-}
-
 // ErrUnreadableAnswer is wrapped by errors of calls whose 2xx answer could
 // not be read to the end or decoded: the vendor said it did something, and
 // the gateway cannot tell what. Such errors are OutcomeUnknown.

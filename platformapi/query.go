@@ -21,11 +21,6 @@ func Equals(property string, arg string) Expression {
 	return Expression{Operator: "EQUALS", Property: property, Argument: []string{arg}}
 }
 
-// Like matches objects whose property matches pattern, with % as wildcard.
-func Like(property, pattern string) Expression {
-	return Expression{Operator: "LIKE", Property: property, Argument: []string{pattern}}
-}
-
 // And groups expressions that must all match.
 func And(exprs ...Expression) Expression {
 	return Expression{Operator: "and", NestedExpression: exprs}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
 // An attach of 100 environments against an upstream that is down, or for a
@@ -51,7 +52,7 @@ func (r *Resolver) logAttachFailures(ctx context.Context, items []*Attachment) {
 			codes = map[string]int{}
 		}
 		codes[string(it.err.Code)]++
-		if it.err.Fields["outcome"] == "unknown" {
+		if it.err.Fields["outcome"] == platformapi.OutcomeUnknown.String() {
 			unknown++
 		}
 		if it.err.Fields["rolledBack"] == true {
@@ -85,7 +86,7 @@ func (r *Resolver) logAttachFailures(ctx context.Context, items []*Attachment) {
 // outcome stayed unknown (settleDelete logs at debug level, since a
 // rollback settles one per environment), and returns e.
 func (r *Resolver) warnUnknown(ctx context.Context, op string, e *errcode.Error) *errcode.Error {
-	if e.Fields["outcome"] == "unknown" {
+	if e.Fields["outcome"] == platformapi.OutcomeUnknown.String() {
 		var cause error = e
 		if e.Err != nil {
 			cause = e.Err

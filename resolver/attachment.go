@@ -146,7 +146,7 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 	// An item of unknown outcome may be attached: detach it too, so that
 	// its failure is known.
 	for _, i := range todo {
-		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == "unknown" && !it.preexisting {
+		if it := items[i]; it.err != nil && it.err.Fields["outcome"] == platformapi.OutcomeUnknown.String() && !it.preexisting {
 			if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID})); err == nil || notFound(err) {
 				it.err = (&errcode.Error{Code: it.err.Code, Message: downstream + "the outcome was unknown, so the environment was detached to keep the attach all-or-nothing"}).
 					With("environmentId", it.environmentID)

@@ -223,7 +223,7 @@ func (m *Mutation) ProcessExecute(ctx context.Context, args struct{ Input *Execu
 	if err != nil {
 		e := fromPlatform(err)
 		if ambiguous(err) {
-			e = e.With("outcome", "unknown")
+			e = e.With("outcome", platformapi.OutcomeUnknown.String())
 			e.Message += "; the process may have been started: check executionHistory before running it again"
 		}
 		return nil, e

@@ -3,12 +3,10 @@ package resolver_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,113 +18,9 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
-// catalogFake satisfies resolver.Platform with function fields; a call to
-// a nil field fails the test. Calls are counted by method name.
-type catalogFake struct {
-	noSpaces
-	t                     *testing.T
-	mu                    sync.Mutex
-	calls                 map[string]int
-	filters               map[string][]*platformapi.Expression
-	installInstance       func(packID, name string) (platformapi.Instance, error)
-	uninstallInstance     func(id string) error
-	getInstance           func(id string) (platformapi.Instance, error)
-	queryInstances        func() ([]platformapi.Instance, error)
-	queryEnvironments     func() ([]platformapi.Environment, error)
-	queryIntegrationPacks func(f *platformapi.Expression) ([]platformapi.IntegrationPack, error)
-	queryAttachments      func(f *platformapi.Expression) ([]platformapi.Attachment, error)
-}
-
-func (f *catalogFake) record(name string, filter *platformapi.Expression) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.calls == nil {
-		f.calls, f.filters = map[string]int{}, map[string][]*platformapi.Expression{}
-	}
-	f.calls[name]++
-	f.filters[name] = append(f.filters[name], filter)
-}
-
-func (f *catalogFake) count(name string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[name]
-}
-
-func (f *catalogFake) unexpected(name string) error {
-	f.t.Errorf("unexpected REST call %s", name)
-	return errors.New("unexpected call")
-}
-
-func (f *catalogFake) CreateAttachment(context.Context, platformapi.Account, string, string) (platformapi.Attachment, error) {
-	return platformapi.Attachment{}, f.unexpected("CreateAttachment")
-}
-
-func (f *catalogFake) DeleteAttachment(context.Context, platformapi.Account, string) error {
-	return f.unexpected("DeleteAttachment")
-}
-
-func (f *catalogFake) QueryAttachments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
-	f.record("QueryAttachments", filter)
-	if f.queryAttachments == nil {
-		return nil, f.unexpected("QueryAttachments")
-	}
-	return f.queryAttachments(filter)
-}
-
-func (f *catalogFake) InstallInstance(_ context.Context, _ platformapi.Account, packID, name string) (platformapi.Instance, error) {
-	f.record("InstallInstance", nil)
-	if f.installInstance == nil {
-		return platformapi.Instance{}, f.unexpected("InstallInstance")
-	}
-	return f.installInstance(packID, name)
-}
-
-func (f *catalogFake) UninstallInstance(_ context.Context, _ platformapi.Account, id string) error {
-	f.record("UninstallInstance", nil)
-	if f.uninstallInstance == nil {
-		return f.unexpected("UninstallInstance")
-	}
-	return f.uninstallInstance(id)
-}
-
-func (f *catalogFake) GetInstance(_ context.Context, _ platformapi.Account, id string) (platformapi.Instance, error) {
-	f.record("GetInstance", nil)
-	if f.getInstance == nil {
-		return platformapi.Instance{}, f.unexpected("GetInstance")
-	}
-	return f.getInstance(id)
-}
-
-func (f *catalogFake) QueryInstances(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
-	f.record("QueryInstances", filter)
-	if f.queryInstances == nil {
-		return nil, f.unexpected("QueryInstances")
-	}
-	return f.queryInstances()
-}
-
-func (f *catalogFake) QueryEnvironments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error) {
-	f.record("QueryEnvironments", filter)
-	if f.queryEnvironments == nil {
-		return nil, f.unexpected("QueryEnvironments")
-	}
-	return f.queryEnvironments()
-}
-
-func (f *catalogFake) QueryIntegrationPacks(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
-	f.record("QueryIntegrationPacks", filter)
-	if f.queryIntegrationPacks == nil {
-		return nil, f.unexpected("QueryIntegrationPacks")
-	}
-	return f.queryIntegrationPacks(filter)
-}
-
-// noCatalog gives a fake of the attachment operations the rest of
-// resolver.Platform, failing every call.
+// noCatalog gives a stateful fake of the attachment operations
+// (stateFake) the rest of resolver.Platform, failing every call.
 type noCatalog struct{ noSpaces }
-
-var errNoCatalog = errors.New("fake: not implemented")
 
 func (noCatalog) InstallInstance(context.Context, platformapi.Account, string, string) (platformapi.Instance, error) {
 	return platformapi.Instance{}, errNoCatalog
@@ -260,7 +154,7 @@ func TestIntegrationPackInstances(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &catalogFake{t: t, queryInstances: demoInstances, queryIntegrationPacks: packsByFilter}
+			fp := &fakePlatform{t: t, queryInstances: demoInstances, queryIntegrationPacks: packsByFilter}
 			data, errs := run(t, fp, tc.query)
 			if len(errs) > 0 {
 				t.Fatalf("errors: %+v", errs)
@@ -314,7 +208,7 @@ func TestIntegrationPackInstancesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &catalogFake{t: t, queryInstances: tc.instances, queryIntegrationPacks: tc.packs}
+			fp := &fakePlatform{t: t, queryInstances: tc.instances, queryIntegrationPacks: tc.packs}
 			data, errs := run(t, fp, `{ integrationPackInstances { id integrationPack { name } } }`)
 			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || fmt.Sprint(errs[0].Path) != "[integrationPackInstances]" {
 				t.Fatalf("errors = %+v, want one %s at [integrationPackInstances]", errs, tc.wantCode)
@@ -335,7 +229,7 @@ func TestEnvironments(t *testing.T) {
 			{ID: envC, Name: "Odd", Classification: "STAGING"},
 		}, nil
 	}
-	atts := func(*platformapi.Expression) ([]platformapi.Attachment, error) {
+	atts := func(context.Context, *platformapi.Expression) ([]platformapi.Attachment, error) {
 		return []platformapi.Attachment{
 			{ID: "rest-1", IntegrationPackInstanceID: ids.Instance(1), EnvironmentID: envA},
 			{ID: "rest-2", IntegrationPackInstanceID: ids.Instance(2), EnvironmentID: envA},
@@ -347,7 +241,7 @@ func TestEnvironments(t *testing.T) {
 	}
 
 	t.Run("attachments in one query", func(t *testing.T) {
-		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: atts}
+		fp := &fakePlatform{t: t, queryEnvironments: envs, query: atts}
 		data, errs := run(t, fp, `{ environments { id name classification integrationPackEnvironmentAttachment { id environmentId integrationPackInstanceId } } }`)
 		if len(errs) > 0 {
 			t.Fatalf("errors: %+v", errs)
@@ -367,7 +261,7 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 	t.Run("no attachment field, no attachment query", func(t *testing.T) {
-		fp := &catalogFake{t: t, queryEnvironments: envs}
+		fp := &fakePlatform{t: t, queryEnvironments: envs}
 		data, errs := run(t, fp, `{ environments { id } }`)
 		if len(errs) > 0 || len(data["environments"].([]any)) != 3 {
 			t.Fatalf("data %v, errors %+v", data, errs)
@@ -377,7 +271,7 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 	t.Run("environment query 400 is not the client's", func(t *testing.T) {
-		fp := &catalogFake{t: t, queryEnvironments: func() ([]platformapi.Environment, error) {
+		fp := &fakePlatform{t: t, queryEnvironments: func() ([]platformapi.Environment, error) {
 			return nil, &platformapi.Error{Method: "POST", Object: "Environment", StatusCode: http.StatusBadRequest}
 		}}
 		_, errs := run(t, fp, `{ environments { id } }`)
@@ -386,7 +280,7 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 	t.Run("attachment query fails", func(t *testing.T) {
-		fp := &catalogFake{t: t, queryEnvironments: envs, queryAttachments: func(*platformapi.Expression) ([]platformapi.Attachment, error) {
+		fp := &fakePlatform{t: t, queryEnvironments: envs, query: func(context.Context, *platformapi.Expression) ([]platformapi.Attachment, error) {
 			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackEnvironmentAttachment", StatusCode: http.StatusForbidden}
 		}}
 		data, errs := run(t, fp, `{ environments { id integrationPackEnvironmentAttachment { id } } }`)
@@ -399,7 +293,7 @@ func TestEnvironments(t *testing.T) {
 func TestInstall(t *testing.T) {
 	t.Run("installs and reads the pack", func(t *testing.T) {
 		var gotPack, gotName string
-		fp := &catalogFake{t: t,
+		fp := &fakePlatform{t: t,
 			installInstance: func(packID, name string) (platformapi.Instance, error) {
 				gotPack, gotName = packID, name
 				return platformapi.Instance{ID: ids.Instance(77), IntegrationPackID: packID, IntegrationPackOverrideName: name}, nil
@@ -422,7 +316,7 @@ func TestInstall(t *testing.T) {
 		}
 	})
 	t.Run("no name", func(t *testing.T) {
-		fp := &catalogFake{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
 			if name != "" {
 				t.Errorf("name = %q, want none", name)
 			}
@@ -448,7 +342,7 @@ func TestInstall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &catalogFake{t: t, installInstance: tc.install}
+			fp := &fakePlatform{t: t, installInstance: tc.install}
 			data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+tc.packID+`"}) { id } }`)
 			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || data["integrationPackInstanceInstall"] != nil {
 				t.Errorf("data %v, errors %+v; want null and %s", data, errs, tc.wantCode)
@@ -480,7 +374,7 @@ func TestUninstall(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var called string
-			fp := &catalogFake{t: t}
+			fp := &fakePlatform{t: t}
 			if tc.uninstall != nil {
 				fp.uninstallInstance = func(id string) error { called = id; return tc.uninstall(id) }
 			}
@@ -500,7 +394,7 @@ func TestUninstall(t *testing.T) {
 
 func TestInstallPartialAndUnknown(t *testing.T) {
 	t.Run("pack read fails after install", func(t *testing.T) {
-		fp := &catalogFake{t: t,
+		fp := &fakePlatform{t: t,
 			installInstance: func(packID, _ string) (platformapi.Instance, error) {
 				return platformapi.Instance{ID: ids.Instance(79), IntegrationPackID: packID}, nil
 			},
@@ -516,7 +410,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 		}
 	})
 	t.Run("200 with a malformed id: installed, so outcome unknown", func(t *testing.T) {
-		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{ID: "42"}, nil
 		}}
 		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
@@ -525,7 +419,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 		}
 	})
 	t.Run("not sent", func(t *testing.T) {
-		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{}, &platformapi.Error{Err: platformapi.ErrBudgetDeadline, NotSent: true}
 		}}
 		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
@@ -535,7 +429,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 		}
 	})
 	t.Run("outcome unknown", func(t *testing.T) {
-		fp := &catalogFake{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{}, &platformapi.Error{StatusCode: http.StatusBadGateway, Ambiguous: true}
 		}}
 		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
@@ -566,7 +460,7 @@ func TestUninstallSettles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fp := &catalogFake{t: t, uninstallInstance: func(string) error { return tc.uninstall }, getInstance: tc.get}
+			fp := &fakePlatform{t: t, uninstallInstance: func(string) error { return tc.uninstall }, getInstance: tc.get}
 			data, errs := run(t, fp, `mutation { integrationPackInstanceUninstall(id: "`+id+`") }`)
 			switch {
 			case tc.wantCode == "" && (len(errs) > 0 || data["integrationPackInstanceUninstall"] != id):
@@ -585,7 +479,7 @@ func TestUninstallSettles(t *testing.T) {
 // request reaches the client with extensions.retryAfter (seconds, rounded
 // up), so that it does not come straight back.
 func TestRetryAfterPassedOn(t *testing.T) {
-	fp := &catalogFake{t: t, queryInstances: func() ([]platformapi.Instance, error) {
+	fp := &fakePlatform{t: t, queryInstances: func() ([]platformapi.Instance, error) {
 		return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusServiceUnavailable, RetryAfter: 29500 * time.Millisecond}
 	}}
 	_, errs := run(t, fp, `{ integrationPackInstances { id } }`)

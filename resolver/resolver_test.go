@@ -16,26 +16,6 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
-// fakePlatform is a resolver.Platform made of functions.
-type fakePlatform struct {
-	noCatalog // the instance, environment and pack operations (platform_test.go)
-	create    func(ctx context.Context, instanceID, env string) (platformapi.Attachment, error)
-	delete    func(ctx context.Context, id string) error
-	query     func(ctx context.Context, filter *platformapi.Expression) ([]platformapi.Attachment, error)
-}
-
-func (f *fakePlatform) CreateAttachment(ctx context.Context, _ platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
-	return f.create(ctx, instanceID, env)
-}
-
-func (f *fakePlatform) DeleteAttachment(ctx context.Context, _ platformapi.Account, id string) error {
-	return f.delete(ctx, id)
-}
-
-func (f *fakePlatform) QueryAttachments(ctx context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
-	return f.query(ctx, filter)
-}
-
 const (
 	inst = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
 	envA = "730bc9b1-1f7c-4049-bb65-aacf993b6fe0"

@@ -1,7 +1,8 @@
 package main
 
 import (
-	"context"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
+
 	"encoding/json"
 	"io"
 	"net/http"
@@ -81,35 +82,12 @@ func (c demoCommand) do(t *testing.T, token string) (int, string) {
 }
 
 // startDemo runs the program in demo mode on a loopback port until the
-// test ends and returns what it printed.
+// test ends and returns what it printed, which it writes once the listener
+// is up.
 func startDemo(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return after cancel")
-		}
-	})
-	// The printout is written once the listener is up; wait for it, bounded.
-	for i := 0; i < 200; i++ {
-		if out := stdout.String(); strings.Contains(out, "curl") && strings.HasSuffix(out, "\n\n") {
-			return out
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("no demo printout; stdout %q stderr %q", stdout.String(), stderr.String())
-	return ""
+	_, stdout, _ := startRun(t, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" })
+	return testutil.WaitFor(t, stdout, regexp.MustCompile(`(?s)\A.*curl.*\n\n\z`), 5*time.Second, nil)
 }
 
 // TestDemoTokenAndPassthrough follows the printout's token flow and its

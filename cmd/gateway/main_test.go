@@ -6,70 +6,21 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer lets the test read what run prints while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDemoMode starts the whole program with no flags but a loopback
 // port, follows the curl it prints, and gets the vendor's sample answer.
 func TestDemoMode(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return after cancel")
-		}
-	}()
-
-	// Wait (bounded) for the printed address, then for /healthz.
-	addrRe := regexp.MustCompile(`running in demo mode on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for i := 0; i < 200 && base == ""; i++ {
-		if m := addrRe.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	if base == "" {
-		t.Fatalf("no address printed; stdout %q stderr %q", stdout.String(), stderr.String())
-	}
-	if res, err := http.Get(base + "/healthz"); err != nil || res.StatusCode != 200 {
-		t.Fatalf("GET /healthz: %v %v", res, err)
+	out := startDemo(t)
+	base := regexp.MustCompile(`running in demo mode on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(out)
+	if base == nil {
+		t.Fatalf("no address printed: %s", out)
 	}
 
 	// The printed curl, replayed: the first command; more examples follow
 	// (demo_test.go).
-	out := stdout.String()
 	if i := strings.Index(out, "'\n\n"); i >= 0 {
 		out = out[:i+1]
 	}
@@ -77,7 +28,7 @@ func TestDemoMode(t *testing.T) {
 	if body == nil {
 		t.Fatalf("no curl body printed: %s", out)
 	}
-	req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(body[1]))
+	req, _ := http.NewRequest("POST", base[1]+"/graphql", strings.NewReader(body[1]))
 	for _, h := range regexp.MustCompile(`-H '([^:]+): ([^']*)'`).FindAllStringSubmatch(out, -1) {
 		req.Header[h[1]] = []string{h[2]}
 	}

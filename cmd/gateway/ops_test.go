@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,15 +22,15 @@ import (
 )
 
 // startRun runs the whole program with args until the test ends and
-// returns its base URL once /healthz answers. The program must print or
-// log its address: demo mode prints it; with a config it logs "listening".
-func startRun(t *testing.T, args []string, getenv func(string) string) (base string, stderr *syncBuffer) {
+// returns its base URL once /healthz answers, with what it prints and logs.
+// The address is read from its "listening" log line, which both modes
+// write.
+func startRun(t *testing.T, args []string, getenv func(string) string) (base string, stdout, stderr *testutil.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
-	stderr = &syncBuffer{}
+	stdout, stderr = &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, getenv, &stdout, stderr) }()
+	go func() { done <- run(ctx, args, getenv, stdout, stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -40,23 +42,10 @@ func startRun(t *testing.T, args []string, getenv func(string) string) (base str
 			t.Error("run did not return after cancel")
 		}
 	})
-	addrRe := regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)"`)
-	for i := 0; i < 200; i++ { // 200 × 25ms: 5s at most
-		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
-			base = "http://" + m[1]
-			if res, err := http.Get(base + "/healthz"); err == nil {
-				res.Body.Close()
-				return base, stderr
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, stderr.String())
-		case <-time.After(25 * time.Millisecond):
-		}
-	}
-	t.Fatalf("the gateway did not come up; stderr:\n%s", stderr.String())
-	return "", nil
+	addr := testutil.WaitFor(t, stderr, regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)"`), 5*time.Second, done)
+	base = "http://" + addr
+	testutil.WaitHealthy(t, base, 5*time.Second, done, stderr)
+	return base, stdout, stderr
 }
 
 func TestVersionFlag(t *testing.T) {
@@ -149,7 +138,7 @@ func TestSIGHUPReloadsTokens(t *testing.T) {
 		}
 		return ""
 	}
-	base, logs := startRun(t, []string{"-config", path}, env)
+	base, _, logs := startRun(t, []string{"-config", path}, env)
 	status := func(token string) int {
 		req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
 		req.Header["SPACE_GUID"] = []string{"space-1"}

@@ -96,58 +96,52 @@ func (a *account) objects(object string) []any {
 
 func (s *Server) query(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		var req queryRequest
-		if !decodeJSON(w, r, &req) {
-			return
-		}
-		if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
-			// Checked up front, as the vendor would, not only when some
-			// object comes to be matched.
-			if err := validate(*req.QueryFilter.Expression, object); err != nil {
-				writeError(w, http.StatusBadRequest, err.Error())
+		s.serveAccount(w, r, func(a *account) {
+			var req queryRequest
+			if !decodeJSON(w, r, &req) {
 				return
 			}
-		}
-		var matched []any
-		for _, o := range a.objects(object) {
-			keep := true
 			if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
-				var err error
-				keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
-				if err != nil {
+				// Checked up front, as the vendor would, not only when some
+				// object comes to be matched.
+				if err := validate(*req.QueryFilter.Expression, object); err != nil {
 					writeError(w, http.StatusBadRequest, err.Error())
 					return
 				}
 			}
-			if keep {
-				matched = append(matched, o)
+			var matched []any
+			for _, o := range a.objects(object) {
+				keep := true
+				if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
+					var err error
+					keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
+					if err != nil {
+						writeError(w, http.StatusBadRequest, err.Error())
+						return
+					}
+				}
+				if keep {
+					matched = append(matched, o)
+				}
 			}
-		}
-		s.writePage(w, a, object, matched)
+			s.writePage(w, a, object, matched)
+		})
 	}
 }
 
 func (s *Server) queryMore(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		raw, _ := io.ReadAll(r.Body)
-		token := strings.TrimSpace(string(raw))
-		pq, ok := s.tokens[token]
-		if !ok || pq.account != a.id || pq.object != object {
-			writeError(w, http.StatusBadRequest, "Invalid query token.")
-			return
-		}
-		delete(s.tokens, token)
-		s.writePage(w, a, object, pq.rest)
+		s.serveAccount(w, r, func(a *account) {
+			raw, _ := io.ReadAll(r.Body)
+			token := strings.TrimSpace(string(raw))
+			pq, ok := s.tokens[token]
+			if !ok || pq.account != a.id || pq.object != object {
+				writeError(w, http.StatusBadRequest, "Invalid query token.")
+				return
+			}
+			delete(s.tokens, token)
+			s.writePage(w, a, object, pq.rest)
+		})
 	}
 }
 
@@ -200,6 +194,7 @@ func validate(e expression, object string) error {
 	switch strings.ToLower(e.Operator) {
 	case "and", "or":
 		if len(e.NestedExpression) == 0 {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
 		}
 		for _, n := range e.NestedExpression {
@@ -211,18 +206,22 @@ func validate(e expression, object string) error {
 	}
 	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) &&
 		!slices.Contains(runQueryable[object], e.Property) {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {
 	case "EQUALS", "NOT_EQUALS", "LIKE":
 	case "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL":
 		if !ordered(object) {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 		}
 	default:
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 	}
 	if len(e.Argument) != 1 {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("The %s operator takes one argument.", e.Operator)
 	}
 	return nil
@@ -233,6 +232,7 @@ func match(e expression, props map[string]string) (bool, error) {
 	switch strings.ToLower(e.Operator) {
 	case "and", "or":
 		if len(e.NestedExpression) == 0 {
+			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return false, fmt.Errorf("A %s expression needs nested expressions.", e.Operator)
 		}
 		and := strings.EqualFold(e.Operator, "and")
@@ -249,9 +249,11 @@ func match(e expression, props map[string]string) (bool, error) {
 	}
 	val, ok := props[e.Property]
 	if !ok {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return false, fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	if len(e.Argument) != 1 {
+		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return false, fmt.Errorf("The %s operator takes one argument.", e.Operator)
 	}
 	arg := e.Argument[0]
@@ -273,6 +275,7 @@ func match(e expression, props map[string]string) (bool, error) {
 	case "LESS_THAN_OR_EQUAL":
 		return val <= arg, nil
 	}
+	//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 	return false, fmt.Errorf("Invalid query operator: %s.", e.Operator)
 }
 

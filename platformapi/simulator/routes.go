@@ -64,55 +64,49 @@ func (s *Server) createAttachment(w http.ResponseWriter, r *http.Request) {
 		IntegrationPackInstanceID string `json:"integrationPackInstanceId"`
 		EnvironmentID             string `json:"environmentId"`
 	}
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	i := a.findInstance(in.IntegrationPackInstanceID)
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", in.IntegrationPackInstanceID))
-		return
-	}
-	if a.findEnvironment(in.EnvironmentID) < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Environment %s does not exist.", in.EnvironmentID))
-		return
-	}
-	if p := a.findPack(a.instances[i].IntegrationPackID); p >= 0 && a.packs[p].InstallationType == "SINGLE" {
-		writeError(w, http.StatusBadRequest, "Attachments are only supported for multi-install integration packs.")
-		return
-	}
-	att := Attachment{
-		ID:                        ids.Attachment(in.IntegrationPackInstanceID, in.EnvironmentID),
-		IntegrationPackInstanceID: in.IntegrationPackInstanceID,
-		EnvironmentID:             in.EnvironmentID,
-	}
-	// Inferred: attaching twice answers the existing attachment, since its
-	// id is a function of its keys.
-	if a.findAttachment(att.ID) < 0 {
-		a.attachments = append(a.attachments, att)
-	}
-	writeJSON(w, http.StatusOK, typed(attachmentObject, att))
+	s.serveAccount(w, r, func(a *account) {
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		i := a.findInstance(in.IntegrationPackInstanceID)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", in.IntegrationPackInstanceID))
+			return
+		}
+		if a.findEnvironment(in.EnvironmentID) < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Environment %s does not exist.", in.EnvironmentID))
+			return
+		}
+		if p := a.findPack(a.instances[i].IntegrationPackID); p >= 0 && a.packs[p].InstallationType == "SINGLE" {
+			writeError(w, http.StatusBadRequest, "Attachments are only supported for multi-install integration packs.")
+			return
+		}
+		att := Attachment{
+			ID:                        ids.Attachment(in.IntegrationPackInstanceID, in.EnvironmentID),
+			IntegrationPackInstanceID: in.IntegrationPackInstanceID,
+			EnvironmentID:             in.EnvironmentID,
+		}
+		// Inferred: attaching twice answers the existing attachment, since its
+		// id is a function of its keys.
+		if a.findAttachment(att.ID) < 0 {
+			a.attachments = append(a.attachments, att)
+		}
+		writeJSON(w, http.StatusOK, typed(attachmentObject, att))
+	})
 }
 
 func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	id := chi.URLParam(r, "id")
-	i := a.findAttachment(id)
-	if i < 0 {
-		// Inferred: the vendor's "X does not exist" shape, with 400.
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackEnvironmentAttachment %s does not exist.", id))
-		return
-	}
-	a.attachments = append(a.attachments[:i], a.attachments[i+1:]...)
-	writeJSON(w, http.StatusOK, true)
+	s.serveAccount(w, r, func(a *account) {
+		id := chi.URLParam(r, "id")
+		i := a.findAttachment(id)
+		if i < 0 {
+			// Inferred: the vendor's "X does not exist" shape, with 400.
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackEnvironmentAttachment %s does not exist.", id))
+			return
+		}
+		a.attachments = append(a.attachments[:i], a.attachments[i+1:]...)
+		writeJSON(w, http.StatusOK, true)
+	})
 }
 
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
@@ -120,101 +114,86 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 		IntegrationPackID           string `json:"integrationPackId"`
 		IntegrationPackOverrideName string `json:"integrationPackOverrideName"`
 	}
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	p := a.findPack(in.IntegrationPackID)
-	if p < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", in.IntegrationPackID))
-		return
-	}
-	if a.packs[p].InstallationType == "SINGLE" && in.IntegrationPackOverrideName != "" {
-		writeError(w, http.StatusBadRequest, "An override name is only supported for multi-install integration packs.")
-		return
-	}
-	// Inferred: a single-install pack installs once per account.
-	if a.packs[p].InstallationType == "SINGLE" && slices.ContainsFunc(a.instances, func(x Instance) bool { return x.IntegrationPackID == in.IntegrationPackID }) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s is a single-install integration pack and is already installed.", in.IntegrationPackID))
-		return
-	}
-	inst := Instance{ID: ids.Instance(a.nextInstance), IntegrationPackID: in.IntegrationPackID, IntegrationPackOverrideName: in.IntegrationPackOverrideName}
-	a.nextInstance++
-	a.instances = append(a.instances, inst)
-	writeJSON(w, http.StatusOK, typed(instanceObject, inst))
+	s.serveAccount(w, r, func(a *account) {
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		p := a.findPack(in.IntegrationPackID)
+		if p < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", in.IntegrationPackID))
+			return
+		}
+		if a.packs[p].InstallationType == "SINGLE" && in.IntegrationPackOverrideName != "" {
+			writeError(w, http.StatusBadRequest, "An override name is only supported for multi-install integration packs.")
+			return
+		}
+		// Inferred: a single-install pack installs once per account.
+		if a.packs[p].InstallationType == "SINGLE" && slices.ContainsFunc(a.instances, func(x Instance) bool { return x.IntegrationPackID == in.IntegrationPackID }) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s is a single-install integration pack and is already installed.", in.IntegrationPackID))
+			return
+		}
+		inst := Instance{ID: ids.Instance(a.nextInstance), IntegrationPackID: in.IntegrationPackID, IntegrationPackOverrideName: in.IntegrationPackOverrideName}
+		a.nextInstance++
+		a.instances = append(a.instances, inst)
+		writeJSON(w, http.StatusOK, typed(instanceObject, inst))
+	})
 }
 
 func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	id := chi.URLParam(r, "id")
-	i := a.findInstance(id)
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, typed(instanceObject, a.instances[i]))
+	s.serveAccount(w, r, func(a *account) {
+		id := chi.URLParam(r, "id")
+		i := a.findInstance(id)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
+			return
+		}
+		writeJSON(w, http.StatusOK, typed(instanceObject, a.instances[i]))
+	})
 }
 
 func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	id := chi.URLParam(r, "id")
-	i := a.findInstance(id)
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
-		return
-	}
-	a.instances = append(a.instances[:i], a.instances[i+1:]...)
-	// Uninstalling removes the instance's attachments with it.
-	kept := a.attachments[:0]
-	for _, att := range a.attachments {
-		if att.IntegrationPackInstanceID != id {
-			kept = append(kept, att)
+	s.serveAccount(w, r, func(a *account) {
+		id := chi.URLParam(r, "id")
+		i := a.findInstance(id)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", id))
+			return
 		}
-	}
-	a.attachments = kept
-	writeJSON(w, http.StatusOK, true)
+		a.instances = append(a.instances[:i], a.instances[i+1:]...)
+		// Uninstalling removes the instance's attachments with it.
+		kept := a.attachments[:0]
+		for _, att := range a.attachments {
+			if att.IntegrationPackInstanceID != id {
+				kept = append(kept, att)
+			}
+		}
+		a.attachments = kept
+		writeJSON(w, http.StatusOK, true)
+	})
 }
 
 func (s *Server) getPack(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	id := chi.URLParam(r, "id")
-	i := a.findPack(id)
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, typed(packObject, a.packs[i]))
+	s.serveAccount(w, r, func(a *account) {
+		id := chi.URLParam(r, "id")
+		i := a.findPack(id)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", id))
+			return
+		}
+		writeJSON(w, http.StatusOK, typed(packObject, a.packs[i]))
+	})
 }
 
 // getAccount answers GET Account/{id} for the account itself; the gateway's
 // readiness probe calls it without credentials, and gets 401.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if id := chi.URLParam(r, "id"); id != a.id {
-		writeError(w, http.StatusForbidden, fmt.Sprintf("Account %s is not accessible.", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, typed("Account", map[string]string{"accountId": a.id, "status": "active"}))
+	s.serveAccount(w, r, func(a *account) {
+		if id := chi.URLParam(r, "id"); id != a.id {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("Account %s is not accessible.", id))
+			return
+		}
+		writeJSON(w, http.StatusOK, typed("Account", map[string]string{"accountId": a.id, "status": "active"}))
+	})
 }
 
 // typed adds the "@type" member the vendor puts on every object.

@@ -226,33 +226,30 @@ func (o ExecutionRecord) queryProps() map[string]string {
 
 func (s *Server) updateProcessSchedules(w http.ResponseWriter, r *http.Request) {
 	var in ProcessSchedules
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := chi.URLParam(r, "id")
-	i := a.findSchedules(id)
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("ProcessSchedules %s does not exist.", id))
-		return
-	}
-	if in.Retry != nil && (in.Retry.MaxRetry < 1 || in.Retry.MaxRetry > 5) {
-		writeError(w, http.StatusBadRequest, "maxRetry must be between 1 and 5.")
-		return
-	}
-	// Inferred: the path names the object; processId and atomId are part
-	// of its id and stay. The vendor "clears and updates" the schedules.
-	cur := &a.runs.schedules[i]
-	cur.Schedule = in.Schedule
-	if cur.Schedule == nil {
-		cur.Schedule = []Schedule{}
-	}
-	cur.Retry = in.Retry
-	writeJSON(w, http.StatusOK, typed(processSchedulesObject, *cur))
+	s.serveAccount(w, r, func(a *account) {
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		id := chi.URLParam(r, "id")
+		i := a.findSchedules(id)
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("ProcessSchedules %s does not exist.", id))
+			return
+		}
+		if in.Retry != nil && (in.Retry.MaxRetry < 1 || in.Retry.MaxRetry > 5) {
+			writeError(w, http.StatusBadRequest, "maxRetry must be between 1 and 5.")
+			return
+		}
+		// Inferred: the path names the object; processId and atomId are part
+		// of its id and stay. The vendor "clears and updates" the schedules.
+		cur := &a.runs.schedules[i]
+		cur.Schedule = in.Schedule
+		if cur.Schedule == nil {
+			cur.Schedule = []Schedule{}
+		}
+		cur.Retry = in.Retry
+		writeJSON(w, http.StatusOK, typed(processSchedulesObject, *cur))
+	})
 }
 
 func (s *Server) createExecutionRequest(w http.ResponseWriter, r *http.Request) {
@@ -260,35 +257,32 @@ func (s *Server) createExecutionRequest(w http.ResponseWriter, r *http.Request) 
 		AtomID    string `json:"atomId"`
 		ProcessID string `json:"processId"`
 	}
-	a, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	if in.AtomID == "" || in.ProcessID == "" {
-		writeError(w, http.StatusBadRequest, "atomId and processId are required.")
-		return
-	}
-	a.runs.nextRun++
-	var reqID string
-	if len(a.runs.requestIDs) > 0 {
-		reqID, a.runs.requestIDs = a.runs.requestIDs[0], a.runs.requestIDs[1:]
-	} else {
-		reqID = fmt.Sprintf("executionrecord-00000000-0000-4000-8000-%012d", a.runs.nextRun)
-	}
-	er := ExecutionRequest{ProcessID: in.ProcessID, AtomID: in.AtomID, RequestID: reqID,
-		RecordURL: recordURLBase + a.id + "/" + executionRecordObject + "/async/" + reqID}
-	a.runs.executions = append(a.runs.executions, er)
-	// The run starts: its record shows up in queries, in process.
-	now := time.Now().UTC()
-	execID := fmt.Sprintf("execution-00000000-0000-4000-8000-%012d-%s", a.runs.nextRun, now.Format("2006.01.02"))
-	a.runs.records = append(a.runs.records, ExecutionRecord{
-		ExecutionID: execID, OriginalExecutionID: execID, Account: a.id,
-		ExecutionTime: now.Format("2006-01-02T15:04:05Z"), Status: "INPROCESS", ExecutionType: "exec_manual",
-		ProcessID: in.ProcessID, AtomID: in.AtomID,
+	s.serveAccount(w, r, func(a *account) {
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		if in.AtomID == "" || in.ProcessID == "" {
+			writeError(w, http.StatusBadRequest, "atomId and processId are required.")
+			return
+		}
+		a.runs.nextRun++
+		var reqID string
+		if len(a.runs.requestIDs) > 0 {
+			reqID, a.runs.requestIDs = a.runs.requestIDs[0], a.runs.requestIDs[1:]
+		} else {
+			reqID = fmt.Sprintf("executionrecord-00000000-0000-4000-8000-%012d", a.runs.nextRun)
+		}
+		er := ExecutionRequest{ProcessID: in.ProcessID, AtomID: in.AtomID, RequestID: reqID,
+			RecordURL: recordURLBase + a.id + "/" + executionRecordObject + "/async/" + reqID}
+		a.runs.executions = append(a.runs.executions, er)
+		// The run starts: its record shows up in queries, in process.
+		now := time.Now().UTC()
+		execID := fmt.Sprintf("execution-00000000-0000-4000-8000-%012d-%s", a.runs.nextRun, now.Format("2006.01.02"))
+		a.runs.records = append(a.runs.records, ExecutionRecord{
+			ExecutionID: execID, OriginalExecutionID: execID, Account: a.id,
+			ExecutionTime: now.Format("2006-01-02T15:04:05Z"), Status: "INPROCESS", ExecutionType: "exec_manual",
+			ProcessID: in.ProcessID, AtomID: in.AtomID,
+		})
+		writeJSON(w, http.StatusOK, typed(executionRequestObject, er))
 	})
-	writeJSON(w, http.StatusOK, typed(executionRequestObject, er))
 }

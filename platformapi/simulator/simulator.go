@@ -278,36 +278,35 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController flush the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// authenticate resolves the account of the request, checks its
-// credentials and its rate limit, and answers the request itself when any
-// fails. It holds s.mu on success; the caller must unlock.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account, bool) {
+// serveAccount resolves the account of the request, checks its credentials
+// and its rate limit, and answers the request itself when any fails; else it
+// runs fn with the account, holding s.mu for fn's whole run (the handlers
+// read and change the account's objects) and releasing it when fn returns.
+func (s *Server) serveAccount(w http.ResponseWriter, r *http.Request, fn func(a *account)) {
 	id := chi.URLParam(r, "accountId")
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if r.Context().Err() != nil {
 		// The client left before the request was acted on: drop it, as a
 		// server does that notices. (One that acts on abandoned requests
 		// late can defeat any client's attempt to learn the outcome.)
-		s.mu.Unlock()
-		return nil, false
+		return
 	}
 	a, ok := s.accts[id]
 	if !ok || !a.authorized(r.Header.Get("Authorization")) {
-		s.mu.Unlock()
 		// The vendor answers 401 for bad credentials and for accounts the
 		// credentials cannot see alike.
 		writeError(w, http.StatusUnauthorized, "Unauthorized")
-		return nil, false
+		return
 	}
 	if !a.limiter.Allow() {
-		s.mu.Unlock()
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.throttled = true
 		}
 		writeError(w, http.StatusServiceUnavailable, "The request rate limit has been exceeded. Please try again later.")
-		return nil, false
+		return
 	}
-	return a, true
+	fn(a)
 }
 
 func (a *account) authorized(h string) bool {

@@ -339,18 +339,15 @@ func (a *account) find(object, id string) (any, bool) {
 
 func (s *Server) getOne(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		id := chi.URLParam(r, "id")
-		o, ok := a.find(object, id)
-		if !ok {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
-			return
-		}
-		writeJSON(w, http.StatusOK, typed(object, o))
+		s.serveAccount(w, r, func(a *account) {
+			id := chi.URLParam(r, "id")
+			o, ok := a.find(object, id)
+			if !ok {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
+				return
+			}
+			writeJSON(w, http.StatusOK, typed(object, o))
+		})
 	}
 }
 
@@ -359,51 +356,48 @@ func (s *Server) getOne(object string) http.HandlerFunc {
 // id is a 400 item, not a failed call). More than 100 ids is a 400.
 func (s *Server) bulkGet(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		var in struct {
-			Type    string `json:"type"`
-			Request []struct {
-				ID string `json:"id"`
-			} `json:"request"`
-		}
-		if !decodeJSON(w, r, &in) {
-			return
-		}
-		if in.Type != "GET" {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("Unsupported bulk operation type: %s.", in.Type))
-			return
-		}
-		if len(in.Request) > 100 {
-			writeError(w, http.StatusBadRequest, "A bulk request takes at most 100 ids.")
-			return
-		}
-		type item struct {
-			Type         string          `json:"@type"`
-			Result       json.RawMessage `json:"Result,omitempty"`
-			Index        int             `json:"index"`
-			ID           string          `json:"id"`
-			StatusCode   int             `json:"statusCode"`
-			ErrorMessage string          `json:"errorMessage,omitempty"`
-		}
-		res := struct {
-			Type     string `json:"@type"`
-			Response []item `json:"response"`
-		}{Type: "BulkResult", Response: []item{}}
-		for i, req := range in.Request {
-			it := item{Type: "BulkResponse", Index: i, ID: req.ID, StatusCode: http.StatusOK}
-			if o, ok := a.find(object, req.ID); ok {
-				it.Result = typed(object, o)
-			} else {
-				it.StatusCode = http.StatusBadRequest
-				it.ErrorMessage = fmt.Sprintf("%s %s does not exist.", object, req.ID)
+		s.serveAccount(w, r, func(a *account) {
+			var in struct {
+				Type    string `json:"type"`
+				Request []struct {
+					ID string `json:"id"`
+				} `json:"request"`
 			}
-			res.Response = append(res.Response, it)
-		}
-		writeJSON(w, http.StatusOK, res)
+			if !decodeJSON(w, r, &in) {
+				return
+			}
+			if in.Type != "GET" {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("Unsupported bulk operation type: %s.", in.Type))
+				return
+			}
+			if len(in.Request) > 100 {
+				writeError(w, http.StatusBadRequest, "A bulk request takes at most 100 ids.")
+				return
+			}
+			type item struct {
+				Type         string          `json:"@type"`
+				Result       json.RawMessage `json:"Result,omitempty"`
+				Index        int             `json:"index"`
+				ID           string          `json:"id"`
+				StatusCode   int             `json:"statusCode"`
+				ErrorMessage string          `json:"errorMessage,omitempty"`
+			}
+			res := struct {
+				Type     string `json:"@type"`
+				Response []item `json:"response"`
+			}{Type: "BulkResult", Response: []item{}}
+			for i, req := range in.Request {
+				it := item{Type: "BulkResponse", Index: i, ID: req.ID, StatusCode: http.StatusOK}
+				if o, ok := a.find(object, req.ID); ok {
+					it.Result = typed(object, o)
+				} else {
+					it.StatusCode = http.StatusBadRequest
+					it.ErrorMessage = fmt.Sprintf("%s %s does not exist.", object, req.ID)
+				}
+				res.Response = append(res.Response, it)
+			}
+			writeJSON(w, http.StatusOK, res)
+		})
 	}
 }
 
@@ -419,68 +413,65 @@ func (s *Server) bulkGet(object string) http.HandlerFunc {
 // path's is kept as sent.
 func (s *Server) update(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		defer s.mu.Unlock()
-		if ct := r.Header.Get("Content-Type"); len(ct) < 16 || ct[:16] != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json.")
-			return
-		}
-		id := chi.URLParam(r, "id")
-		store := &a.envExtensions
-		if object == mapExtensionObject {
-			store = &a.mapExtensions
-		}
-		i := findDocument(*store, id)
-		if i < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
-			return
-		}
-		var body bytes.Buffer
-		if _, err := body.ReadFrom(r.Body); err != nil {
-			writeError(w, http.StatusBadRequest, "Unable to read request body.")
-			return
-		}
-		sent, err := objectMembers(body.Bytes())
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "Unable to parse request body.")
-			return
-		}
-		old := (*store)[i]
-		members := sent
-		if object == envExtObject {
-			partial := false
-			if j := indexMember(sent, "partial"); j >= 0 {
-				var v any
-				_ = json.Unmarshal(sent[j].value, &v)
-				partial = v == true || v == "true"
-				sent = slices.Delete(slices.Clone(sent), j, j+1)
+		s.serveAccount(w, r, func(a *account) {
+			if ct := r.Header.Get("Content-Type"); len(ct) < 16 || ct[:16] != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json.")
+				return
 			}
-			members = sent
-			if partial {
-				members, _ = objectMembers(old.body)
-				for _, m := range sent {
-					if k := indexMember(members, m.key); k >= 0 {
-						members[k].value = m.value
+			id := chi.URLParam(r, "id")
+			store := &a.envExtensions
+			if object == mapExtensionObject {
+				store = &a.mapExtensions
+			}
+			i := findDocument(*store, id)
+			if i < 0 {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("%s %s does not exist.", object, id))
+				return
+			}
+			var body bytes.Buffer
+			if _, err := body.ReadFrom(r.Body); err != nil {
+				writeError(w, http.StatusBadRequest, "Unable to read request body.")
+				return
+			}
+			sent, err := objectMembers(body.Bytes())
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "Unable to parse request body.")
+				return
+			}
+			old := (*store)[i]
+			members := sent
+			if object == envExtObject {
+				partial := false
+				if j := indexMember(sent, "partial"); j >= 0 {
+					var v any
+					_ = json.Unmarshal(sent[j].value, &v)
+					partial = v == true || v == "true"
+					sent = slices.Delete(slices.Clone(sent), j, j+1)
+				}
+				members = sent
+				if partial {
+					members, _ = objectMembers(old.body)
+					for _, m := range sent {
+						if k := indexMember(members, m.key); k >= 0 {
+							members[k].value = m.value
+						} else {
+							members = append(members, m)
+						}
+					}
+				}
+				// The keys are the path's, whatever the body says.
+				for key, val := range map[string]string{"id": old.id, "environmentId": old.environmentID, "extensionGroupId": old.extensionGroupID} {
+					v, _ := json.Marshal(val)
+					if k := indexMember(members, key); k >= 0 {
+						members[k].value = v
 					} else {
-						members = append(members, m)
+						members = append(members, member{key: key, value: v})
 					}
 				}
 			}
-			// The keys are the path's, whatever the body says.
-			for key, val := range map[string]string{"id": old.id, "environmentId": old.environmentID, "extensionGroupId": old.extensionGroupID} {
-				v, _ := json.Marshal(val)
-				if k := indexMember(members, key); k >= 0 {
-					members[k].value = v
-				} else {
-					members = append(members, member{key: key, value: v})
-				}
-			}
-		}
-		d := document{id: old.id, environmentID: old.environmentID, extensionGroupID: old.extensionGroupID, body: encodeMembers(object, members)}
-		(*store)[i] = d
-		writeJSON(w, http.StatusOK, d.body)
+			d := document{id: old.id, environmentID: old.environmentID, extensionGroupID: old.extensionGroupID, body: encodeMembers(object, members)}
+			(*store)[i] = d
+			writeJSON(w, http.StatusOK, d.body)
+		})
 	}
 }

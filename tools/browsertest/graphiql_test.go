@@ -4,46 +4,27 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 )
-
-// syncBuffer collects output written by another goroutine or process.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startDemoGateway builds cmd/gateway, runs it in demo mode on a free
 // loopback port until the test ends, and returns its base URL once
 // /healthz answers, with its log.
-func startDemoGateway(t *testing.T) (string, *syncBuffer) {
+func startDemoGateway(t *testing.T) (string, *testutil.SyncBuffer) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gateway")
 	build := exec.Command("go", "build", "-o", bin, "github.com/ipack-gateway/ipack-gateway/cmd/gateway")
@@ -56,14 +37,15 @@ func startDemoGateway(t *testing.T) (string, *syncBuffer) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // another process could take the port now; on a test machine none does
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cmd := exec.Command(bin, "-listen", addr, "-log-level", "debug")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -74,19 +56,8 @@ func startDemoGateway(t *testing.T) (string, *syncBuffer) {
 		}
 	})
 	base := "http://" + addr
-	for range 300 { // 300 × 50ms: 15s at most
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			return base, logs
-		}
-		select {
-		case <-done:
-			t.Fatalf("the gateway exited early:\n%s", logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("the gateway did not come up:\n%s", logs.String())
-	return "", nil
+	testutil.WaitHealthy(t, base, 15*time.Second, exited, logs)
+	return base, logs
 }
 
 // chromium finds Debian's Chromium (or another build of it).
@@ -100,7 +71,7 @@ func chromium() string {
 }
 
 // browser starts headless Chromium for one test.
-func browser(t *testing.T) (context.Context, *syncBuffer) {
+func browser(t *testing.T) (context.Context, *testutil.SyncBuffer) {
 	t.Helper()
 	path := chromium()
 	if path == "" && os.Getenv("CI") != "" {
@@ -126,7 +97,7 @@ func browser(t *testing.T) (context.Context, *syncBuffer) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancel)
 
-	problems := &syncBuffer{}
+	problems := &testutil.SyncBuffer{}
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
