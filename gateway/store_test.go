@@ -18,7 +18,7 @@ func redisEnv(t *testing.T, url, prefix string) *opsEnv {
 	t.Helper()
 	return newOpsEnv(t, opsOptions{
 		platform: "  rateLimit: {store: redis, replicas: 2}\n",
-		extraYAML: fmt.Sprintf("redis: {url: %q, keyPrefix: %q, timeout: 500ms, probeInterval: 20ms}\n", url, prefix) +
+		extraYAML: fmt.Sprintf("redis: {url: %q, keyPrefix: %q, timeout: 2s, probeInterval: 20ms}\n", url, prefix) +
 			"clients: {requestsPerSecond: 0.01, burst: 3, authFailuresPerMinute: 4}\n",
 	})
 }

@@ -1,7 +1,6 @@
 package ratelimit_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -9,27 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit/redistest"
 )
-
-// logBuffer collects log lines, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // changes records the states a store reports through OnChange.
 type changes struct {
@@ -50,9 +32,11 @@ func (c *changes) get() []bool {
 }
 
 // open opens a store on srv with a short probe interval, as one replica.
+// Its timeout is long: a loaded test machine must not make Redis look
+// down where a test does not mean it to be.
 func open(t *testing.T, srv *redistest.Server, mod func(*ratelimit.Options)) *ratelimit.Store {
 	t.Helper()
-	opts := ratelimit.Options{URL: srv.URL(), KeyPrefix: "test:", Timeout: 500 * time.Millisecond, ProbeInterval: 20 * time.Millisecond}
+	opts := ratelimit.Options{URL: srv.URL(), KeyPrefix: "test:", Timeout: 2 * time.Second, ProbeInterval: 20 * time.Millisecond}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -114,7 +98,7 @@ func TestBudgetIsSharedAcrossReplicas(t *testing.T) {
 // (empty) the store and the budget use it again by themselves.
 func TestBudgetFallsBackAndRecovers(t *testing.T) {
 	srv := redistest.New(t)
-	var logs logBuffer
+	var logs testutil.SyncBuffer
 	var ch changes
 	st := open(t, srv, func(o *ratelimit.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -328,8 +312,8 @@ func TestPasswordNeverShown(t *testing.T) {
 	}
 	// A server that refuses the password: the degraded log line.
 	srv := redistest.New(t)
-	var logs logBuffer
-	st, err := ratelimit.Open(ratelimit.Options{URL: "redis://user:" + secret + "@" + srv.Addr + "/0", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var logs testutil.SyncBuffer
+	st, err := ratelimit.Open(ratelimit.Options{URL: "redis://user:" + secret + "@" + srv.Addr + "/0", Timeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit/redistest"
 )
@@ -57,6 +58,9 @@ const (
 	scaleToken    = "scale-token"
 	scaleInstance = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng" // 34486, multi-install
 	vendorRate    = 10                                       // the vendor's requests per second per account
+	// jitter is the arrival jitter allowed for when counting calls in a
+	// second: what a loaded test machine adds between grant and arrival.
+	jitter = 100 * time.Millisecond
 )
 
 // vendor is the simulator behind every replica, with the arrival time of
@@ -101,10 +105,11 @@ func (v *vendor) maxInWindow(w time.Duration) int {
 
 // replica is one gateway process.
 type replica struct {
-	url  string
-	cmd  *exec.Cmd
-	log  *bytes.Buffer // written by the process until it exits
-	done chan struct{}
+	url    string
+	cmd    *exec.Cmd
+	log    *testutil.SyncBuffer
+	exited chan error // receives the process's exit once
+	done   chan struct{}
 }
 
 // startReplicas starts n gateway processes sharing the budget through
@@ -121,8 +126,9 @@ redis:
   url: %s
   keyPrefix: %q
   # The test machine is shared and loaded: a generous bound, so that only
-  # a Redis that is really gone makes a replica fall back.
-  timeout: 500ms
+  # a Redis that is really gone (refused at once) makes a replica fall
+  # back; a replica that fell back alone would add its share on top.
+  timeout: 2s
   probeInterval: 200ms
 clients:
   requestsPerSecond: 0
@@ -145,13 +151,13 @@ spaces:
 		addr := freeLoopback(t)
 		cmd := exec.Command(os.Args[0], "-config", path, "-listen", addr, "-log-format", "text", "-log-level", "warn")
 		cmd.Env = append(os.Environ(), childEnv+"=1")
-		r := &replica{url: "http://" + addr, cmd: cmd, log: &bytes.Buffer{}, done: make(chan struct{})}
+		r := &replica{url: "http://" + addr, cmd: cmd, log: &testutil.SyncBuffer{}, exited: make(chan error, 1), done: make(chan struct{})}
 		cmd.Stdout, cmd.Stderr = r.log, r.log
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		go func() { _ = cmd.Wait(); close(r.done) }()
+		go func() { r.exited <- cmd.Wait(); close(r.done) }()
 		t.Cleanup(func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
@@ -166,26 +172,10 @@ spaces:
 		})
 		rs = append(rs, r)
 	}
-	for i, r := range rs {
-		waitHealthy(t, i, r)
+	for _, r := range rs {
+		testutil.WaitHealthy(t, r.url, 15*time.Second, r.exited, r.log)
 	}
 	return rs
-}
-
-func waitHealthy(t *testing.T, i int, r *replica) {
-	t.Helper()
-	for range 600 { // 600 × 25 ms: 15 s at most
-		if res, err := http.Get(r.url + "/healthz"); err == nil {
-			res.Body.Close()
-			return
-		}
-		select {
-		case <-r.done:
-			t.Fatalf("replica %d exited: %s", i, r.log)
-		case <-time.After(25 * time.Millisecond):
-		}
-	}
-	t.Fatalf("replica %d not healthy within 15 s", i)
 }
 
 func freeLoopback(t *testing.T) string {
@@ -292,10 +282,17 @@ func checkAttached(t *testing.T, v *vendor, results []attachResult) {
 
 // Three replicas, one budget: 108 environments attached through six
 // concurrent attaches, two on each replica. At 10 calls/s with a burst of
-// 1 they cannot take less than 10.7 s; the budget must be used whole, so
-// the makespan stays within 1.1 × 108/10 s = 11.88 s, and never more than
-// 10 calls reach the simulator within a second (50 ms of arrival jitter
-// allowed for), so it answers no 503.
+// 1 they cannot take less than 10.7 s, and never more than 10 calls reach
+// the simulator within a second, so it answers no 503.
+//
+// Calls are granted at least 100 ms apart; between grant and arrival a
+// loaded machine adds jitter, so the window checked is 900 ms. The
+// makespan target is 1.1 × 108/10 s = 11.88 s, met on a quiet machine
+// (×1.002-1.004 here, ×0.995 in gatewaybench's scale-out scenario, which
+// reports it); with a burst of 1, every late wake-up of a replica is time
+// the budget loses, so on a machine busy with other tests (and the race
+// detector) the bound asserted is 1.25 ×: still far below what a design
+// that leaves the budget unused costs.
 func TestScaleOutSharesTheBudget(t *testing.T) {
 	rd := redistest.New(t)
 	v := newVendor(t)
@@ -320,11 +317,11 @@ func TestScaleOutSharesTheBudget(t *testing.T) {
 	if st.Requests != total {
 		t.Errorf("the simulator got %d REST calls, want one CREATE per environment, %d", st.Requests, total)
 	}
-	if most := v.maxInWindow(time.Second - 50*time.Millisecond); most > vendorRate {
-		t.Errorf("%d calls reached the simulator within 950 ms, want at most %d", most, vendorRate)
+	if most := v.maxInWindow(time.Second - jitter); most > vendorRate {
+		t.Errorf("%d calls reached the simulator within %v, want at most %d", most, time.Second-jitter, vendorRate)
 	}
-	if limit := ideal * 11 / 10; makespan > limit {
-		t.Errorf("makespan %v, want at most 1.1 × ideal = %v", makespan, limit)
+	if limit := ideal * 125 / 100; makespan > limit {
+		t.Errorf("makespan %v, want at most 1.25 × ideal = %v (the target, 1.1 ×, is gatewaybench's)", makespan, limit)
 	}
 }
 
@@ -363,8 +360,8 @@ func TestScaleOutSurvivesRedisDown(t *testing.T) {
 	if st.Throttled != 0 {
 		t.Errorf("the simulator answered %d × 503, want 0", st.Throttled)
 	}
-	if most, slack := v.maxInWindow(time.Second-50*time.Millisecond), len(rs); most > vendorRate+slack {
-		t.Errorf("%d calls reached the simulator within 950 ms, want at most %d + %d", most, vendorRate, slack)
+	if most, slack := v.maxInWindow(time.Second-jitter), len(rs); most > vendorRate+slack {
+		t.Errorf("%d calls reached the simulator within %v, want at most %d + %d", most, time.Second-jitter, vendorRate, slack)
 	}
 
 	// Back on Redis: every replica says so, and its calls draw on the
