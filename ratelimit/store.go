@@ -77,6 +77,8 @@ type Store struct {
 
 	closeOnce sync.Once
 	done      chan struct{}
+	mu        sync.Mutex // orders starting a probe against Close
+	closed    bool
 	probes    sync.WaitGroup
 }
 
@@ -196,6 +198,9 @@ func newStore(rdb redis.UniversalClient, opts Options) *Store {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.done)
 		s.probes.Wait()
 		err = s.rdb.Close()
@@ -244,10 +249,10 @@ func (s *Store) fail(err error) {
 	if s.notify != nil {
 		s.notify(true)
 	}
-	select {
-	case <-s.done:
-		return // closed: nothing to probe for
-	default:
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return // nothing to probe for
 	}
 	s.probes.Add(1)
 	go s.probe()
