@@ -5,43 +5,53 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 )
 
-// limits are the gateway's rate limits as platform.rateLimit.store puts
-// them: in this process, or shared by every replica through Redis.
-type limits struct {
-	// store is the Redis store, nil with the memory store.
-	store *ratelimit.Store
-	// clients bounds each client's request rate (clients.requestsPerSecond).
-	clients ratelimit.Keyed
-	// authFailures counts failed authentications per client address
-	// (clients.authFailuresPerMinute).
-	authFailures ratelimit.Keyed
-	// tokenSource makes each account's REST budget; nil: the in-process
-	// bucket.
-	tokenSource func(accountID string) platformapi.TokenSource
+// Limits are the gateway's rate limits where platform.rateLimit.store puts
+// them: in this process, or shared by every replica through Redis. The
+// composition root builds them with NewLimits, gives TokenSource to the
+// REST client (platformapi.Limits.TokenSource) and the rest to NewServer
+// (Deps.Limits).
+type Limits struct {
+	// TokenSource makes each account's REST budget shared through Redis;
+	// nil with the memory store (the REST client's in-process bucket) or
+	// without pacing.
+	TokenSource func(accountID string) platformapi.TokenSource
+
+	store        *ratelimit.Store // nil with the memory store
+	clients      ratelimit.Keyed  // clients.requestsPerSecond
+	authFailures ratelimit.Keyed  // clients.authFailuresPerMinute
 }
 
-// newLimits builds the limits of cfg. With Redis, the store's degraded
-// state is the gauge ipack_gateway_rate_limit_store_degraded of reg.
-func newLimits(cfg *Config, log *slog.Logger, reg *prometheus.Registry) (*limits, error) {
-	perSecond := *cfg.Clients.RequestsPerSecond
-	authPerMinute := *cfg.Clients.AuthFailuresPerMinute
-	l := &limits{
-		clients:      ratelimit.NewMemory(perSecond, cfg.Clients.Burst),
-		authFailures: ratelimit.NewMemory(float64(authPerMinute)/60, authPerMinute),
+// memoryLimits are cfg's limits in this process.
+func memoryLimits(cfg *config.Config) *Limits {
+	c := cfg.Clients
+	return &Limits{
+		clients:      ratelimit.NewMemory(c.RequestsPerSecond, c.Burst),
+		authFailures: ratelimit.NewMemory(float64(c.AuthFailuresPerMinute)/60, c.AuthFailuresPerMinute),
 	}
-	if cfg.Platform.RateLimit.Store != StoreRedis {
+}
+
+// NewLimits builds cfg's limits. With the redis store it opens the store
+// (without connecting: a Redis that is down only makes it degraded),
+// logging its state changes to log and exporting the gauge
+// ipack_gateway_rate_limit_store_degraded through obs.
+func NewLimits(cfg *config.Config, log *slog.Logger, obs *Observer) (*Limits, error) {
+	l := memoryLimits(cfg)
+	if cfg.Platform.RateLimit.Store != config.StoreRedis {
 		return l, nil
 	}
 	degraded := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: metricsNamespace, Name: "rate_limit_store_degraded",
 		Help: "1 while Redis, where the replicas share their rate limits, does not answer and this replica keeps to its local share; 0 otherwise.",
 	})
-	reg.MustRegister(degraded)
-	opts := cfg.storeOptions()
+	if err := obs.metrics.reg.Register(degraded); err != nil {
+		return nil, err
+	}
+	opts := cfg.StoreOptions()
 	opts.Logger = log
 	opts.OnChange = func(d bool) {
 		if d {
@@ -55,23 +65,21 @@ func newLimits(cfg *Config, log *slog.Logger, reg *prometheus.Registry) (*limits
 		return nil, err
 	}
 	l.store = st
-	replicas := cfg.Platform.RateLimit.Replicas
-	if perSecond > 0 {
+	c, rl := cfg.Clients, cfg.Platform.RateLimit
+	if c.RequestsPerSecond > 0 {
 		// Redis down, a client keeps its whole allowance on each replica:
 		// no request is refused because Redis is.
-		l.clients = st.Keyed("clients", perSecond, cfg.Clients.Burst, l.clients)
+		l.clients = st.Keyed("clients", c.RequestsPerSecond, c.Burst, l.clients)
 	}
-	if authPerMinute > 0 {
+	if n := c.AuthFailuresPerMinute; n > 0 {
 		// Redis down, each replica allows its share of the failures: an
 		// outage gives a guesser no more tries.
-		share := max(authPerMinute/replicas, 1)
-		l.authFailures = st.Keyed("authfail", float64(authPerMinute)/60, authPerMinute,
-			ratelimit.NewMemory(float64(share)/60, share))
+		share := max(n/rl.Replicas, 1)
+		l.authFailures = st.Keyed("authfail", float64(n)/60, n, ratelimit.NewMemory(float64(share)/60, share))
 	}
-	rl := cfg.Platform.RateLimit
-	if rps := *rl.RequestsPerSecond; rps > 0 {
-		l.tokenSource = func(accountID string) platformapi.TokenSource {
-			return st.Budget(accountID, rps, rl.Burst, replicas)
+	if rl.RequestsPerSecond > 0 {
+		l.TokenSource = func(accountID string) platformapi.TokenSource {
+			return st.Budget(accountID, rl.RequestsPerSecond, rl.Burst, rl.Replicas)
 		}
 	}
 	return l, nil
@@ -80,18 +88,18 @@ func newLimits(cfg *Config, log *slog.Logger, reg *prometheus.Registry) (*limits
 // storeState is the rateLimitStore check of /readyz: where the limits
 // are, and whether this replica has fallen back to its share. It never
 // makes the gateway unready: a replica on its share still serves.
-func (l *limits) storeState() string {
+func (l *Limits) storeState() string {
 	switch {
 	case l == nil || l.store == nil:
-		return StoreMemory
+		return config.StoreMemory
 	case l.store.Degraded():
 		return "redis degraded: Redis does not answer, this replica keeps to its share of the limits"
 	}
-	return StoreRedis
+	return config.StoreRedis
 }
 
-// close closes the Redis store, if any.
-func (l *limits) close() {
+// Close closes the Redis store, if any; Serve calls it when it returns.
+func (l *Limits) Close() {
 	if l != nil && l.store != nil {
 		_ = l.store.Close()
 	}

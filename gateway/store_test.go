@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit/redistest"
 )
 
@@ -127,57 +126,5 @@ func TestMemoryStoreReadyz(t *testing.T) {
 	}
 	if v := value(e.scrape(t), "ipack_gateway_rate_limit_store_degraded", nil); v != -1 {
 		t.Errorf("memory store exports the degraded gauge (%v)", v)
-	}
-}
-
-// The store's keys fail with errors naming them, and a password in
-// redis.url never shows in one.
-func TestConfigStoreErrors(t *testing.T) {
-	const secret = "pa55-W0rd"
-	for _, tc := range []struct {
-		name, platform, extra, want string
-	}{
-		{"unknown store", "rateLimit: {store: etcd}", "", "platform.rateLimit.store"},
-		{"replicas on memory", "rateLimit: {replicas: 2}", "", "platform.rateLimit.replicas"},
-		{"replicas zero or less", "rateLimit: {store: redis, replicas: -1}", "redis: {url: 'redis://r:6379'}", "platform.rateLimit.replicas"},
-		{"redis without url", "rateLimit: {store: redis, replicas: 2}", "", "redis.url"},
-		{"bad url", "rateLimit: {store: redis}", "redis: {url: 'redis://u:" + secret + "@r:6379/db'}", "redis.url"},
-		{"not redis://", "rateLimit: {store: redis}", "redis: {url: 'http://u:" + secret + "@r:6379'}", "redis.url"},
-		{"sentinel without addrs", "rateLimit: {store: redis}", "redis: {url: 'redis://r:6379', masterName: m}", "redis.addrs"},
-		{"sentinel and cluster", "rateLimit: {store: redis}", "redis: {url: 'redis://r:6379', masterName: m, addrs: ['s:26379'], cluster: true}", "redis.cluster"},
-		{"bad addr", "rateLimit: {store: redis}", "redis: {url: 'redis://r:6379', addrs: ['nohostport']}", "redis.addrs[0]"},
-		{"negative timeout", "rateLimit: {store: redis}", "redis: {url: 'redis://r:6379', timeout: -1s}", "redis.timeout"},
-	} {
-		yaml := opsYAML("http://127.0.0.1:1", testToken, "  "+tc.platform+"\n", tc.extra+"\n")
-		_, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "p" })
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: ParseConfig error = %v, want one naming %s", tc.name, err, tc.want)
-		}
-		if err != nil && strings.Contains(err.Error(), secret) {
-			t.Errorf("%s: the error shows the password: %v", tc.name, err)
-		}
-	}
-	// Printed, the config shows no password either.
-	cfg, err := gateway.ParseConfig([]byte(opsYAML("http://127.0.0.1:1", testToken, "  rateLimit: {store: redis}\n",
-		"redis: {url: 'redis://u:"+secret+"@r:6379/0'}\n")), func(string) string { return "p" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		for name, v := range map[string]any{"config": cfg, "redis": cfg.Redis} {
-			if s := fmt.Sprintf(format, v); strings.Contains(s, secret) {
-				t.Errorf("Sprintf(%q, %s) shows the Redis password: %s", format, name, s)
-			}
-		}
-	}
-
-	// The defaults: memory, one replica; a redis section is allowed (and
-	// unused) with memory.
-	cfg, err = gateway.ParseConfig([]byte(opsYAML("http://127.0.0.1:1", testToken, "", "redis: {url: 'redis://r:6379'}\n")), func(string) string { return "p" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rl := cfg.Platform.RateLimit; rl.Store != gateway.StoreMemory || rl.Replicas != 1 {
-		t.Errorf("defaults: store %q, replicas %d; want memory, 1", rl.Store, rl.Replicas)
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"fmt"
@@ -52,29 +52,6 @@ func (r RedisConfig) String() string {
 // GoString is String, for %#v.
 func (r RedisConfig) GoString() string { return r.String() }
 
-func (c *Config) setStoreDefaults() {
-	rl := &c.Platform.RateLimit
-	if rl.Store == "" {
-		rl.Store = StoreMemory
-	}
-	if rl.Replicas == 0 {
-		rl.Replicas = 1
-	}
-	r := &c.Redis
-	if r.KeyPrefix == "" {
-		r.KeyPrefix = ratelimit.DefaultKeyPrefix
-	}
-	if r.Timeout == 0 {
-		r.Timeout = ratelimit.DefaultTimeout
-	}
-	if r.DialTimeout == 0 {
-		r.DialTimeout = ratelimit.DefaultDialTimeout
-	}
-	if r.ProbeInterval == 0 {
-		r.ProbeInterval = ratelimit.DefaultProbeInterval
-	}
-}
-
 func (c *Config) validateStore() error {
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...))
@@ -123,8 +100,9 @@ func (c *Config) validateStore() error {
 	return nil
 }
 
-// storeOptions are the ratelimit.Options of c's redis section.
-func (c *Config) storeOptions() ratelimit.Options {
+// StoreOptions are the ratelimit.Options of c's redis section. Only values
+// are set: the composition root adds the logger and the state callback.
+func (c *Config) StoreOptions() ratelimit.Options {
 	r := c.Redis
 	return ratelimit.Options{
 		URL:           r.URL,
