@@ -30,6 +30,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	GraphQL GraphQLConfig `yaml:"graphql"`
 	// Clients bounds each client's request rate.
 	Clients ClientsConfig `yaml:"clients"`
+	// Redis is where replicas share their limits, with
+	// platform.rateLimit.store: redis (store.go).
+	Redis RedisConfig `yaml:"redis"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
@@ -87,6 +91,14 @@ type RateLimitConfig struct {
 	// RequestsPerSecond per account; 0 disables pacing.
 	RequestsPerSecond float64 `yaml:"requestsPerSecond"`
 	Burst             int     `yaml:"burst"`
+	// Store is where this budget, the per-client limit and the
+	// failed-authentication throttle live: StoreMemory (one replica) or
+	// StoreRedis (shared by every replica). See store.go.
+	Store string `yaml:"store"`
+	// Replicas is how many gateway replicas run at once (a rollout's
+	// surge included): while Redis is down, each keeps to 1/Replicas of
+	// the budget.
+	Replicas int `yaml:"replicas"`
 }
 
 // BreakerConfig is the per-account circuit breaker.
@@ -236,7 +248,7 @@ func Default() Config {
 				WaitMax:       retry.WaitMax,
 				RetryAfterMax: retry.RetryAfterMax,
 			},
-			RateLimit: RateLimitConfig{RequestsPerSecond: limits.RequestsPerSecond, Burst: limits.Burst},
+			RateLimit: RateLimitConfig{RequestsPerSecond: limits.RequestsPerSecond, Burst: limits.Burst, Store: StoreMemory, Replicas: 1},
 			CircuitBreaker: BreakerConfig{
 				Enabled:        !limits.Breaker.Disabled,
 				FailureRatio:   limits.Breaker.FailureRatio,
@@ -269,6 +281,12 @@ func Default() Config {
 			Burst:                 DefaultClientBurst,
 			AuthFailuresPerMinute: DefaultAuthFailuresPerMinute,
 			MaxQueued:             limits.MaxQueuedPerClient,
+		},
+		Redis: RedisConfig{
+			KeyPrefix:     ratelimit.DefaultKeyPrefix,
+			Timeout:       ratelimit.DefaultTimeout,
+			DialTimeout:   ratelimit.DefaultDialTimeout,
+			ProbeInterval: ratelimit.DefaultProbeInterval,
 		},
 		ShutdownGrace: DefaultShutdownGrace,
 		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
@@ -489,6 +507,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateServer(); err != nil {
+		return err
+	}
+	if err := c.validateStore(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

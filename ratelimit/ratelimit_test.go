@@ -1,0 +1,330 @@
+package ratelimit_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit/redistest"
+)
+
+// changes records the states a store reports through OnChange.
+type changes struct {
+	mu     sync.Mutex
+	states []bool
+}
+
+func (c *changes) add(degraded bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.states = append(c.states, degraded)
+}
+
+func (c *changes) get() []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]bool(nil), c.states...)
+}
+
+// open opens a store on srv with a short probe interval, as one replica.
+// Its timeout is long: a loaded test machine must not make Redis look
+// down where a test does not mean it to be.
+func open(t *testing.T, srv *redistest.Server, mod func(*ratelimit.Options)) *ratelimit.Store {
+	t.Helper()
+	opts := ratelimit.Options{URL: srv.URL(), KeyPrefix: "test:", Timeout: 2 * time.Second, ProbeInterval: 20 * time.Millisecond}
+	if mod != nil {
+		mod(&opts)
+	}
+	s, err := ratelimit.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// waitFor polls cond every 10 ms for at most 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within 10 s", what)
+}
+
+// A budget so slow that nothing refills during the test (one token per
+// 1,000 s) with a burst of 5: two replicas together get 5 tokens, not 10.
+func TestBudgetIsSharedAcrossReplicas(t *testing.T) {
+	srv := redistest.New(t)
+	a := open(t, srv, nil).Budget("acct", 0.001, 5, 2)
+	b := open(t, srv, nil).Budget("acct", 0.001, 5, 2)
+	ctx := context.Background()
+	granted := 0
+	for i := range 10 {
+		src := a
+		if i%2 == 1 {
+			src = b
+		}
+		wait, err := src.Take(ctx)
+		if err != nil {
+			t.Fatalf("Take %d: %v", i, err)
+		}
+		if wait == 0 {
+			granted++
+		} else if wait < 900*time.Second {
+			// The next token is 1,000 s after the first grant.
+			t.Errorf("Take %d: wait %v, want about 1,000 s", i, wait)
+		}
+	}
+	if granted != 5 {
+		t.Errorf("two replicas were granted %d tokens, want the burst, 5", granted)
+	}
+	// Another account has its own budget.
+	if wait, err := open(t, srv, nil).Budget("other", 0.001, 5, 2).Take(ctx); err != nil || wait != 0 {
+		t.Errorf("another account's Take = %v, %v; want 0, nil", wait, err)
+	}
+}
+
+// Redis killed: Take fails nothing and keeps to the local share, the
+// store says degraded once (log and OnChange), and when Redis is back
+// (empty) the store and the budget use it again by themselves.
+func TestBudgetFallsBackAndRecovers(t *testing.T) {
+	srv := redistest.New(t)
+	var logs testutil.SyncBuffer
+	var ch changes
+	st := open(t, srv, func(o *ratelimit.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		o.OnChange = ch.add
+	})
+	// 10/s for 4 replicas: a share of 2.5/s, one token per 400 ms.
+	bud := st.Budget("acct", 10, 1, 4)
+	ctx := context.Background()
+	if wait, err := bud.Take(ctx); err != nil || wait != 0 {
+		t.Fatalf("first Take = %v, %v; want 0, nil", wait, err)
+	}
+
+	srv.Kill()
+	wait, err := bud.Take(ctx)
+	if err != nil {
+		t.Fatalf("Take with Redis down: %v, want no error", err)
+	}
+	if !st.Degraded() {
+		t.Fatal("store not degraded after Redis was killed")
+	}
+	// The share starts empty: the first local token is 400 ms away.
+	if wait <= 0 || wait > 400*time.Millisecond {
+		t.Errorf("first local Take: wait %v, want in (0, 400ms]", wait)
+	}
+	// Degraded, the next Takes do not ask Redis: they answer from the
+	// share and never fail, however many.
+	for i := range 100 {
+		if _, err := bud.Take(ctx); err != nil {
+			t.Fatalf("local Take %d: %v", i, err)
+		}
+	}
+	if n := strings.Count(logs.String(), "does not answer"); n != 1 {
+		t.Errorf("%d log lines say Redis is down, want 1:\n%s", n, logs.String())
+	}
+
+	srv.Restart(t)
+	waitFor(t, "store healthy again", func() bool { return !st.Degraded() })
+	if got := ch.get(); len(got) != 2 || !got[0] || got[1] {
+		t.Errorf("OnChange got %v, want [true false]", got)
+	}
+	if n := strings.Count(logs.String(), "answers again"); n != 1 {
+		t.Errorf("%d log lines say Redis is back, want 1:\n%s", n, logs.String())
+	}
+	if wait, err := bud.Take(ctx); err != nil || wait != 0 {
+		t.Fatalf("Take after recovery = %v, %v; want 0, nil (an empty Redis is a full budget)", wait, err)
+	}
+	if got, err := srv.Do("EXISTS", "rate:test:budget:acct"); err != nil || got != ":1" {
+		t.Errorf("EXISTS of the budget's key after recovery = %q, %v; want :1 (the budget is in Redis again)", got, err)
+	}
+}
+
+// A Redis that stops answering (frozen, as a stalled server or a lossy
+// network) costs one Take at most the store's timeout, then none.
+func TestBudgetDoesNotWaitForASlowRedis(t *testing.T) {
+	srv := redistest.New(t)
+	st := open(t, srv, func(o *ratelimit.Options) { o.Timeout = 100 * time.Millisecond })
+	bud := st.Budget("acct", 10, 1, 2)
+	ctx := context.Background()
+	if _, err := bud.Take(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Freeze()
+	defer srv.Thaw()
+	start := time.Now()
+	if _, err := bud.Take(ctx); err != nil {
+		t.Fatalf("Take with Redis frozen: %v, want no error", err)
+	}
+	// Bounded, not timed: 100 ms of timeout (and one retry within it)
+	// cannot take 3 s unless the bound does not hold.
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Take with Redis frozen took %v, want about the 100 ms timeout", d)
+	}
+	if !st.Degraded() {
+		t.Error("store not degraded with Redis frozen")
+	}
+	srv.Thaw()
+	waitFor(t, "store healthy after the thaw", func() bool { return !st.Degraded() })
+}
+
+// A caller whose context ends while Redis is asked gets its context's
+// error: the call fails for its deadline, not for Redis, and the store
+// stays healthy.
+func TestBudgetTakeWithEndedContext(t *testing.T) {
+	srv := redistest.New(t)
+	st := open(t, srv, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := st.Budget("acct", 10, 1, 1).Take(ctx); err == nil {
+		t.Error("Take with an ended context: no error")
+	}
+	if st.Degraded() {
+		t.Error("a caller's cancelled context made the store degraded")
+	}
+}
+
+// Redis emptied while running (FLUSHALL and SCRIPT FLUSH, as a restart
+// without persistence leaves it): the script is loaded again and the
+// budget starts full, with no error and no degraded state.
+func TestBudgetSurvivesAnEmptiedRedis(t *testing.T) {
+	srv := redistest.New(t)
+	st := open(t, srv, nil)
+	bud := st.Budget("acct", 0.001, 1, 1)
+	ctx := context.Background()
+	if wait, err := bud.Take(ctx); err != nil || wait != 0 {
+		t.Fatalf("Take = %v, %v", wait, err)
+	}
+	if wait, _ := bud.Take(ctx); wait == 0 {
+		t.Fatal("second Take granted: the burst is 1")
+	}
+	for _, cmd := range [][]string{{"FLUSHALL"}, {"SCRIPT", "FLUSH"}} {
+		if _, err := srv.Do(cmd...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if wait, err := bud.Take(ctx); err != nil || wait != 0 {
+		t.Errorf("Take after FLUSHALL and SCRIPT FLUSH = %v, %v; want 0, nil", wait, err)
+	}
+	if st.Degraded() {
+		t.Error("store degraded by an emptied Redis")
+	}
+}
+
+// The Keyed limits in Redis and in memory answer alike, and Redis's are
+// one limit for every replica.
+func TestKeyedRedisAndMemoryAgree(t *testing.T) {
+	srv := redistest.New(t)
+	r1, r2 := open(t, srv, nil), open(t, srv, nil)
+	// Burst 3, one event per 1,000 s: nothing refills during the test.
+	const perSecond, burst = 0.001, 3
+	impls := []struct {
+		name string
+		a, b ratelimit.Keyed // two replicas
+	}{
+		{"memory", ratelimit.NewMemory(perSecond, burst), nil},
+		{"redis", r1.Keyed("clients", perSecond, burst, nil), r2.Keyed("clients", perSecond, burst, nil)},
+	}
+	ctx := context.Background()
+	key, other := ratelimit.Key{1}, ratelimit.Key{2}
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) {
+			b := im.b
+			if b == nil {
+				b = im.a // one process: the same limit
+			}
+			if ex, _ := im.a.Exhausted(ctx, key); ex {
+				t.Fatal("Exhausted of a fresh key = true")
+			}
+			im.a.Charge(ctx, key)
+			b.Charge(ctx, key)
+			if ex, _ := b.Exhausted(ctx, key); ex {
+				t.Fatal("Exhausted after 2 of 3 = true")
+			}
+			if ok, _ := im.a.Allow(ctx, key); !ok {
+				t.Fatal("Allow of the third = false")
+			}
+			ex, wait := b.Exhausted(ctx, key)
+			if !ex || wait < 900*time.Second {
+				t.Errorf("Exhausted after 3 of 3 = %v, %v; want true, about 1,000 s", ex, wait)
+			}
+			ok, wait := b.Allow(ctx, key)
+			if ok || wait < 900*time.Second {
+				t.Errorf("Allow past the burst = %v, %v; want false, about 1,000 s", ok, wait)
+			}
+			b.Charge(ctx, key) // nothing left to charge
+			if ok, _ := im.a.Allow(ctx, other); !ok {
+				t.Error("another key shares the first one's limit")
+			}
+		})
+	}
+}
+
+// A degraded store's Keyed limits answer from their fallback.
+func TestKeyedFallsBack(t *testing.T) {
+	srv := redistest.New(t)
+	st := open(t, srv, nil)
+	fallback := ratelimit.NewMemory(0.001, 1)
+	k := st.Keyed("auth", 0.001, 5, fallback)
+	ctx := context.Background()
+	srv.Kill()
+	key := ratelimit.Key{7}
+	// Redis's limit would allow 5; the fallback allows 1.
+	if ok, _ := k.Allow(ctx, key); !ok {
+		t.Fatal("first Allow with Redis down = false")
+	}
+	if ok, _ := k.Allow(ctx, key); ok {
+		t.Error("second Allow with Redis down = true, want the fallback's burst of 1 to hold")
+	}
+	if ex, _ := k.Exhausted(ctx, key); !ex {
+		t.Error("Exhausted with Redis down = false, want the fallback's answer")
+	}
+}
+
+// A password in redis.url never shows in an error or a log line.
+func TestPasswordNeverShown(t *testing.T) {
+	const secret = "s3cret-Pa55"
+	for _, u := range []string{
+		"redis://user:" + secret + "@127.0.0.1:6379/notanumber",
+		"http://user:" + secret + "@127.0.0.1:6379/0",
+		"redis://user:" + secret + "@127.0.0.1:6379/0?dial_timeout=soon",
+		"redis://user:" + secret + "@[::1/0",
+		"redis://user:" + secret + "@127.0.0.1:6379/0/1",
+	} {
+		_, err := ratelimit.Open(ratelimit.Options{URL: u})
+		if err == nil {
+			t.Errorf("Open(%q) = nil error", strings.ReplaceAll(u, secret, "…"))
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("Open error shows the password: %v", err)
+		}
+	}
+	// A server that refuses the password: the degraded log line.
+	srv := redistest.New(t)
+	var logs testutil.SyncBuffer
+	st, err := ratelimit.Open(ratelimit.Options{URL: "redis://user:" + secret + "@" + srv.Addr + "/0", Timeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Budget("acct", 10, 1, 1).Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !st.Degraded() {
+		t.Fatal("store healthy with credentials Redis refuses")
+	}
+	if s := logs.String(); strings.Contains(s, secret) || !strings.Contains(s, "does not answer") {
+		t.Errorf("log = %q; want the degraded line without the password", s)
+	}
+}
