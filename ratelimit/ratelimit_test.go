@@ -328,3 +328,57 @@ func TestPasswordNeverShown(t *testing.T) {
 		t.Errorf("log = %q; want the degraded line without the password", s)
 	}
 }
+
+// onMessage is a slog handler that runs do, once, when a record whose
+// message contains msg is logged: a test's hook into the moment a store
+// logs a state change.
+type onMessage struct {
+	slog.Handler
+	msg  string
+	once sync.Once
+	do   func()
+}
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *onMessage) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.msg) {
+		h.once.Do(h.do)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// Redis fails again just as the store recovers (here: while the store
+// logs that Redis answers again, between the recovery and its report):
+// the last state OnChange reports must be the store's state, or the
+// degraded gauge reads 0 through a whole outage.
+func TestOnChangeEndsOnTheStoresState(t *testing.T) {
+	srv := redistest.New(t)
+	var ch changes
+	var st *ratelimit.Store
+	ctx := context.Background()
+	hook := &onMessage{Handler: slog.DiscardHandler, msg: "answers again", do: func() {
+		srv.Kill()
+		if _, err := st.Budget("acct", 10, 1, 1).Take(ctx); err != nil {
+			t.Errorf("Take with Redis down: %v", err)
+		}
+	}}
+	st = open(t, srv, func(o *ratelimit.Options) {
+		o.Logger = slog.New(hook)
+		o.OnChange = ch.add
+	})
+	srv.Kill()
+	if _, err := st.Budget("acct", 10, 1, 1).Take(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	// Down, up, down again: three reports.
+	waitFor(t, "three state changes", func() bool { return len(ch.get()) >= 3 })
+	got := ch.get()
+	if !st.Degraded() {
+		t.Fatal("store healthy after Redis was killed again")
+	}
+	if last := got[len(got)-1]; last != st.Degraded() {
+		t.Errorf("OnChange reported %v, last %v; want the last to be the store's state, %v", got, last, st.Degraded())
+	}
+}

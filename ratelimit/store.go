@@ -46,8 +46,10 @@ type Options struct {
 	// answers again. Default: discard.
 	Logger *slog.Logger
 	// OnChange, when set, is called with the new state each time the store
-	// becomes degraded (true) or healthy again (false), for metrics. It
-	// must be quick.
+	// becomes degraded (true) or healthy again (false), for metrics. The
+	// calls are never concurrent and come in the order of the changes, so
+	// the last one is the store's state. It must be quick, and must not
+	// call the store.
 	OnChange func(degraded bool)
 }
 
@@ -70,7 +72,13 @@ type Store struct {
 	log     *slog.Logger
 	notify  func(bool)
 
+	// degraded is read without a lock on every limit taken; it changes
+	// only under stateMu, together with the notify that reports it, so
+	// that reports arrive in the order of the changes: a failure racing a
+	// recovery cannot report "degraded" before the recovery reports
+	// "healthy" and leave the gauge at 0 through an outage.
 	degraded atomic.Bool
+	stateMu  sync.Mutex
 	// epoch counts the times the store became degraded, so that each
 	// fallback starts afresh (empty) at every outage.
 	epoch atomic.Uint64
@@ -239,16 +247,12 @@ func (s *Store) allow(ctx context.Context, key string, limit redis_rate.Limit, n
 // fail makes the store degraded after err, logs it once and starts the
 // probe that ends the state.
 func (s *Store) fail(err error) {
-	if !s.degraded.CompareAndSwap(false, true) {
+	if !s.setDegraded(true) {
 		return
 	}
-	s.epoch.Add(1)
 	s.log.LogAttrs(context.Background(), slog.LevelWarn,
 		"rate limit store: Redis does not answer; each replica keeps to its local share of the limits until it does",
 		slog.String("err", err.Error()))
-	if s.notify != nil {
-		s.notify(true)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -276,14 +280,31 @@ func (s *Store) probe() {
 		_, err := s.lim.AllowN(ctx, s.prefix+"probe", redis_rate.PerSecond(1), 0)
 		cancel()
 		if err == nil {
-			s.degraded.Store(false)
+			s.setDegraded(false)
 			s.log.LogAttrs(context.Background(), slog.LevelInfo, "rate limit store: Redis answers again; the limits are shared again")
-			if s.notify != nil {
-				s.notify(false)
-			}
 			return
 		}
 	}
+}
+
+// setDegraded changes the state to d and reports it to OnChange, as one
+// step: reports are made in the order of the changes, so the last one is
+// always the store's state. It returns false, reporting nothing, when the
+// state is d already. A degraded state starts a new epoch.
+func (s *Store) setDegraded(d bool) bool {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	if s.degraded.Load() == d {
+		return false
+	}
+	if d {
+		s.epoch.Add(1)
+	}
+	s.degraded.Store(d)
+	if s.notify != nil {
+		s.notify(d)
+	}
+	return true
 }
 
 // gcraLimit expresses perSecond events with burst as redis_rate's limit,
