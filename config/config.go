@@ -312,16 +312,17 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", syntaxError(data, err))
 	}
 	cfg := Default()
+	env := &envValues{written: map[*yaml.Node]string{}, vars: map[string]string{}}
 	if root.Kind != 0 { // an empty file is an empty config
-		if err := expandEnv(&root, "", getenv); err != nil {
+		if err := expandEnv(&root, "", getenv, env); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := decodeConfig(&root, &cfg); err != nil {
+		if err := decodeConfig(&root, &cfg, env); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, env.redact(err)
 	}
 	return &cfg, nil
 }
@@ -361,8 +362,9 @@ func syntaxError(data []byte, err error) error {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${NAME} in scalar values. Keys stay as written.
-func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
+// expandEnv replaces ${NAME} in scalar values, recording in env what it
+// put where. Keys stay as written.
+func expandEnv(n *yaml.Node, path string, getenv func(string) string, env *envValues) error {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -370,7 +372,7 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			if n.Kind == yaml.SequenceNode {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
-			if err := expandEnv(c, p, getenv); err != nil {
+			if err := expandEnv(c, p, getenv, env); err != nil {
 				return err
 			}
 		}
@@ -380,7 +382,7 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			if path != "" {
 				p = path + "." + p
 			}
-			if err := expandEnv(n.Content[i+1], p, getenv); err != nil {
+			if err := expandEnv(n.Content[i+1], p, getenv, env); err != nil {
 				return err
 			}
 		}
@@ -389,14 +391,17 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			break
 		}
 		var missing string
+		written := n.Value
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
 			name := ref[2 : len(ref)-1]
 			v := getenv(name)
 			if v == "" && missing == "" {
 				missing = name
 			}
+			env.vars[name] = v
 			return v
 		})
+		env.written[n] = written
 		if missing != "" {
 			return fmt.Errorf("%s: environment variable %s is not set", path, missing)
 		}

@@ -22,6 +22,9 @@ const (
 type RedisConfig struct {
 	// URL is redis://[user:password@]host:port/db or rediss:// (TLS).
 	URL string `yaml:"url"`
+	// Password is the Redis password, as is (no percent-encoding), when
+	// the URL holds none: it can then come from ${ENV} without escaping.
+	Password string `yaml:"password"`
 	// Addrs replace the URL's host: Sentinels with masterName, else
 	// Cluster seed nodes.
 	Addrs      []string `yaml:"addrs"`
@@ -45,8 +48,12 @@ func (r RedisConfig) String() string {
 	} else if r.URL == "" {
 		u = ""
 	}
-	return fmt.Sprintf("{url:%s addrs:%v masterName:%s cluster:%v keyPrefix:%s timeout:%s dialTimeout:%s probeInterval:%s}",
-		u, r.Addrs, r.MasterName, r.Cluster, r.KeyPrefix, r.Timeout, r.DialTimeout, r.ProbeInterval)
+	pw := ""
+	if r.Password != "" {
+		pw = "[redacted]"
+	}
+	return fmt.Sprintf("{url:%s password:%s addrs:%v masterName:%s cluster:%v keyPrefix:%s timeout:%s dialTimeout:%s probeInterval:%s}",
+		u, pw, r.Addrs, r.MasterName, r.Cluster, r.KeyPrefix, r.Timeout, r.DialTimeout, r.ProbeInterval)
 }
 
 // GoString is String, for %#v.
@@ -75,8 +82,12 @@ func (c *Config) validateStore() error {
 	if r.URL == "" {
 		return bad("redis.url", "is required with platform.rateLimit.store: redis")
 	}
-	if _, err := ratelimit.ParseURL(r.URL); err != nil {
-		return fmt.Errorf("config: %w", err) // names redis.url, never the password
+	o, err := ratelimit.ParseURL(r.URL)
+	if err != nil {
+		return fmt.Errorf("config: %w", err) // names redis.url, shows no part of it
+	}
+	if r.Password != "" && o.Password != "" {
+		return bad("redis.password", "the URL holds a password too; give it in one place")
 	}
 	for i, a := range r.Addrs {
 		if strings.TrimSpace(a) == "" || !strings.Contains(a, ":") {
@@ -106,6 +117,7 @@ func (c *Config) StoreOptions() ratelimit.Options {
 	r := c.Redis
 	return ratelimit.Options{
 		URL:           r.URL,
+		Password:      r.Password,
 		Addrs:         r.Addrs,
 		MasterName:    r.MasterName,
 		Cluster:       r.Cluster,

@@ -382,3 +382,43 @@ func TestOnChangeEndsOnTheStoresState(t *testing.T) {
 		t.Errorf("OnChange reported %v, last %v; want the last to be the store's state, %v", got, last, st.Degraded())
 	}
 }
+
+// A password that holds a character a URL reserves, put in the URL
+// unescaped, is cut anywhere (a port, a path, a query, a fragment): no
+// piece of it shows in Open's error.
+func TestUnescapedPasswordNeverShown(t *testing.T) {
+	for _, secret := range []string{"Zq9Kx/Wm3Pv7", "Zq9Kx#Wm3Pv7", "Zq9Kx%zzWm3Pv7", "Zq9Kx?db=Wm3Pv7", "6379/Zq9KxWm3Pv7", "0/Zq9Kx@Wm3Pv7"} {
+		for _, u := range []string{"redis://:" + secret + "@redis:6379/0", "redis://user:" + secret + "@redis:6379/0", "rediss://" + secret + "@redis"} {
+			_, err := ratelimit.Open(ratelimit.Options{URL: u})
+			if err == nil {
+				continue
+			}
+			for _, piece := range []string{"Zq9Kx", "Wm3Pv7"} {
+				if strings.Contains(err.Error(), piece) {
+					t.Errorf("Open error shows %q of the password %q: %v", piece, secret, err)
+				}
+			}
+		}
+	}
+}
+
+// Options.Password is sent as is, whatever it holds, and may not be given
+// twice.
+func TestOptionsPassword(t *testing.T) {
+	srv := redistest.New(t)
+	const secret = "p/a#s@s%zz?w=rd"
+	if _, err := srv.Do("CONFIG", "SET", "requirepass", secret); err != nil {
+		t.Fatal(err)
+	}
+	st := open(t, srv, func(o *ratelimit.Options) { o.Password = secret })
+	if wait, err := st.Budget("acct", 10, 1, 1).Take(context.Background()); err != nil || wait != 0 {
+		t.Errorf("Take with the password = %v, %v; want 0, nil", wait, err)
+	}
+	if st.Degraded() {
+		t.Error("store degraded: Redis refused Options.Password")
+	}
+	_, err := ratelimit.Open(ratelimit.Options{URL: "redis://:Zq9Kx@redis:6379/0", Password: secret})
+	if err == nil || strings.Contains(err.Error(), "Zq9Kx") || strings.Contains(err.Error(), secret) {
+		t.Errorf("Open with a password in URL and Options = %v, want an error showing neither", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,10 @@ type Options struct {
 	// rediss:// for TLS, as go-redis parses it. Its password is never
 	// logged nor put in an error.
 	URL string
+	// Password, when set, is the password of the URL's user (or of the
+	// default user), written as is: unlike one in the URL it needs no
+	// percent-encoding. The URL must then hold none.
+	Password string
 	// Addrs, when set, replace the URL's host: the Sentinels' addresses
 	// with MasterName, else the Cluster's seed nodes. The URL still gives
 	// the credentials, database and TLS.
@@ -118,6 +123,12 @@ func universalOptions(opts Options) (*redis.UniversalOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Password != "" {
+		if o.Password != "" {
+			return nil, errPasswordTwice
+		}
+		o.Password = opts.Password
+	}
 	timeout := cmpOr(opts.Timeout, DefaultTimeout)
 	uo := &redis.UniversalOptions{
 		Addrs:            []string{o.Addr},
@@ -146,35 +157,64 @@ func universalOptions(opts Options) (*redis.UniversalOptions, error) {
 	return uo, nil
 }
 
+// errPasswordTwice refuses a password given both in the URL and apart.
+var errPasswordTwice = errors.New("redis.password: the password is in redis.url too; give it in one place")
+
 // ParseURL parses a redis:// or rediss:// URL as go-redis does, with errors
-// that never repeat the URL (it may hold a password).
+// that never show any part of the URL: it may hold a password, and a
+// password holding a character a URL reserves (/ ? # @ %) is split
+// anywhere, so no part of the URL is safe to repeat. They say what kind of
+// thing is wrong instead.
 func ParseURL(raw string) (*redis.Options, error) {
+	if misplacedCredentials(raw) {
+		return nil, errors.New("redis.url: an @ after the host: a password (or user) holding /, ? or # must be percent-encoded, or the password given in redis.password")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // without the URL
 		}
-		return nil, fmt.Errorf("redis.url is not a URL: %w", err)
+		return nil, fmt.Errorf("redis.url is not a URL (%s): want redis://[user:password@]host:port/db, with any %% / ? # @ in the password percent-encoded, or the password in redis.password", withoutQuoted(err.Error()))
 	}
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("redis.url must start redis:// or rediss://, not %q", u.Scheme+":")
+		return nil, errors.New("redis.url must start redis:// or rediss://")
 	}
 	o, err := redis.ParseURL(raw)
 	if err != nil {
-		// go-redis's messages name a bad database or parameter, never
-		// the credentials; still, say only what is wrong.
-		return nil, fmt.Errorf("redis.url: %s", redact(err.Error(), u))
+		return nil, fmt.Errorf("redis.url: %s: want redis://[user:password@]host:port/db", goRedisReason(err))
 	}
 	return o, nil
 }
 
-// redact removes u's password from s, should it appear.
-func redact(s string, u *url.URL) string {
-	if p, ok := u.User.Password(); ok && p != "" {
-		s = strings.ReplaceAll(s, p, "xxxxx")
+// misplacedCredentials reports whether raw has an @ past its authority (in
+// its path, query or fragment): credentials that a reserved character cut
+// short, so that their rest would be taken for a path or a port.
+func misplacedCredentials(raw string) bool {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return false
 	}
-	return s
+	end := strings.IndexAny(rest, "/?#")
+	return end >= 0 && strings.Contains(rest[end:], "@")
+}
+
+// quoted matches a Go-quoted string (%q) in an error message.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// withoutQuoted is msg without its quoted parts: net/url quotes the piece
+// of the URL it stumbled on ("invalid port \":x\" after host").
+func withoutQuoted(msg string) string {
+	return strings.Join(strings.Fields(quoted.ReplaceAllString(msg, "")), " ")
+}
+
+// goRedisReason is the kind of error go-redis's ParseURL gave ("invalid
+// database number"), without the part of the URL that follows it,
+// quoted or not.
+func goRedisReason(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "redis: ")
+	msg, _, _ = strings.Cut(msg, ":")
+	return withoutQuoted(msg)
 }
 
 // NewStore returns a store on rdb, which it closes on Close. Options.URL,
