@@ -227,6 +227,7 @@ func Default() Config {
 	retry := platformapi.DefaultRetryPolicy
 	limits := platformapi.DefaultLimits
 	res := resolver.DefaultOptions()
+	store := ratelimit.DefaultOptions()
 	partial := OnPartialFailureReport
 	if res.Rollback {
 		partial = OnPartialFailureRollback
@@ -283,10 +284,10 @@ func Default() Config {
 			MaxQueued:             limits.MaxQueuedPerClient,
 		},
 		Redis: RedisConfig{
-			KeyPrefix:     ratelimit.DefaultKeyPrefix,
-			Timeout:       ratelimit.DefaultTimeout,
-			DialTimeout:   ratelimit.DefaultDialTimeout,
-			ProbeInterval: ratelimit.DefaultProbeInterval,
+			KeyPrefix:     store.KeyPrefix,
+			Timeout:       store.Timeout,
+			DialTimeout:   store.DialTimeout,
+			ProbeInterval: store.ProbeInterval,
 		},
 		ShutdownGrace: DefaultShutdownGrace,
 		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
@@ -463,11 +464,13 @@ func (c *Config) Validate() error {
 	if p := c.Attach.OnPartialFailure; p != OnPartialFailureReport && p != OnPartialFailureRollback {
 		return bad("attach.onPartialFailure", "want report or rollback, got %q", p)
 	}
-	if c.Attach.SettleDelay < 0 || c.Attach.SettleDelay > c.Attach.SettleTimeout {
-		return bad("attach.settleDelay", "must be positive and less than attach.settleTimeout")
-	}
+	// settleDelay is bounded by settleTimeout: check that first, so that
+	// a bad settleTimeout is not blamed on settleDelay.
 	if c.Attach.SettleTimeout <= 0 {
-		return bad("attach.settleTimeout", "must be positive")
+		return bad("attach.settleTimeout", "must be positive, got %s", c.Attach.SettleTimeout)
+	}
+	if d := c.Attach.SettleDelay; d < 0 || d > c.Attach.SettleTimeout {
+		return bad("attach.settleDelay", "must be between 0s and attach.settleTimeout (%s), got %s", c.Attach.SettleTimeout, d)
 	}
 	if c.Clients.RequestsPerSecond < 0 {
 		return bad("clients.requestsPerSecond", "must not be negative (0 disables the limit)")
@@ -482,7 +485,7 @@ func (c *Config) Validate() error {
 		return bad("clients.maxQueued", "must not be negative (0 disables the bound)")
 	}
 	if c.ShutdownGrace < 0 {
-		return bad("shutdownGrace", "must be positive")
+		return bad("shutdownGrace", "must not be negative (0 cancels in-flight requests at once), got %s", c.ShutdownGrace)
 	}
 	if c.GraphQL.MaxRootFields < 1 {
 		return bad("graphql.maxRootFields", "must be positive")

@@ -100,13 +100,15 @@ func (c *Config) validateStore() error {
 	if r.MasterName != "" && r.Cluster {
 		return bad("redis.cluster", "Sentinel (masterName) and Cluster exclude each other")
 	}
+	// 0 is refused, not read as "the default": a key left out keeps
+	// Default's value, which is ratelimit.DefaultOptions'.
 	switch {
-	case r.Timeout < 0:
-		return bad("redis.timeout", "must be positive")
-	case r.DialTimeout < 0:
-		return bad("redis.dialTimeout", "must be positive")
-	case r.ProbeInterval < 0:
-		return bad("redis.probeInterval", "must be positive")
+	case r.Timeout <= 0:
+		return bad("redis.timeout", "must be positive, got %s", r.Timeout)
+	case r.DialTimeout <= 0:
+		return bad("redis.dialTimeout", "must be positive, got %s", r.DialTimeout)
+	case r.ProbeInterval <= 0:
+		return bad("redis.probeInterval", "must be positive, got %s", r.ProbeInterval)
 	}
 	return nil
 }

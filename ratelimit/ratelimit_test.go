@@ -36,7 +36,8 @@ func (c *changes) get() []bool {
 // down where a test does not mean it to be.
 func open(t *testing.T, srv *redistest.Server, mod func(*ratelimit.Options)) *ratelimit.Store {
 	t.Helper()
-	opts := ratelimit.Options{URL: srv.URL(), KeyPrefix: "test:", Timeout: 2 * time.Second, ProbeInterval: 20 * time.Millisecond}
+	opts := ratelimit.DefaultOptions()
+	opts.URL, opts.KeyPrefix, opts.Timeout, opts.ProbeInterval = srv.URL(), "test:", 2*time.Second, 20*time.Millisecond
 	if mod != nil {
 		mod(&opts)
 	}
@@ -46,6 +47,13 @@ func open(t *testing.T, srv *redistest.Server, mod func(*ratelimit.Options)) *ra
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// withURL is DefaultOptions with url.
+func withURL(url string) ratelimit.Options {
+	o := ratelimit.DefaultOptions()
+	o.URL = url
+	return o
 }
 
 // waitFor polls cond every 10 ms for at most 10 s.
@@ -301,7 +309,7 @@ func TestPasswordNeverShown(t *testing.T) {
 		"redis://user:" + secret + "@[::1/0",
 		"redis://user:" + secret + "@127.0.0.1:6379/0/1",
 	} {
-		_, err := ratelimit.Open(ratelimit.Options{URL: u})
+		_, err := ratelimit.Open(withURL(u))
 		if err == nil {
 			t.Errorf("Open(%q) = nil error", strings.ReplaceAll(u, secret, "…"))
 			continue
@@ -313,7 +321,9 @@ func TestPasswordNeverShown(t *testing.T) {
 	// A server that refuses the password: the degraded log line.
 	srv := redistest.New(t)
 	var logs testutil.SyncBuffer
-	st, err := ratelimit.Open(ratelimit.Options{URL: "redis://user:" + secret + "@" + srv.Addr + "/0", Timeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	opts := ratelimit.DefaultOptions()
+	opts.URL, opts.Timeout, opts.Logger = "redis://user:"+secret+"@"+srv.Addr+"/0", 2*time.Second, slog.New(slog.NewTextHandler(&logs, nil))
+	st, err := ratelimit.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +399,7 @@ func TestOnChangeEndsOnTheStoresState(t *testing.T) {
 func TestUnescapedPasswordNeverShown(t *testing.T) {
 	for _, secret := range []string{"Zq9Kx/Wm3Pv7", "Zq9Kx#Wm3Pv7", "Zq9Kx%zzWm3Pv7", "Zq9Kx?db=Wm3Pv7", "6379/Zq9KxWm3Pv7", "0/Zq9Kx@Wm3Pv7"} {
 		for _, u := range []string{"redis://:" + secret + "@redis:6379/0", "redis://user:" + secret + "@redis:6379/0", "rediss://" + secret + "@redis"} {
-			_, err := ratelimit.Open(ratelimit.Options{URL: u})
+			_, err := ratelimit.Open(withURL(u))
 			if err == nil {
 				continue
 			}
@@ -417,8 +427,39 @@ func TestOptionsPassword(t *testing.T) {
 	if st.Degraded() {
 		t.Error("store degraded: Redis refused Options.Password")
 	}
-	_, err := ratelimit.Open(ratelimit.Options{URL: "redis://:Zq9Kx@redis:6379/0", Password: secret})
+	opts := withURL("redis://:Zq9Kx@redis:6379/0")
+	opts.Password = secret
+	_, err := ratelimit.Open(opts)
 	if err == nil || strings.Contains(err.Error(), "Zq9Kx") || strings.Contains(err.Error(), secret) {
 		t.Errorf("Open with a password in URL and Options = %v, want an error showing neither", err)
 	}
+}
+
+// The defaults are DefaultOptions'; Open refuses a duration it cannot use
+// (0 would time every command out at once, or tick a probe with no
+// interval) instead of replacing it with a default of its own.
+func TestOpenRefusesZeroDurations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*ratelimit.Options)
+	}{
+		{"Timeout", func(o *ratelimit.Options) { o.Timeout = 0 }},
+		{"DialTimeout", func(o *ratelimit.Options) { o.DialTimeout = -time.Second }},
+		{"ProbeInterval", func(o *ratelimit.Options) { o.ProbeInterval = 0 }},
+	} {
+		opts := withURL("redis://127.0.0.1:1/0")
+		tc.mod(&opts)
+		st, err := ratelimit.Open(opts)
+		if err == nil {
+			_ = st.Close()
+			t.Errorf("Open with %s %v = nil error", tc.name, opts)
+		} else if !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("Open with a bad %s = %v, want an error naming it", tc.name, err)
+		}
+	}
+	st, err := ratelimit.Open(withURL("redis://127.0.0.1:1/0"))
+	if err != nil {
+		t.Fatalf("Open(DefaultOptions with a URL) = %v", err)
+	}
+	_ = st.Close()
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Options configure a Store.
+// Options configure a Store. Start from DefaultOptions: Open takes every
+// value as given, and refuses a duration that is not positive.
 type Options struct {
 	// URL is the Redis server: redis://[user:password@]host:port/db, or
 	// rediss:// for TLS, as go-redis parses it. Its password is never
@@ -37,15 +38,14 @@ type Options struct {
 	// Cluster makes the store a Redis Cluster client.
 	Cluster bool
 	// KeyPrefix starts every key the store writes, after redis_rate's own
-	// "rate:"; replicas that share a budget must share the prefix.
+	// "rate:"; replicas that share a budget must share the prefix. Empty,
+	// the keys have none.
 	KeyPrefix string
 	// Timeout bounds each Redis command; past it the store is degraded.
-	// Default DefaultTimeout.
 	Timeout time.Duration
-	// DialTimeout bounds opening a connection. Default DefaultDialTimeout.
+	// DialTimeout bounds opening a connection.
 	DialTimeout time.Duration
 	// ProbeInterval is how often a degraded store tries Redis again.
-	// Default DefaultProbeInterval.
 	ProbeInterval time.Duration
 	// Logger gets one line when Redis stops answering and one when it
 	// answers again. Default: discard.
@@ -58,13 +58,42 @@ type Options struct {
 	OnChange func(degraded bool)
 }
 
-// The defaults of Options.
+// The defaults of Options (see DefaultOptions).
 const (
 	DefaultKeyPrefix     = "ipack-gateway:"
 	DefaultTimeout       = 100 * time.Millisecond
 	DefaultDialTimeout   = time.Second
 	DefaultProbeInterval = time.Second
 )
+
+// DefaultOptions are the options every store starts from: the defaults,
+// without a URL.
+func DefaultOptions() Options {
+	return Options{
+		KeyPrefix:     DefaultKeyPrefix,
+		Timeout:       DefaultTimeout,
+		DialTimeout:   DefaultDialTimeout,
+		ProbeInterval: DefaultProbeInterval,
+	}
+}
+
+// check refuses durations the store cannot use: a timeout of 0 fails every
+// command at once, a probe interval of 0 never waits. dial says whether
+// DialTimeout is used.
+func (o Options) check(dial bool) error {
+	bad := func(name string, d time.Duration) error {
+		return fmt.Errorf("ratelimit: Options.%s must be positive, got %s (start from DefaultOptions)", name, d)
+	}
+	switch {
+	case o.Timeout <= 0:
+		return bad("Timeout", o.Timeout)
+	case dial && o.DialTimeout <= 0:
+		return bad("DialTimeout", o.DialTimeout)
+	case o.ProbeInterval <= 0:
+		return bad("ProbeInterval", o.ProbeInterval)
+	}
+	return nil
+}
 
 // Store holds limits in Redis and knows whether Redis is answering. It is
 // safe for concurrent use.
@@ -103,6 +132,9 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := opts.check(true); err != nil {
+		return nil, err
+	}
 	quietRedis.Do(func() { redis.SetLogger(discard{}) })
 	return newStore(redis.NewUniversalClient(uo), opts), nil
 }
@@ -129,7 +161,7 @@ func universalOptions(opts Options) (*redis.UniversalOptions, error) {
 		}
 		o.Password = opts.Password
 	}
-	timeout := cmpOr(opts.Timeout, DefaultTimeout)
+	timeout := opts.Timeout
 	uo := &redis.UniversalOptions{
 		Addrs:            []string{o.Addr},
 		Username:         o.Username,
@@ -140,7 +172,7 @@ func universalOptions(opts Options) (*redis.UniversalOptions, error) {
 		IsClusterMode:    opts.Cluster,
 		SentinelUsername: o.Username,
 		SentinelPassword: o.Password,
-		DialTimeout:      cmpOr(opts.DialTimeout, DefaultDialTimeout),
+		DialTimeout:      opts.DialTimeout,
 		ReadTimeout:      timeout,
 		WriteTimeout:     timeout,
 		// Every command carries a deadline of Timeout; the socket's must
@@ -218,24 +250,26 @@ func goRedisReason(err error) string {
 }
 
 // NewStore returns a store on rdb, which it closes on Close. Options.URL,
-// Addrs, MasterName, Cluster and DialTimeout are not used: rdb has them.
-func NewStore(rdb redis.UniversalClient, opts Options) *Store { return newStore(rdb, opts) }
+// Password, Addrs, MasterName, Cluster and DialTimeout are not used: rdb
+// has them.
+func NewStore(rdb redis.UniversalClient, opts Options) (*Store, error) {
+	if err := opts.check(false); err != nil {
+		return nil, err
+	}
+	return newStore(rdb, opts), nil
+}
 
 func newStore(rdb redis.UniversalClient, opts Options) *Store {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	prefix := opts.KeyPrefix
-	if prefix == "" {
-		prefix = DefaultKeyPrefix
-	}
 	return &Store{
 		rdb:     rdb,
 		lim:     redis_rate.NewLimiter(rdb),
-		prefix:  prefix,
-		timeout: cmpOr(opts.Timeout, DefaultTimeout),
-		every:   cmpOr(opts.ProbeInterval, DefaultProbeInterval),
+		prefix:  opts.KeyPrefix,
+		timeout: opts.Timeout,
+		every:   opts.ProbeInterval,
 		log:     log,
 		notify:  opts.OnChange,
 		done:    make(chan struct{}),
@@ -361,11 +395,4 @@ func gcraLimit(perSecond float64, burst int) redis_rate.Limit {
 // interval is the time between two events of l.
 func interval(l redis_rate.Limit) time.Duration {
 	return l.Period / time.Duration(l.Rate)
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }

@@ -4,7 +4,9 @@
 // again on the same port, empty, to see what the gateway does meanwhile.
 //
 //	srv := redistest.New(t) // skips without redis-server; fails in CI (CI set)
-//	store, _ := ratelimit.Open(ratelimit.Options{URL: srv.URL()})
+//	opts := ratelimit.DefaultOptions()
+//	opts.URL = srv.URL()
+//	store, _ := ratelimit.Open(opts)
 //	srv.Kill()              // as a crash would
 //	srv.Restart(t)          // same port, empty
 package redistest

@@ -89,7 +89,9 @@ func (b *bench) scaleOut(ctx context.Context, total int, budget float64, burst i
 	}
 
 	// What one token costs: Take on a budget that never makes it wait.
-	st, err := ratelimit.Open(ratelimit.Options{URL: rd.URL(), KeyPrefix: "bench-take:"})
+	takeOpts := ratelimit.DefaultOptions()
+	takeOpts.URL, takeOpts.KeyPrefix = rd.URL(), "bench-take:"
+	st, err := ratelimit.Open(takeOpts)
 	if err != nil {
 		return s, err
 	}
