@@ -62,6 +62,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	}
 	out := make([]*string, len(items))
 	errs := make([]*errcode.Error, len(items))
+	causes := make([]error, len(items)) // of failed REST calls, for the log
 	bodies := make([]json.RawMessage, len(items))
 	var order []string         // distinct ids, in input order
 	byID := map[string][]int{} // id -> indexes, in input order
@@ -94,14 +95,17 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 		for _, i := range byID[id] {
 			answer, err := send(call, acct, id, bodies[i])
 			if err != nil {
-				errs[i] = fromPlatform(err)
-				r.opts.Logger.WarnContext(ctx, field+" item failed", "index", i, "code", errs[i].Code, "err", err)
+				errs[i], causes[i] = fromPlatform(err), err
+				// Per item at debug level only; logUpdateFailures
+				// writes the field's one warning.
+				r.opts.Logger.DebugContext(ctx, field+" item failed", "index", i, "code", errs[i].Code, "err", err)
 				continue
 			}
 			s := string(answer)
 			out[i] = &s
 		}
 	})
+	r.logUpdateFailures(ctx, field, items, errs, causes)
 
 	var failed []ItemError
 	for i, e := range errs {
