@@ -47,6 +47,11 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	prepare func(json.RawMessage) json.RawMessage,
 	send func(context.Context, platformapi.Account, string, json.RawMessage) (json.RawMessage, error),
 ) (*[]*string, error) {
+	// Counted first, before anything can fail the field: the count tells
+	// which alias an item error belongs to (ItemError.Call), so every
+	// execution must count, a failed one too.
+	sink, _ := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
+	callNo := sink.begin(field)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -54,8 +59,6 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	if input == nil {
 		return nil, errNullInput()
 	}
-	sink, _ := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
-	callNo := sink.begin(field)
 	items := *input
 	if len(items) > MaxUpdateItems {
 		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input names %d items; at most %d are allowed per request", len(items), MaxUpdateItems)).With("argument", "input")
@@ -160,9 +163,11 @@ func withPartial(obj json.RawMessage) json.RawMessage {
 // answer holds null at Index, and the error belongs at path [field, Index].
 type ItemError struct {
 	Field string
-	// Call counts the executions of Field in the request, from 0: mutation
-	// fields run one after the other in document order, so it tells which
-	// of several aliases of Field failed.
+	// Call counts the executions of Field in the request, from 0, each
+	// counted as it begins, whether it fails whole or not: mutation fields
+	// run one after the other in document order (each response key once;
+	// none that @skip or @include leaves out), so with the request's
+	// variables it tells which of several aliases of Field failed.
 	Call  int
 	Index int
 	Err   *errcode.Error
