@@ -355,10 +355,9 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 			} else {
 				e.StatusCode, e.Err, e.NotSent = 0, refused.err, !st.ambiguous
 			}
-			e.Ambiguous, e.refused = st.ambiguous, true
-			if st.ambiguous {
-				e.NotSent = false
-			}
+			// Set here, whatever the refusal's *Error said: this attempt
+			// was not sent.
+			e.Ambiguous, e.NotSent, e.refused = st.ambiguous, !st.ambiguous, true
 		}
 		return e
 	}
