@@ -67,12 +67,12 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	byID := map[string][]int{} // id -> indexes, in input order
 	for i, it := range items {
 		arg := fmt.Sprintf("input[%d]", i)
-		switch {
-		case it == nil:
+		if it == nil {
 			errs[i] = errcode.New(errcode.BadUserInput, arg+" must not be null").With("argument", arg)
 			continue
-		case it.EnvExtensionID == "":
-			errs[i] = errcode.New(errcode.BadUserInput, arg+".envExtensionId must not be empty").With("argument", arg+".envExtensionId")
+		}
+		if e := checkID(arg+".envExtensionId", it.EnvExtensionID); e != nil {
+			errs[i] = e
 			continue
 		}
 		body, err := objectJSON(it.Extensions)

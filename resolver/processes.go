@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
@@ -145,9 +144,9 @@ func (m *Mutation) ProcessSchedulesUpdate(ctx context.Context, args struct {
 	if err != nil {
 		return nil, err
 	}
-	id := strings.TrimSpace(args.ProcessSchedulesID)
-	if id == "" {
-		return nil, errcode.New(errcode.BadUserInput, "processSchedulesId is required").With("argument", "processSchedulesId")
+	id := args.ProcessSchedulesID
+	if e := checkID("processSchedulesId", id); e != nil {
+		return nil, e
 	}
 	var body bytes.Buffer
 	if err := json.Compact(&body, []byte(args.ProcessSchedules)); err != nil || body.Len() == 0 || body.Bytes()[0] != '{' {
