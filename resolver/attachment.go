@@ -301,8 +301,9 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 			fmt.Sprintf("ipackInstanceId %q is not a valid integration pack instance id", truncate(args.IpackInstanceID))).With("argument", "ipackInstanceId")
 	}
 	filter := platformapi.Equals("integrationPackInstanceId", instanceID)
+	var envs []string // nil: all of the instance's attachments
 	if args.EnvironmentIDs != nil {
-		envs := *args.EnvironmentIDs
+		envs = *args.EnvironmentIDs
 		if len(envs) == 0 {
 			empty := []*Attachment{}
 			return &empty, nil
@@ -310,14 +311,11 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 		if len(envs) > q.r.opts.MaxEnvironments {
 			return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds names %d environments; at most %d are allowed per request", len(envs), q.r.opts.MaxEnvironments)).With("argument", "environmentIds")
 		}
-		var byEnv []platformapi.Expression
 		for i, env := range envs {
 			if ids.ValidateEnvironment(env) != nil {
 				return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds[%d] %q is not a valid environment id", i, truncate(env))).With("argument", fmt.Sprintf("environmentIds[%d]", i))
 			}
-			byEnv = append(byEnv, platformapi.Equals("environmentId", env))
 		}
-		filter = platformapi.And(filter, platformapi.Or(byEnv...))
 	}
 	wantMaps := graphql.HasSelectedField(ctx, "environmentMapExtension")
 	wantExt := graphql.HasSelectedField(ctx, "environmentExtensions")
@@ -325,7 +323,13 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 	var procs []platformapi.Process
 	g, gctx := errgroup.WithContext(call)
 	g.Go(func() (err error) {
-		atts, err = q.r.platform.QueryAttachments(gctx, acct, &filter)
+		if envs == nil {
+			atts, err = q.r.platform.QueryAttachments(gctx, acct, &filter)
+		} else {
+			atts, err = queryByIDs(gctx, &filter, "environmentId", envs, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.Attachment, error) {
+				return q.r.platform.QueryAttachments(ctx, acct, f)
+			})
+		}
 		return err
 	})
 	if wantMaps || wantExt {

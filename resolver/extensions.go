@@ -25,7 +25,8 @@ import (
 // EnvironmentMapExtensionsSummary QUERY and one EnvironmentMapExtension bulk
 // GET per 100 map extensions; the two run alongside. Each QUERY is filtered
 // by the instance's extension groups, whose extensions exist only where the
-// instance is attached.
+// instance is attached, and is one QUERY per MaxFilterIDs groups (the
+// instance's processes; most have a handful).
 func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account, procs []platformapi.Process, atts []*Attachment, wantMaps, wantExt bool) error {
 	var groups []string
 	seen := map[string]bool{}
@@ -42,11 +43,6 @@ func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account,
 		}
 		return nil
 	}
-	var byGroup []platformapi.Expression
-	for _, g := range groups {
-		byGroup = append(byGroup, platformapi.Equals("extensionGroupId", g))
-	}
-	filter := platformapi.Or(byGroup...)
 	envs := map[string]bool{}
 	for _, a := range atts {
 		envs[a.environmentID] = true
@@ -58,13 +54,17 @@ func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account,
 	g, gctx := errgroup.WithContext(ctx)
 	if wantExt {
 		g.Go(func() (err error) {
-			exts, err = r.platform.QueryEnvironmentExtensions(gctx, acct, &filter)
+			exts, err = queryByIDs(gctx, nil, "extensionGroupId", groups, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error) {
+				return r.platform.QueryEnvironmentExtensions(ctx, acct, f)
+			})
 			return err
 		})
 	}
 	if wantMaps {
 		g.Go(func() error {
-			all, err := r.platform.QueryMapExtensionsSummaries(gctx, acct, &filter)
+			all, err := queryByIDs(gctx, nil, "extensionGroupId", groups, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error) {
+				return r.platform.QueryMapExtensionsSummaries(ctx, acct, f)
+			})
 			if err != nil {
 				return err
 			}
