@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"golang.org/x/sync/errgroup"
@@ -177,7 +176,7 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 		r.opts.Logger.LogAttrs(ctx, slog.LevelError, "rollback failed: environments stay attached",
 			slog.Int("count", len(kept)),
 			slog.Any("environmentIds", kept[:min(len(kept), maxLoggedEnvironments)]),
-			slog.String("err", clip(keptErr.Error(), maxLoggedError)))
+			slog.String("err", errcode.Clip(keptErr.Error(), maxLoggedError)))
 	}
 }
 
@@ -420,16 +419,4 @@ func (a *Attachment) EnvironmentExtensions() *string {
 }
 
 // truncate bounds an echoed client value in an error message.
-func truncate(s string) string { return clip(s, 64) }
-
-// clip bounds s to max bytes, on a rune boundary, marking a cut with "…".
-func clip(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func truncate(s string) string { return errcode.Clip(s, 64) }

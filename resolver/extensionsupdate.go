@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/internal/jsonobject"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -126,7 +127,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 
 // objectJSON checks that s is one JSON object and returns it compacted.
 func objectJSON(s string) (json.RawMessage, error) {
-	if _, err := objectMembers([]byte(s)); err != nil {
+	if _, err := jsonobject.Members([]byte(s)); err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
@@ -140,16 +141,11 @@ func objectJSON(s string) (json.RawMessage, error) {
 // member. Inferred: REST's partial flag is a boolean [OAS]; the vendor's
 // note spells it "true".
 func withPartial(obj json.RawMessage) json.RawMessage {
-	members, err := objectMembers(obj)
-	if err != nil {
+	members, err := jsonobject.Members(obj)
+	if err != nil || jsonobject.Index(members, "partial") >= 0 {
 		return obj
 	}
-	for _, m := range members {
-		if m.key == "partial" {
-			return obj
-		}
-	}
-	return encodeMembers(append(members, member{key: "partial", value: json.RawMessage("true")}))
+	return jsonobject.Encode(append(members, jsonobject.Member{Key: "partial", Value: json.RawMessage("true")}))
 }
 
 // ItemError is the failure of one item of a list input: the field's
