@@ -189,67 +189,8 @@ func findDocument(ds []document, id string) int {
 	return slices.IndexFunc(ds, func(d document) bool { return d.id == id })
 }
 
-// spacesQueryable lists the query properties of these objects, as the
-// vendor documents them.
-var spacesQueryable = map[string][]string{
-	atomObject:       {"name", "id", "hostname", "status", "type", "capabilities"},
-	envAtomObject:    {"atomId", "environmentId"},
-	processObject:    {"name", "id", "integrationPackId", "integrationPackInstanceId"},
-	envExtObject:     {"environmentId", "extensionGroupId"},
-	mapSummaryObject: {"environmentId", "extensionGroupId"},
-}
-
-// spacesObjects lists account a's objects of a queryable type.
-func (a *account) spacesObjects(object string) []any {
-	var out []any
-	add := func(n int, at func(int) any) {
-		for i := range n {
-			out = append(out, at(i))
-		}
-	}
-	switch object {
-	case atomObject:
-		add(len(a.atoms), func(i int) any { return a.atoms[i] })
-	case envAtomObject:
-		add(len(a.envAtoms), func(i int) any { return a.envAtoms[i] })
-	case processObject:
-		add(len(a.processes), func(i int) any { return a.processes[i] })
-	case envExtObject:
-		add(len(a.envExtensions), func(i int) any { return a.envExtensions[i] })
-	case mapSummaryObject:
-		add(len(a.mapSummaries), func(i int) any { return a.mapSummaries[i] })
-	}
-	return out
-}
-
-// spacesProperties returns the query properties of one of these objects.
-func spacesProperties(v any) (map[string]string, bool) {
-	switch o := v.(type) {
-	case Atom:
-		return map[string]string{"name": o.Name, "id": o.ID, "hostname": o.HostName, "status": o.Status, "type": o.Type, "capabilities": ""}, true
-	case EnvironmentAtomAttachment:
-		return map[string]string{"atomId": o.AtomID, "environmentId": o.EnvironmentID}, true
-	case Process:
-		// A process of an installed pack belongs to one instance (its id is
-		// per instance for a multi-install pack).
-		p := map[string]string{"name": o.Name, "id": o.ID, "integrationPackId": "", "integrationPackInstanceId": ""}
-		if len(o.IntegrationPack) > 0 {
-			p["integrationPackId"] = o.IntegrationPack[0].IntegrationPackID
-			p["integrationPackInstanceId"] = o.IntegrationPack[0].IntegrationPackInstanceID
-		}
-		return p, true
-	case document:
-		return map[string]string{"environmentId": o.environmentID, "extensionGroupId": o.extensionGroupID}, true
-	}
-	return nil, false
-}
-
 // routeSpaces adds the routes of these objects to the account router.
 func (s *Server) routeSpaces(r chi.Router) {
-	for obj := range spacesQueryable {
-		r.Post("/"+obj+"/query", s.query(obj))
-		r.Post("/"+obj+"/queryMore", s.queryMore(obj))
-	}
 	r.Get("/"+atomObject+"/{id}", s.getOne(atomObject))
 	r.Get("/"+processObject+"/{id}", s.getOne(processObject))
 	r.Get("/"+envExtObject+"/{id}", s.getOne(envExtObject))
