@@ -57,7 +57,8 @@ type Platform interface {
 // DefaultOptions' value, but takes SettleDelay and Rollback as given,
 // since their zero values mean something (no pause; report).
 type Options struct {
-	// AttachConcurrency bounds the REST calls one attach runs at once.
+	// AttachConcurrency bounds the REST calls one attach, or one
+	// extensionsUpdate or extendedMappersUpdate field, runs at once.
 	AttachConcurrency int
 	// MaxEnvironments bounds the environmentIds of one attach.
 	MaxEnvironments int
