@@ -119,6 +119,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
 		token, hasToken := bearerToken(r.Header.Get("Authorization"))
 		var e *errcode.Error
+		var claims *authtoken.Claims // the JWT's, when it is one
 		sp := s.space(guid)
 		tokenSum := sha256.Sum256([]byte(token))
 		sum := tokenSum // the client's key: checkToken may name another
@@ -136,13 +137,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sum = addressKey("passthrough:"+sp.guid, r)
 			e = s.checkPassthrough(sp, token)
 		default:
-			sum, e = s.checkToken(sp, token, tokenSum)
+			sum, claims, e = s.checkToken(sp, token, tokenSum)
 		}
 		if e != nil {
-			s.authFailures.Charge(r.Context(), addressKey("auth", r))
+			s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))
 		}
 		if e == nil {
-			if ok, wait := s.clients.Allow(r.Context(), sum); !ok {
+			if ok, wait := s.limits.clients.Allow(r.Context(), sum); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 				e = errcode.New(errcode.RateLimited, "Too many requests from this client").With("retryAfter", retryAfterSeconds(wait))
 			}
@@ -174,7 +175,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			defer done()
 		}
 		ctx = resolver.WithAccount(ctx, acct)
-		ctx = s.withViewer(ctx, sp, token, tokenSum)
+		ctx = s.withViewer(ctx, sp, tokenSum, claims)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -190,36 +191,37 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // A token that is no credential at all (unknown, malformed, expired, badly
 // signed) is 401, so that clients fetch a new one; 403 is kept for a valid
 // credential that does not reach sp: a client token of another space, a
-// JWT that does not bind sp.
-func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *errcode.Error) {
+// JWT that does not bind sp. The claims of a JWT that may act on sp are
+// returned too, so that nothing checks its signature again.
+func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *authtoken.Claims, *errcode.Error) {
 	if sp.allows(sum) {
-		return sum, nil
+		return sum, nil, nil
 	}
 	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
 		if s.anySpaceAllows(sum) {
-			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
+			return sum, nil, errcode.New(errcode.Forbidden, "Forbidden: the token is not allowed for this space")
 		}
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	}
 	claims, err := s.signer.Verify(token)
 	switch {
 	case errors.Is(err, authtoken.ErrExpired):
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
 	case err != nil:
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
+		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	case !claims.Allows(sp.guid, sp.account.ID):
-		return sum, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
+		return sum, nil, errcode.New(errcode.Forbidden, "Forbidden: the token is not valid for this space")
 	case !sp.listsCredential(claims.Credential):
 		// The credential the token was issued on was removed from this
 		// space, or changed, since: the token ends with it, not at its
 		// expiry. Where another space of the account still lists it, the
 		// token is still good there.
 		if s.accountListsCredential(sp.account.ID, claims.Credential) {
-			return sum, errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
+			return sum, nil, errcode.New(errcode.Forbidden, "Forbidden: the token's credentials are no longer accepted in this space")
 		}
-		return sum, errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
+		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the credentials the token was issued on are no longer accepted; get a new token from /auth/jwt/generate")
 	}
-	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), nil
+	return sha256.Sum256([]byte("jwt\x00" + claims.AccountID + "\x00" + claims.Subject)), claims, nil
 }
 
 // accountListsCredential reports whether a space of accountID lists the
@@ -259,7 +261,7 @@ func (sp *space) listsCredential(fp string) bool {
 // authenticate too often lately (clients.authFailuresPerMinute), so that
 // tokens and passwords cannot be guessed at speed.
 func (s *Server) refuseGuesser(w http.ResponseWriter, r *http.Request) bool {
-	blocked, wait := s.authFailures.Exhausted(r.Context(), addressKey("auth", r))
+	blocked, wait := s.limits.authFailures.Exhausted(r.Context(), addressKey("auth", r))
 	if !blocked {
 		return false
 	}

@@ -2,9 +2,10 @@ package gateway
 
 import (
 	"fmt"
-	"unicode/utf8"
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
 // Client text that reaches a log line, a span or an error message is
@@ -30,17 +31,9 @@ const (
 	maxOperationName = 256
 )
 
-// clip returns s cut to at most n bytes on a rune boundary, with "…"
-// appended when it was cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// clip is errcode.Clip, under the short name this package's many callers
+// use.
+func clip(s string, n int) string { return errcode.Clip(s, n) }
 
 // boundErrors clips long messages, and when the request never executed
 // (no data) keeps the first maxRefusalErrors errors and one that says how

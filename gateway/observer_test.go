@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -28,9 +29,9 @@ func (f fakePlatform) CreateAttachment(ctx context.Context, acct platformapi.Acc
 	return f.create(ctx, acct, instanceID, environmentID)
 }
 
-// fakeServer is the gateway over p, built as the composition root does,
-// with one credentials space "fake-space" of account "acct-fake" that
-// admits testToken.
+// fakeServer is the gateway over p, built by the composition root, with
+// one credentials space "fake-space" of account "acct-fake" that admits
+// testToken, and the Observer it reports to.
 func fakeServer(t *testing.T, p resolver.Platform) (*gateway.Server, *gateway.Observer) {
 	t.Helper()
 	cfg := config.Default()
@@ -39,15 +40,8 @@ func fakeServer(t *testing.T, p resolver.Platform) (*gateway.Server, *gateway.Ob
 		Credentials:  config.Credentials{Username: "u", Password: "p"},
 		ClientTokens: []string{sha(testToken)},
 	}}
-	log := slog.New(slog.DiscardHandler)
 	obs := gateway.NewObserver("", nil)
-	ro := resolver.DefaultOptions()
-	ro.Observer = obs
-	schema, err := resolver.NewSchema(resolver.New(p, ro), gateway.PanicHandler(log), gateway.SchemaOptions(&cfg)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := gateway.NewServer(&cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs})
+	srv, err := compose.Gateway(&cfg, slog.New(slog.DiscardHandler), compose.Options{Platform: p, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}

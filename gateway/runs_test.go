@@ -237,9 +237,10 @@ func TestProcessSchedulesUpdate(t *testing.T) {
 	}
 }
 
-// 150 processes, each scheduled: every object pages past 100 rows, and
-// the REST calls stay one query (and one queryMore) per object, not one
-// per process.
+// 150 processes, each scheduled: the processes page past 100 rows, their
+// schedules are read by 100 processes a query (the filter names each; see
+// TestOrFiltersAreSplit), their one Atom's environment in one query: five
+// REST calls, not one per process.
 func TestInstanceProcessesPaging(t *testing.T) {
 	sim := simulator.NewDemo(simulator.Options{RecordRequests: true, RateLimit: -1})
 	inst := sim.AddInstance(simulator.DemoAccountID, 5000, simulator.DemoSpacesPackID, "Many")
@@ -265,7 +266,7 @@ func TestInstanceProcessesPaging(t *testing.T) {
 			t.Fatalf("process %d: schedules %+v", i, p.ProcessSchedules)
 		}
 	}
-	want := "POST /Process/query, POST /Process/queryMore, POST /ProcessSchedules/query, POST /ProcessSchedules/queryMore, POST /EnvironmentAtomAttachment/query"
+	want := "POST /Process/query, POST /Process/queryMore, POST /ProcessSchedules/query, POST /ProcessSchedules/query, POST /EnvironmentAtomAttachment/query"
 	if got := strings.Join(e.restPaths(), ", "); got != want {
 		t.Errorf("REST calls = %s\nwant %s", got, want)
 	}

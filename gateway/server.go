@@ -37,36 +37,33 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
-	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // Server is the gateway. It is an http.Handler.
 type Server struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	spaces   atomic.Pointer[map[string]*space] // swapped whole by Reload
-	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
-	schema   *graphql.Schema
-	analyzer *analyzer
-	vars     *varChecker // coerces and checks variables (variables.go)
-	clients  ratelimit.Keyed
-	budget   Budget // for the budget's per-client queue bound; nil: none
-	// authFailures counts failed authentications per client address.
-	authFailures ratelimit.Keyed
-	handler      http.Handler
-	metrics      *metrics
-	health       *health
-	tracer       trace.TracerProvider // nil when tracing is off
-	graphiql     *graphiql.Handler    // nil when disabled
-	fields       map[string]bool      // root fields of the schema, for metric labels
-	rejectLog    *rejectThrottle      // rate-limits the lines of refused requests
+	cfg       *config.Config
+	log       *slog.Logger
+	spaces    atomic.Pointer[map[string]*space] // swapped whole by Reload
+	signer    *authtoken.Signer                 // nil when no tokens.signingKey is configured
+	schema    *graphql.Schema
+	analyzer  *analyzer
+	vars      *varChecker // coerces and checks variables (variables.go)
+	budget    Budget      // for the budget's per-client queue bound; nil: none
+	handler   http.Handler
+	metrics   *metrics
+	health    *health
+	tracer    trace.TracerProvider // nil when tracing is off
+	graphiql  *graphiql.Handler    // nil when disabled
+	fields    map[string]bool      // root fields of the schema, for metric labels
+	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
 	conns   *connMetrics // of inbound connections (conns.go)
 
-	// limits are where clients, authFailures and the REST budget live:
+	// limits are the per-client limit (clients), the failed-authentication
+	// throttle per address (authFailures) and where the REST budget lives:
 	// memory, or Redis shared by the replicas (store.go).
 	limits *Limits
 }
@@ -141,7 +138,6 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
 	}
-	s.clients, s.authFailures = s.limits.clients, s.limits.authFailures
 	s.fields = rootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -17,27 +19,53 @@ func spaceInfo(sc config.SpaceConfig) resolver.SpaceInfo {
 	}
 }
 
-// viewer is who a GraphQL request authenticated as: its space and bearer
-// token. The token stays in memory for the request only (it is in the
-// request's header anyway) and is never logged.
+// viewer is who a GraphQL request authenticated as: its space, the SHA-256
+// of its bearer token and, for a gateway JWT, the claims authentication
+// verified. The token itself is not kept: what the spaces queries ask of it
+// is answered from these, without a second signature check.
 type viewer struct {
-	s     *Server // that admitted the request: its spaces and tokens
-	space *space
-	token string
-	sum   [32]byte
+	s      *Server // that admitted the request: its spaces
+	space  *space
+	sum    [32]byte          // the bearer token's SHA-256
+	claims *authtoken.Claims // nil unless the token is a verified JWT
+
+	once    sync.Once // visible is computed once per request
+	visible []resolver.SpaceInfo
 }
 
 type viewerKey struct{}
 
-func (s *Server) withViewer(ctx context.Context, sp *space, token string, sum [32]byte) context.Context {
-	return context.WithValue(ctx, viewerKey{}, &viewer{s: s, space: sp, token: token, sum: sum})
+func (s *Server) withViewer(ctx context.Context, sp *space, sum [32]byte, claims *authtoken.Claims) context.Context {
+	return context.WithValue(ctx, viewerKey{}, &viewer{s: s, space: sp, sum: sum, claims: claims})
+}
+
+func viewerFrom(ctx context.Context) *viewer {
+	v, _ := ctx.Value(viewerKey{}).(*viewer)
+	return v
+}
+
+// admits reports whether the viewer's token would be admitted by sp, a
+// configured space other than its own: one of sp's client tokens, or a JWT
+// that binds sp and whose credential sp still lists (as checkToken
+// decides). A passthrough space admits any token, which says nothing of
+// who holds it, so it is never admitted here. The cost is one constant-time
+// comparison per client token of sp; no signature is checked again.
+func (v *viewer) admits(sp *space) bool {
+	if sp.passthrough {
+		return false
+	}
+	if sp.allows(v.sum) {
+		return true
+	}
+	c := v.claims
+	return c != nil && c.Allows(sp.guid, sp.account.ID) && sp.listsCredential(c.Credential)
 }
 
 // SpaceDirectory gives the resolvers the spaces a request may see
 // (resolver.SpaceDirectory): the composition root passes it in
 // resolver.Options.Spaces. It holds nothing: the resolvers are built
 // before the server, so it finds the server that admitted the request, and
-// the request's token, in the request's context.
+// what the request authenticated with, in the request's context.
 type SpaceDirectory struct{}
 
 // VisibleSpaces returns the request's own space, then, by guid, every
@@ -45,31 +73,56 @@ type SpaceDirectory struct{}
 // client tokens include it, or that a gateway JWT binds. A token admitted
 // by a passthrough space sees that space only: there any token passes, so
 // passing says nothing of who holds it, and listing the other passthrough
-// spaces would hand their guids to anyone.
+// spaces would hand their guids to anyone. It is computed once per request,
+// however many fields ask.
 func (SpaceDirectory) VisibleSpaces(ctx context.Context) []resolver.SpaceInfo {
-	v, _ := ctx.Value(viewerKey{}).(*viewer)
+	v := viewerFrom(ctx)
 	if v == nil {
 		return nil
 	}
-	s := v.s
-	out := []resolver.SpaceInfo{v.space.info}
-	if v.space.passthrough {
-		return out
-	}
-	all := *s.spaces.Load() // the current configuration, after any reload
-	guids := make([]string, 0, len(all))
-	for g := range all {
-		guids = append(guids, g)
-	}
-	slices.SortFunc(guids, strings.Compare)
-	for _, g := range guids {
-		sp := all[g]
-		if g == v.space.guid || sp.passthrough {
-			continue
+	v.once.Do(func() {
+		v.visible = []resolver.SpaceInfo{v.space.info}
+		if v.space.passthrough {
+			return
 		}
-		if _, e := s.checkToken(sp, v.token, v.sum); e == nil {
-			out = append(out, sp.info)
+		var others []*space
+		for _, sp := range *v.s.spaces.Load() { // the current configuration, after any reload
+			if sp.guid != v.space.guid && v.admits(sp) {
+				others = append(others, sp)
+			}
 		}
+		slices.SortFunc(others, func(a, b *space) int { return strings.Compare(a.guid, b.guid) })
+		for _, sp := range others {
+			v.visible = append(v.visible, sp.info)
+		}
+	})
+	return v.visible
+}
+
+// VisibleSpace returns the space guid when the request may see it (see
+// VisibleSpaces), looking at that one space only.
+func (SpaceDirectory) VisibleSpace(ctx context.Context, guid string) (resolver.SpaceInfo, bool) {
+	v := viewerFrom(ctx)
+	switch {
+	case v == nil:
+		return resolver.SpaceInfo{}, false
+	case guid == v.space.guid:
+		return v.space.info, true
+	case v.space.passthrough:
+		return resolver.SpaceInfo{}, false
 	}
-	return out
+	sp := v.s.space(guid)
+	if sp == nil || !v.admits(sp) {
+		return resolver.SpaceInfo{}, false
+	}
+	return sp.info, true
+}
+
+// RequestSpace returns the request's own space (SPACE_GUID).
+func (SpaceDirectory) RequestSpace(ctx context.Context) (resolver.SpaceInfo, bool) {
+	v := viewerFrom(ctx)
+	if v == nil {
+		return resolver.SpaceInfo{}, false
+	}
+	return v.space.info, true
 }

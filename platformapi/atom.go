@@ -1,9 +1,6 @@
 package platformapi
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // Atom is the REST Atom object: a runtime (Atom, Molecule or Cloud) that
 // runs processes. Only the fields the gateway uses are decoded.
@@ -24,35 +21,4 @@ const atomObject = "Atom"
 // filter matches all.
 func (c *Client) QueryAtoms(ctx context.Context, acct Account, filter *Expression) ([]Atom, error) {
 	return query[Atom](ctx, c, acct, atomObject, filter)
-}
-
-// GetAtom reads one Atom by id (REST GET).
-func (c *Client) GetAtom(ctx context.Context, acct Account, id string) (Atom, error) {
-	var out Atom
-	err := c.do(ctx, acct, call{method: "GET", object: atomObject, path: atomObject + "/" + url.PathEscape(id)}, &out)
-	return out, err
-}
-
-// GetAtoms reads the Atoms with the given ids by REST bulk GET, one call per
-// BulkSize ids, and returns one item per id in order; an id REST could not
-// read is an item whose StatusCode says why (see BulkResponse.OK).
-func (c *Client) GetAtoms(ctx context.Context, acct Account, ids []string) ([]BulkResponse[Atom], error) {
-	res, err := bulkGet[Atom](ctx, c, acct, atomObject, ids)
-	if err != nil {
-		return nil, err
-	}
-	return flatten(res), nil
-}
-
-// flatten joins the items of several bulk answers, renumbering Index to
-// count from the first id of the first call.
-func flatten[T any](res []BulkResult[T]) []BulkResponse[T] {
-	var out []BulkResponse[T]
-	for i, r := range res {
-		for _, item := range r.Response {
-			item.Index += i * BulkSize
-			out = append(out, item)
-		}
-	}
-	return out
 }

@@ -1,9 +1,6 @@
 package platformapi
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // Attachment is the REST IntegrationPackEnvironmentAttachment object: one
 // integration pack instance attached to one environment.
@@ -29,7 +26,11 @@ func (c *Client) CreateAttachment(ctx context.Context, acct Account, instanceID,
 
 // DeleteAttachment detaches by REST attachment id (REST DELETE).
 func (c *Client) DeleteAttachment(ctx context.Context, acct Account, id string) error {
-	return c.do(ctx, acct, call{method: "DELETE", object: attachmentObject, path: attachmentObject + "/" + url.PathEscape(id)}, nil)
+	path, err := idPath("DELETE", attachmentObject, id)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, acct, call{method: "DELETE", object: attachmentObject, path: path}, nil)
 }
 
 // QueryAttachments returns every attachment that matches filter, following

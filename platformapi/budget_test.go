@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 )
 
 // queued is one queued call of a test: its flow and its label.
@@ -207,16 +209,10 @@ func (s *fakeSource) give(n int) {
 	s.mu.Unlock()
 }
 
-// eventually polls cond for up to 10 s.
+// eventually is testutil.Eventually: cond polled for at most 10 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for i := 0; i < 10000; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("timed out waiting until %s", what)
+	testutil.Eventually(t, what, cond)
 }
 
 // TestBudgetDispatch: through wait and its dispatcher, tokens reach

@@ -31,25 +31,11 @@ func (e *EnvironmentExtensions) UnmarshalJSON(data []byte) error {
 
 const envExtObject = "EnvironmentExtensions"
 
-// updateSuffix is the path after an object's id for UPDATE. The Spaces
-// docs and the vendor's CLI scripts use {id}/update; the reference also
-// documents {id} alone. Which one Spaces calls today is not documented.
-const updateSuffix = "/update"
-
 // QueryEnvironmentExtensions returns every EnvironmentExtensions object
 // that matches filter (properties environmentId, extensionGroupId),
 // following the vendor's paging to the end.
 func (c *Client) QueryEnvironmentExtensions(ctx context.Context, acct Account, filter *Expression) ([]EnvironmentExtensions, error) {
 	return query[EnvironmentExtensions](ctx, c, acct, envExtObject, filter)
-}
-
-// GetEnvironmentExtensions reads one EnvironmentExtensions object by id
-// (REST GET). The id is "<environmentId>:<extensionGroupId>" in base64, or
-// a plain environment id for an environment without extension groups.
-func (c *Client) GetEnvironmentExtensions(ctx context.Context, acct Account, id string) (EnvironmentExtensions, error) {
-	var out EnvironmentExtensions
-	err := c.do(ctx, acct, call{method: "GET", object: envExtObject, path: envExtObject + "/" + pathID(id)}, &out)
-	return out, err
 }
 
 // UpdateEnvironmentExtensions sends body, an EnvironmentExtensions object,
@@ -64,24 +50,15 @@ func (c *Client) UpdateEnvironmentExtensions(ctx context.Context, acct Account, 
 // update performs the REST UPDATE of object id with body, answering REST's
 // answer as raw JSON.
 func (c *Client) update(ctx context.Context, acct Account, object, id string, body json.RawMessage) (json.RawMessage, error) {
-	var raw json.RawMessage
-	err := c.do(ctx, acct, call{method: "POST", object: object, path: object + "/" + pathID(id) + updateSuffix, body: body}, &raw)
+	path, err := updatePath(object, id)
 	if err != nil {
 		return nil, err
 	}
-	return compact(raw), nil
-}
-
-// pathID puts an id in a path segment. The vendor's ids are base64
-// without padding or GUIDs, which need no escaping (and its client libraries
-// send them as they are); anything else is escaped so it stays one segment.
-func pathID(id string) string {
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '=') {
-			return escapeSegment(id)
-		}
+	var raw json.RawMessage
+	if err := c.do(ctx, acct, call{method: "POST", object: object, path: path, body: body}, &raw); err != nil {
+		return nil, err
 	}
-	return id
+	return compact(raw), nil
 }
 
 func compact(data []byte) json.RawMessage {

@@ -1,9 +1,6 @@
 package platformapi
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // Instance is the REST IntegrationPackInstance object: one installation of
 // an integration pack. ID is the opaque instance id (package ids).
@@ -33,14 +30,22 @@ func (c *Client) InstallInstance(ctx context.Context, acct Account, packID, over
 // GetInstance reads one instance by its opaque id (REST GET).
 func (c *Client) GetInstance(ctx context.Context, acct Account, id string) (Instance, error) {
 	var out Instance
-	err := c.do(ctx, acct, call{method: "GET", object: instanceObject, path: instanceObject + "/" + url.PathEscape(id)}, &out)
+	path, err := idPath("GET", instanceObject, id)
+	if err != nil {
+		return out, err
+	}
+	err = c.do(ctx, acct, call{method: "GET", object: instanceObject, path: path}, &out)
 	return out, err
 }
 
 // UninstallInstance removes the instance with the given opaque id (REST
 // DELETE). The vendor drops the instance's attachments with it.
 func (c *Client) UninstallInstance(ctx context.Context, acct Account, id string) error {
-	return c.do(ctx, acct, call{method: "DELETE", object: instanceObject, path: instanceObject + "/" + url.PathEscape(id)}, nil)
+	path, err := idPath("DELETE", instanceObject, id)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, acct, call{method: "DELETE", object: instanceObject, path: path}, nil)
 }
 
 // QueryInstances returns every instance that matches filter (properties

@@ -3,7 +3,6 @@ package platformapi
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 )
 
 // MapExtensionsSummary is the REST EnvironmentMapExtensionsSummary object:
@@ -43,5 +42,3 @@ func (c *Client) GetMapExtensions(ctx context.Context, acct Account, ids []strin
 func (c *Client) UpdateMapExtension(ctx context.Context, acct Account, id string, body json.RawMessage) (json.RawMessage, error) {
 	return c.update(ctx, acct, mapExtensionObject, id, body)
 }
-
-func escapeSegment(s string) string { return url.PathEscape(s) }

@@ -1,9 +1,6 @@
 package platformapi
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // Process is the REST Process object. A process of an installed
 // integration pack names its pack and instance in IntegrationPack; for a
@@ -29,11 +26,4 @@ const processObject = "Process"
 // vendor's paging to the end. A nil filter matches all.
 func (c *Client) QueryProcesses(ctx context.Context, acct Account, filter *Expression) ([]Process, error) {
 	return query[Process](ctx, c, acct, processObject, filter)
-}
-
-// GetProcess reads one process by id (REST GET).
-func (c *Client) GetProcess(ctx context.Context, acct Account, id string) (Process, error) {
-	var out Process
-	err := c.do(ctx, acct, call{method: "GET", object: processObject, path: processObject + "/" + url.PathEscape(id)}, &out)
-	return out, err
 }

@@ -63,12 +63,6 @@ func TestProcessSchedulesCalls(t *testing.T) {
 	if !errors.As(err, &pe) || pe.StatusCode != 400 || pe.Object != "ProcessSchedules" {
 		t.Errorf("UpdateProcessSchedules(unknown) = %v, want a 400 of ProcessSchedules", err)
 	}
-
-	f = platformapi.Equals("atomId", simulator.DemoScheduleAtomID)
-	st, err := c.QueryProcessScheduleStatus(ctx, acct, &f)
-	if err != nil || len(st) != 2 || !st[0].Enabled || st[0].ID != want.ID {
-		t.Errorf("QueryProcessScheduleStatus = %+v, %v", st, err)
-	}
 }
 
 // The history sample's process has 121 runs: two pages, the second by
@@ -184,10 +178,6 @@ func TestRunObjectsFaults(t *testing.T) {
 			_, err := c.UpdateProcessSchedules(context.Background(), acct, updateID, []byte(`{"Schedule":[],"Retry":{"Schedule":[],"maxRetry":2}}`))
 			return err
 		}, false},
-		{"ProcessScheduleStatus QUERY", func(c *platformapi.Client) error {
-			_, err := c.QueryProcessScheduleStatus(context.Background(), acct, nil)
-			return err
-		}, false},
 		{"ExecutionRecord QUERY", func(c *platformapi.Client) error {
 			_, err := c.QueryExecutionRecords(context.Background(), acct, nil)
 			return err
@@ -222,7 +212,7 @@ func TestRunObjectsFaults(t *testing.T) {
 	}
 }
 
-// ProcessSchedules and ProcessScheduleStatus page past 100 rows too.
+// ProcessSchedules pages past 100 rows too.
 func TestScheduleQueriesPaging(t *testing.T) {
 	c, sim, acct := newDemoClient(t, platformapi.Options{})
 	for i := range 150 {
@@ -233,14 +223,11 @@ func TestScheduleQueriesPaging(t *testing.T) {
 	if got, err := c.QueryProcessSchedules(context.Background(), acct, &f); err != nil || len(got) != 150 || got[149].ProcessID != "process-149" {
 		t.Errorf("QueryProcessSchedules = %d, %v; want 150", len(got), err)
 	}
-	if got, err := c.QueryProcessScheduleStatus(context.Background(), acct, &f); err != nil || len(got) != 150 {
-		t.Errorf("QueryProcessScheduleStatus = %d, %v; want 150", len(got), err)
-	}
 	var paths []string
 	for _, r := range sim.Requests() {
 		paths = append(paths, strings.TrimPrefix(r.Path, "/demo-account/"))
 	}
-	if got := strings.Join(paths, " "); got != "ProcessSchedules/query ProcessSchedules/queryMore ProcessScheduleStatus/query ProcessScheduleStatus/queryMore" {
+	if got := strings.Join(paths, " "); got != "ProcessSchedules/query ProcessSchedules/queryMore" {
 		t.Errorf("requests = %s", got)
 	}
 }

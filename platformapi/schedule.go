@@ -1,9 +1,6 @@
 package platformapi
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // Schedule is one run schedule of a process, in the vendor's cron-like
 // fields (REST Schedule): each is a list or range such as "0-59/15", "*".
@@ -34,27 +31,7 @@ type ProcessSchedules struct {
 	Retry     *ScheduleRetry `json:"Retry,omitempty"`
 }
 
-// ProcessScheduleStatus is the REST ProcessScheduleStatus object: whether
-// the schedules of one process on one atom are enabled.
-type ProcessScheduleStatus struct {
-	ID        string `json:"id"`
-	ProcessID string `json:"processId"`
-	AtomID    string `json:"atomId"`
-	Enabled   bool   `json:"enabled"`
-}
-
-const (
-	processSchedulesObject      = "ProcessSchedules"
-	processScheduleStatusObject = "ProcessScheduleStatus"
-)
-
-// updatePath is the path of an UPDATE of object id. The vendor's OpenAPI
-// gives POST /{Object}/{id}; the Spaces documentation and the vendor's own
-// CI scripts use POST /{Object}/{id}/update. Inferred: both are served; the
-// gateway sends the form the Spaces documentation names, changed here only.
-func updatePath(object, id string) string {
-	return object + "/" + url.PathEscape(id) + "/update"
-}
+const processSchedulesObject = "ProcessSchedules"
 
 // QueryProcessSchedules returns every ProcessSchedules object that matches
 // filter (properties processId, atomId), following the vendor's paging to
@@ -70,13 +47,10 @@ func (c *Client) QueryProcessSchedules(ctx context.Context, acct Account, filter
 // retried like a query.
 func (c *Client) UpdateProcessSchedules(ctx context.Context, acct Account, id string, body []byte) (ProcessSchedules, error) {
 	var out ProcessSchedules
-	err := c.do(ctx, acct, call{method: "POST", object: processSchedulesObject, path: updatePath(processSchedulesObject, id), body: body}, &out)
+	path, err := updatePath(processSchedulesObject, id)
+	if err != nil {
+		return out, err
+	}
+	err = c.do(ctx, acct, call{method: "POST", object: processSchedulesObject, path: path, body: body}, &out)
 	return out, err
-}
-
-// QueryProcessScheduleStatus returns every ProcessScheduleStatus object
-// that matches filter (properties processId, atomId), following the
-// vendor's paging to the end. A nil filter matches all.
-func (c *Client) QueryProcessScheduleStatus(ctx context.Context, acct Account, filter *Expression) ([]ProcessScheduleStatus, error) {
-	return query[ProcessScheduleStatus](ctx, c, acct, processScheduleStatusObject, filter)
 }

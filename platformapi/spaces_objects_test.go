@@ -51,13 +51,6 @@ func TestProcessCalls(t *testing.T) {
 	if procs, err := c.QueryProcesses(ctx, acct, &f); err != nil || len(procs) != 1 || procs[0].Name != "test2" {
 		t.Errorf("QueryProcesses(id) = %+v, %v", procs, err)
 	}
-	p, err := c.GetProcess(ctx, acct, simulator.DemoProcess1)
-	if err != nil || p.Name != "test1" {
-		t.Errorf("GetProcess = %+v, %v", p, err)
-	}
-	if r := lastRequest(t, sim); r.Method != "GET" || r.Path != "/demo-account/Process/"+simulator.DemoProcess1 {
-		t.Errorf("process GET = %s %s", r.Method, r.Path)
-	}
 }
 
 func TestAtomCalls(t *testing.T) {
@@ -85,27 +78,29 @@ func TestAtomCalls(t *testing.T) {
 	if got, err := c.QueryAtoms(ctx, acct, &or); err != nil || len(got) != 2 || got[0].Name != "Test_atom1" {
 		t.Errorf("QueryAtoms(or) = %+v, %v", got, err)
 	}
+}
 
-	// Bulk GET: one item per id, in order; an unknown id is an item with
-	// its own status, not a failed call.
-	sim.ResetRequests()
-	items, err := c.GetAtoms(ctx, acct, []string{ids[2], "no-such-atom", ids[0]})
-	if err != nil {
-		t.Fatal(err)
+// Bulk GET: one item per id, in order; an unknown id is an item with its
+// own status, not a failed call; no ids, no call.
+func TestMapExtensionsBulkGet(t *testing.T) {
+	c, sim, acct := newDemoClient(t, platformapi.Options{})
+	ctx := context.Background()
+	res, err := c.GetMapExtensions(ctx, acct, []string{"no-such-map", simulator.DemoMapExtension})
+	if err != nil || len(res) != 1 {
+		t.Fatalf("GetMapExtensions = %+v, %v; want one answer", res, err)
 	}
-	if len(items) != 3 || items[0].Result.Name != "Test_atom" || items[1].OK() || items[1].StatusCode != 400 || items[2].Result.Name != "Test_atom1" || items[2].Index != 2 {
-		t.Errorf("GetAtoms = %+v", items)
+	items := res[0].Response
+	if len(items) != 2 || items[0].OK() || items[0].StatusCode != 400 || !items[1].OK() || items[1].ID != simulator.DemoMapExtension || items[1].Index != 1 ||
+		!strings.Contains(string(res[0].Raw), `"@type":"BulkResult"`) {
+		t.Errorf("GetMapExtensions = %+v %s", items, res[0].Raw)
 	}
-	if r := sim.Requests(); len(r) != 1 || r[0].Path != "/demo-account/Atom/bulk" ||
-		string(r[0].Body) != `{"type":"GET","request":[{"id":"`+ids[2]+`"},{"id":"no-such-atom"},{"id":"`+ids[0]+`"}]}` {
+	if r := sim.Requests(); len(r) != 1 || r[0].Path != "/demo-account/EnvironmentMapExtension/bulk" ||
+		string(r[0].Body) != `{"type":"GET","request":[{"id":"no-such-map"},{"id":"`+simulator.DemoMapExtension+`"}]}` {
 		t.Errorf("bulk request = %+v", r)
 	}
-	if items, err := c.GetAtoms(ctx, acct, nil); err != nil || len(items) != 0 {
-		t.Errorf("GetAtoms(none) = %+v, %v", items, err)
-	}
-	a, err := c.GetAtom(ctx, acct, simulator.DemoMappersAtom)
-	if err != nil || a.ID != simulator.DemoMappersAtom || a.Status != "ONLINE" {
-		t.Errorf("GetAtom = %+v, %v", a, err)
+	sim.ResetRequests()
+	if res, err := c.GetMapExtensions(ctx, acct, nil); err != nil || len(res) != 0 || len(sim.Requests()) != 0 {
+		t.Errorf("GetMapExtensions(none) = %+v, %v after %d calls", res, err, len(sim.Requests()))
 	}
 }
 
@@ -164,14 +159,18 @@ func TestSpacesObjectsPaging(t *testing.T) {
 			t.Errorf("%s query: %d rows, %v, requests %q; want %d in %q", tc.object, got, err, paths, n, want)
 		}
 	}
+	// The ids are no map extensions': each item answers so, and every
+	// call holds at most 100.
 	sim.ResetRequests()
-	items, err := c.GetAtoms(ctx, acct, ids)
-	if err != nil || len(items) != n || len(sim.Requests()) != 3 {
-		t.Fatalf("GetAtoms(%d ids) = %d items, %v, in %d calls; want %d in 3", n, len(items), err, len(sim.Requests()), n)
+	res, err := c.GetMapExtensions(ctx, acct, ids)
+	if err != nil || len(res) != 3 || len(sim.Requests()) != 3 {
+		t.Fatalf("GetMapExtensions(%d ids) = %d answers, %v, in %d calls; want 3 in 3", n, len(res), err, len(sim.Requests()))
 	}
-	for i, it := range items {
-		if it.Index != i || it.ID != ids[i] || it.Result.ID != ids[i] {
-			t.Fatalf("GetAtoms item %d = %+v", i, it)
+	for k, r := range res {
+		for i, it := range r.Response {
+			if it.Index != i || it.ID != ids[k*platformapi.BulkSize+i] {
+				t.Fatalf("GetMapExtensions answer %d item %d = %+v", k, i, it)
+			}
 		}
 	}
 }
@@ -189,12 +188,8 @@ func TestSpacesObjectsRetry503(t *testing.T) {
 			_, err := c.QueryAtoms(ctx, a, nil)
 			return err
 		}},
-		{"GetAtom", func(c *platformapi.Client, a platformapi.Account) error {
-			_, err := c.GetAtom(ctx, a, simulator.DemoMappersAtom)
-			return err
-		}},
-		{"GetAtoms", func(c *platformapi.Client, a platformapi.Account) error {
-			_, err := c.GetAtoms(ctx, a, []string{simulator.DemoMappersAtom})
+		{"GetMapExtensions", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.GetMapExtensions(ctx, a, []string{simulator.DemoMapExtension})
 			return err
 		}},
 		{"QueryEnvironmentAtomAttachments", func(c *platformapi.Client, a platformapi.Account) error {
@@ -203,10 +198,6 @@ func TestSpacesObjectsRetry503(t *testing.T) {
 		}},
 		{"QueryProcesses", func(c *platformapi.Client, a platformapi.Account) error {
 			_, err := c.QueryProcesses(ctx, a, nil)
-			return err
-		}},
-		{"GetProcess", func(c *platformapi.Client, a platformapi.Account) error {
-			_, err := c.GetProcess(ctx, a, simulator.DemoProcess1)
 			return err
 		}},
 	} {

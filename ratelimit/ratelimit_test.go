@@ -56,16 +56,10 @@ func withURL(url string) ratelimit.Options {
 	return o
 }
 
-// waitFor polls cond every 10 ms for at most 10 s.
+// waitFor is testutil.Eventually: cond polled for at most 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for range 1000 {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within 10 s", what)
+	testutil.Eventually(t, what, cond)
 }
 
 // A budget so slow that nothing refills during the test (one token per

@@ -79,7 +79,7 @@ func (r *Resolver) logAttachFailures(ctx context.Context, items []*Attachment) {
 		slog.Int("outcomeUnknown", unknown),
 		slog.Int("rolledBack", rolledBack),
 		slog.Any("environmentIds", envs),
-		slog.String("err", clip(first.Error(), maxLoggedError)))
+		slog.String("err", errcode.Clip(first.Error(), maxLoggedError)))
 }
 
 // warnUnknown logs the one warning of a single unattach or uninstall whose
@@ -91,7 +91,7 @@ func (r *Resolver) warnUnknown(ctx context.Context, op string, e *errcode.Error)
 		if e.Err != nil {
 			cause = e.Err
 		}
-		r.opts.Logger.LogAttrs(ctx, slog.LevelWarn, op+" outcome unknown", slog.String("err", clip(cause.Error(), maxLoggedError)))
+		r.opts.Logger.LogAttrs(ctx, slog.LevelWarn, op+" outcome unknown", slog.String("err", errcode.Clip(cause.Error(), maxLoggedError)))
 	}
 	return e
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"golang.org/x/sync/errgroup"
@@ -189,7 +188,7 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 		r.opts.Logger.LogAttrs(ctx, slog.LevelError, "rollback failed: environments stay attached",
 			slog.Int("count", len(kept)),
 			slog.Any("environmentIds", kept[:min(len(kept), maxLoggedEnvironments)]),
-			slog.String("err", clip(keptErr.Error(), maxLoggedError)))
+			slog.String("err", errcode.Clip(keptErr.Error(), maxLoggedError)))
 	}
 }
 
@@ -313,8 +312,9 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 			fmt.Sprintf("ipackInstanceId %q is not a valid integration pack instance id", truncate(args.IpackInstanceID))).With("argument", "ipackInstanceId")
 	}
 	filter := platformapi.Equals("integrationPackInstanceId", instanceID)
+	var envs []string // nil: all of the instance's attachments
 	if args.EnvironmentIDs != nil {
-		envs := *args.EnvironmentIDs
+		envs = *args.EnvironmentIDs
 		if len(envs) == 0 {
 			empty := []*Attachment{}
 			return &empty, nil
@@ -322,14 +322,11 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 		if len(envs) > q.r.opts.MaxEnvironments {
 			return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds names %d environments; at most %d are allowed per request", len(envs), q.r.opts.MaxEnvironments)).With("argument", "environmentIds")
 		}
-		var byEnv []platformapi.Expression
 		for i, env := range envs {
 			if ids.ValidateEnvironment(env) != nil {
 				return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("environmentIds[%d] %q is not a valid environment id", i, truncate(env))).With("argument", fmt.Sprintf("environmentIds[%d]", i))
 			}
-			byEnv = append(byEnv, platformapi.Equals("environmentId", env))
 		}
-		filter = platformapi.And(filter, platformapi.Or(byEnv...))
 	}
 	wantMaps := graphql.HasSelectedField(ctx, "environmentMapExtension")
 	wantExt := graphql.HasSelectedField(ctx, "environmentExtensions")
@@ -337,7 +334,13 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 	var procs []platformapi.Process
 	g, gctx := errgroup.WithContext(call)
 	g.Go(func() (err error) {
-		atts, err = q.r.platform.QueryAttachments(gctx, acct, &filter)
+		if envs == nil {
+			atts, err = q.r.platform.QueryAttachments(gctx, acct, &filter)
+		} else {
+			atts, err = queryByIDs(gctx, &filter, "environmentId", envs, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.Attachment, error) {
+				return q.r.platform.QueryAttachments(ctx, acct, f)
+			})
+		}
 		return err
 	})
 	if wantMaps || wantExt {
@@ -428,16 +431,4 @@ func (a *Attachment) EnvironmentExtensions() *string {
 }
 
 // truncate bounds an echoed client value in an error message.
-func truncate(s string) string { return clip(s, 64) }
-
-// clip bounds s to max bytes, on a rune boundary, marking a cut with "…".
-func clip(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func truncate(s string) string { return errcode.Clip(s, 64) }

@@ -85,10 +85,10 @@ func (q *Query) ExecutionHistory(ctx context.Context, args struct{ Input *Histor
 	}
 	in := args.Input
 	if in == nil {
-		return nil, errcode.New(errcode.BadUserInput, "input is required").With("argument", "input")
+		return nil, errNullInput()
 	}
-	if strings.TrimSpace(string(in.ProcessID)) == "" {
-		return nil, errcode.New(errcode.BadUserInput, "input.processId is required").With("argument", "input.processId")
+	if e := checkID("input.processId", string(in.ProcessID)); e != nil {
+		return nil, e
 	}
 	t, err := time.Parse(time.RFC3339, in.ExecutionTime.s)
 	if err != nil {
@@ -211,22 +211,18 @@ func (m *Mutation) ProcessExecute(ctx context.Context, args struct{ Input *Execu
 		return nil, err
 	}
 	in := args.Input
-	switch {
-	case in == nil:
-		return nil, errcode.New(errcode.BadUserInput, "input is required").With("argument", "input")
-	case strings.TrimSpace(in.AtomID) == "":
-		return nil, errcode.New(errcode.BadUserInput, "input.atomId is required").With("argument", "input.atomId")
-	case strings.TrimSpace(in.ProcessID) == "":
-		return nil, errcode.New(errcode.BadUserInput, "input.processId is required").With("argument", "input.processId")
+	if in == nil {
+		return nil, errNullInput()
+	}
+	if e := checkID("input.atomId", in.AtomID); e != nil {
+		return nil, e
+	}
+	if e := checkID("input.processId", in.ProcessID); e != nil {
+		return nil, e
 	}
 	res, err := m.r.platform.ExecuteProcess(call, acct, in.AtomID, in.ProcessID)
 	if err != nil {
-		e := fromPlatform(err)
-		if ambiguous(err) {
-			e = e.With("outcome", platformapi.OutcomeUnknown.String())
-			e.Message += "; the process may have been started: check executionHistory before running it again"
-		}
-		return nil, e
+		return nil, onceFailure(err, "the process may have been started: check executionHistory before running it again")
 	}
 	out := string(res.Raw)
 	if out == "" {

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/jsonobject"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -25,7 +25,8 @@ import (
 // EnvironmentMapExtensionsSummary QUERY and one EnvironmentMapExtension bulk
 // GET per 100 map extensions; the two run alongside. Each QUERY is filtered
 // by the instance's extension groups, whose extensions exist only where the
-// instance is attached.
+// instance is attached, and is one QUERY per MaxFilterIDs groups (the
+// instance's processes; most have a handful).
 func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account, procs []platformapi.Process, atts []*Attachment, wantMaps, wantExt bool) error {
 	var groups []string
 	seen := map[string]bool{}
@@ -42,11 +43,6 @@ func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account,
 		}
 		return nil
 	}
-	var byGroup []platformapi.Expression
-	for _, g := range groups {
-		byGroup = append(byGroup, platformapi.Equals("extensionGroupId", g))
-	}
-	filter := platformapi.Or(byGroup...)
 	envs := map[string]bool{}
 	for _, a := range atts {
 		envs[a.environmentID] = true
@@ -58,13 +54,17 @@ func (r *Resolver) loadExtensions(ctx context.Context, acct platformapi.Account,
 	g, gctx := errgroup.WithContext(ctx)
 	if wantExt {
 		g.Go(func() (err error) {
-			exts, err = r.platform.QueryEnvironmentExtensions(gctx, acct, &filter)
+			exts, err = queryByIDs(gctx, nil, "extensionGroupId", groups, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error) {
+				return r.platform.QueryEnvironmentExtensions(ctx, acct, f)
+			})
 			return err
 		})
 	}
 	if wantMaps {
 		g.Go(func() error {
-			all, err := r.platform.QueryMapExtensionsSummaries(gctx, acct, &filter)
+			all, err := queryByIDs(gctx, nil, "extensionGroupId", groups, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error) {
+				return r.platform.QueryMapExtensionsSummaries(ctx, acct, f)
+			})
 			if err != nil {
 				return err
 			}
@@ -190,73 +190,20 @@ func joinArray(items []json.RawMessage) []byte {
 // its place when obj has it (members keep their order), else appended. obj
 // is returned unchanged if it is not an object.
 func setMember(obj json.RawMessage, key string, value []byte) json.RawMessage {
-	members, err := objectMembers(obj)
+	members, err := jsonobject.Members(obj)
 	if err != nil {
 		return obj
 	}
 	found := false
 	for i := range members {
-		if members[i].key == key {
-			members[i].value, found = value, true
+		if members[i].Key == key {
+			members[i].Value, found = value, true
 		}
 	}
 	if !found {
-		members = append(members, member{key: key, value: value})
+		members = append(members, jsonobject.Member{Key: key, Value: value})
 	}
-	return encodeMembers(members)
-}
-
-// member is one member of a JSON object, its value as raw JSON.
-type member struct {
-	key   string
-	value json.RawMessage
-}
-
-// objectMembers splits a JSON object into its members, in order.
-func objectMembers(text []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	var out []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, member{key: key, value: v})
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("data after the JSON object")
-	}
-	return out, nil
-}
-
-// encodeMembers writes members as a compact JSON object.
-func encodeMembers(ms []member) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range ms {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(m.key)
-		b.Write(k)
-		b.WriteByte(':')
-		if json.Compact(&b, m.value) != nil {
-			b.Write(m.value)
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return jsonobject.Encode(members)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/internal/jsonobject"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -71,12 +72,12 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	byID := map[string][]int{} // id -> indexes, in input order
 	for i, it := range items {
 		arg := fmt.Sprintf("input[%d]", i)
-		switch {
-		case it == nil:
+		if it == nil {
 			errs[i] = errcode.New(errcode.BadUserInput, arg+" must not be null").With("argument", arg)
 			continue
-		case it.EnvExtensionID == "":
-			errs[i] = errcode.New(errcode.BadUserInput, arg+".envExtensionId must not be empty").With("argument", arg+".envExtensionId")
+		}
+		if e := checkID(arg+".envExtensionId", it.EnvExtensionID); e != nil {
+			errs[i] = e
 			continue
 		}
 		body, err := objectJSON(it.Extensions)
@@ -133,7 +134,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 
 // objectJSON checks that s is one JSON object and returns it compacted.
 func objectJSON(s string) (json.RawMessage, error) {
-	if _, err := objectMembers([]byte(s)); err != nil {
+	if _, err := jsonobject.Members([]byte(s)); err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
@@ -147,16 +148,11 @@ func objectJSON(s string) (json.RawMessage, error) {
 // member. Inferred: REST's partial flag is a boolean [OAS]; the vendor's
 // note spells it "true".
 func withPartial(obj json.RawMessage) json.RawMessage {
-	members, err := objectMembers(obj)
-	if err != nil {
+	members, err := jsonobject.Members(obj)
+	if err != nil || jsonobject.Index(members, "partial") >= 0 {
 		return obj
 	}
-	for _, m := range members {
-		if m.key == "partial" {
-			return obj
-		}
-	}
-	return encodeMembers(append(members, member{key: "partial", value: json.RawMessage("true")}))
+	return jsonobject.Encode(append(members, jsonobject.Member{Key: "partial", Value: json.RawMessage("true")}))
 }
 
 // ItemError is the failure of one item of a list input: the field's

@@ -147,36 +147,29 @@ func malformed(what string, cause error) *errcode.Error {
 
 // loadPacks gives each instance its integration pack, when the client
 // selected a pack field that the instance cannot answer by itself (all but
-// id): one IntegrationPack QUERY for the distinct pack ids of all rows. ctx
+// id): one IntegrationPack QUERY per MaxFilterIDs distinct pack ids of all
+// rows. ctx
 // is the field's, for its selection; call is the REST calls' (see account).
 func (r *Resolver) loadPacks(ctx, call context.Context, acct platformapi.Account, insts []*Instance) error {
 	if !needsPacks(ctx) {
 		return nil
 	}
-	seen := map[string]bool{}
-	var byID []platformapi.Expression
-	for _, in := range insts {
-		if in.packID != "" && !seen[in.packID] {
-			seen[in.packID] = true
-			byID = append(byID, platformapi.Equals("id", in.packID))
-		}
+	packIDs := make([]string, len(insts))
+	for i, in := range insts {
+		packIDs[i] = in.packID
 	}
-	packs := map[string]*Pack{}
-	if len(byID) > 0 {
-		filter := byID[0]
-		if len(byID) > 1 {
-			filter = platformapi.Or(byID...)
-		}
-		rows, err := r.platform.QueryIntegrationPacks(call, acct, &filter)
-		if err != nil {
-			// The pack ids came from REST, not from the client.
-			return upstreamFault(err)
-		}
-		for _, p := range rows {
-			packs[p.ID] = &Pack{
-				id: p.ID, name: p.Name, description: p.Description,
-				installationType: r.enum(ctx, "InstallationType", p.InstallationType, "SINGLE", "MULTI"),
-			}
+	rows, err := queryByIDs(call, nil, "id", packIDs, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
+		return r.platform.QueryIntegrationPacks(ctx, acct, f)
+	})
+	if err != nil {
+		// The pack ids came from REST, not from the client.
+		return upstreamFault(err)
+	}
+	packs := make(map[string]*Pack, len(rows))
+	for _, p := range rows {
+		packs[p.ID] = &Pack{
+			id: p.ID, name: p.Name, description: p.Description,
+			installationType: r.enum(ctx, "InstallationType", p.InstallationType, "SINGLE", "MULTI"),
 		}
 	}
 	for _, in := range insts {

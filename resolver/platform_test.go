@@ -15,34 +15,6 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
-// noCatalog gives a stateful fake of the attachment operations
-// (stateFake) the rest of resolver.Platform, failing every call.
-type noCatalog struct{ noSpaces }
-
-func (noCatalog) InstallInstance(context.Context, platformapi.Account, string, string) (platformapi.Instance, error) {
-	return platformapi.Instance{}, errNoCatalog
-}
-
-func (noCatalog) UninstallInstance(context.Context, platformapi.Account, string) error {
-	return errNoCatalog
-}
-
-func (noCatalog) GetInstance(context.Context, platformapi.Account, string) (platformapi.Instance, error) {
-	return platformapi.Instance{}, errNoCatalog
-}
-
-func (noCatalog) QueryInstances(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Instance, error) {
-	return nil, errNoCatalog
-}
-
-func (noCatalog) QueryEnvironments(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Environment, error) {
-	return nil, errNoCatalog
-}
-
-func (noCatalog) QueryIntegrationPacks(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
-	return nil, errNoCatalog
-}
-
 type gqlError struct {
 	Message    string         `json:"message"`
 	Path       []any          `json:"path"`

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
@@ -54,11 +53,13 @@ func (q *Query) IntegrationPackInstanceProcesses(ctx context.Context, args struc
 	if !graphql.HasSelectedField(ctx, "processSchedules") || len(out) == 0 {
 		return &out, nil
 	}
-	byID := make([]platformapi.Expression, len(out))
+	procIDs := make([]string, len(out))
 	for i, p := range out {
-		byID[i] = platformapi.Equals("processId", p.p.ID)
+		procIDs[i] = p.p.ID
 	}
-	scheds, err := q.r.platform.QueryProcessSchedules(call, acct, anyOf(byID))
+	scheds, err := queryByIDs(call, nil, "processId", procIDs, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.ProcessSchedules, error) {
+		return q.r.platform.QueryProcessSchedules(ctx, acct, f)
+	})
 	if err != nil {
 		return nil, fromPlatform(err)
 	}
@@ -71,7 +72,7 @@ func (q *Query) IntegrationPackInstanceProcesses(ctx context.Context, args struc
 			all = append(all, ps)
 		}
 	}
-	if wantsEnvID(ctx, "processSchedules.envId") {
+	if graphql.HasSelectedField(ctx, "processSchedules.envId") {
 		if err := q.r.loadEnvIDs(call, acct, all); err != nil {
 			return nil, err
 		}
@@ -82,41 +83,17 @@ func (q *Query) IntegrationPackInstanceProcesses(ctx context.Context, args struc
 	return &out, nil
 }
 
-// anyOf is the one expression, or an "or" of several.
-func anyOf(exprs []platformapi.Expression) *platformapi.Expression {
-	if len(exprs) == 1 {
-		return &exprs[0]
-	}
-	e := platformapi.Or(exprs...)
-	return &e
-}
-
-// wantsEnvID reports whether the field of ctx selects path.
-func wantsEnvID(ctx context.Context, path string) bool {
-	for _, n := range graphql.SelectedFieldNames(ctx) {
-		if n == path {
-			return true
-		}
-	}
-	return false
-}
-
 // loadEnvIDs gives each schedule the environment of its Atom: one REST
-// EnvironmentAtomAttachment QUERY for the distinct Atoms of all of them.
-// An Atom attached to no environment leaves envId null.
+// EnvironmentAtomAttachment QUERY per MaxFilterIDs distinct Atoms of all of
+// them. An Atom attached to no environment leaves envId null.
 func (r *Resolver) loadEnvIDs(call context.Context, acct platformapi.Account, scheds []*ProcessSchedules) error {
-	seen := map[string]bool{}
-	var byAtom []platformapi.Expression
-	for _, s := range scheds {
-		if a := s.s.AtomID; a != "" && !seen[a] {
-			seen[a] = true
-			byAtom = append(byAtom, platformapi.Equals("atomId", a))
-		}
+	atoms := make([]string, len(scheds))
+	for i, s := range scheds {
+		atoms[i] = s.s.AtomID
 	}
-	if len(byAtom) == 0 {
-		return nil
-	}
-	atts, err := r.platform.QueryEnvironmentAtomAttachments(call, acct, anyOf(byAtom))
+	atts, err := queryByIDs(call, nil, "atomId", atoms, func(ctx context.Context, f *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error) {
+		return r.platform.QueryEnvironmentAtomAttachments(ctx, acct, f)
+	})
 	if err != nil {
 		return fromPlatform(err)
 	}
@@ -145,9 +122,9 @@ func (m *Mutation) ProcessSchedulesUpdate(ctx context.Context, args struct {
 	if err != nil {
 		return nil, err
 	}
-	id := strings.TrimSpace(args.ProcessSchedulesID)
-	if id == "" {
-		return nil, errcode.New(errcode.BadUserInput, "processSchedulesId is required").With("argument", "processSchedulesId")
+	id := args.ProcessSchedulesID
+	if e := checkID("processSchedulesId", id); e != nil {
+		return nil, e
 	}
 	var body bytes.Buffer
 	if err := json.Compact(&body, []byte(args.ProcessSchedules)); err != nil || body.Len() == 0 || body.Bytes()[0] != '{' {
@@ -160,7 +137,7 @@ func (m *Mutation) ProcessSchedulesUpdate(ctx context.Context, args struct {
 		return nil, fromPlatform(err)
 	}
 	ps := &ProcessSchedules{s: row}
-	if wantsEnvID(ctx, "envId") {
+	if graphql.HasSelectedField(ctx, "envId") {
 		if err := m.r.loadEnvIDs(call, acct, []*ProcessSchedules{ps}); err != nil {
 			// The update is done; say so rather than fail it.
 			ps.envErr = err

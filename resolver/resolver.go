@@ -37,10 +37,8 @@ type Platform interface {
 	// The Spaces surface: Atoms, processes, environment extensions and
 	// map extensions.
 	QueryAtoms(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Atom, error)
-	GetAtoms(ctx context.Context, acct platformapi.Account, ids []string) ([]platformapi.BulkResponse[platformapi.Atom], error)
 	QueryEnvironmentAtomAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error)
 	QueryProcesses(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Process, error)
-	GetProcess(ctx context.Context, acct platformapi.Account, id string) (platformapi.Process, error)
 	QueryEnvironmentExtensions(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error)
 	UpdateEnvironmentExtensions(ctx context.Context, acct platformapi.Account, id string, body json.RawMessage) (json.RawMessage, error)
 	QueryMapExtensionsSummaries(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.MapExtensionsSummary, error)
@@ -59,7 +57,8 @@ type Platform interface {
 // DefaultOptions' value, but takes SettleDelay and Rollback as given,
 // since their zero values mean something (no pause; report).
 type Options struct {
-	// AttachConcurrency bounds the REST calls one attach runs at once.
+	// AttachConcurrency bounds the REST calls one attach, or one
+	// extensionsUpdate or extendedMappersUpdate field, runs at once.
 	AttachConcurrency int
 	// MaxEnvironments bounds the environmentIds of one attach.
 	MaxEnvironments int

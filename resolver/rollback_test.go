@@ -15,11 +15,12 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
-// stateFake is a resolver.Platform over an in-memory set of attachments of
-// instance inst, so that a test can check what ends attached and count the
-// REST calls that got it there.
+// stateFake is the fakePlatform whose attachment operations act on an
+// in-memory set of attachments of instance inst, so that a test can check
+// what ends attached and count the REST calls that got it there. Its other
+// operations fail.
 type stateFake struct {
-	noCatalog
+	*fakePlatform
 	mu       sync.Mutex
 	attached map[string]bool // environment -> attached
 	calls    []string        // "CREATE env", "DELETE env", "QUERY"
@@ -35,10 +36,11 @@ func newStateFake(pre ...string) *stateFake {
 	for _, e := range pre {
 		f.attached[e] = true
 	}
+	f.fakePlatform = &fakePlatform{create: f.createOne, delete: f.deleteOne, query: f.queryAll}
 	return f
 }
 
-func (f *stateFake) CreateAttachment(_ context.Context, _ platformapi.Account, instanceID, env string) (platformapi.Attachment, error) {
+func (f *stateFake) createOne(_ context.Context, instanceID, env string) (platformapi.Attachment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "CREATE "+env)
@@ -51,7 +53,7 @@ func (f *stateFake) CreateAttachment(_ context.Context, _ platformapi.Account, i
 	return platformapi.Attachment{ID: ids.Attachment(instanceID, env), IntegrationPackInstanceID: instanceID, EnvironmentID: env}, nil
 }
 
-func (f *stateFake) DeleteAttachment(_ context.Context, _ platformapi.Account, id string) error {
+func (f *stateFake) deleteOne(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key, err := ids.ParseAttachment(id)
@@ -66,7 +68,7 @@ func (f *stateFake) DeleteAttachment(_ context.Context, _ platformapi.Account, i
 	return nil
 }
 
-func (f *stateFake) QueryAttachments(_ context.Context, _ platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
+func (f *stateFake) queryAll(_ context.Context, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "QUERY")

@@ -31,28 +31,40 @@ type SpaceDirectory interface {
 	// on, the request's own space (SPACE_GUID) first; none outside a
 	// request.
 	VisibleSpaces(ctx context.Context) []SpaceInfo
+	// VisibleSpace returns the space guid when the request's bearer token
+	// may act on it (one of VisibleSpaces), looking at that space only.
+	VisibleSpace(ctx context.Context, guid string) (SpaceInfo, bool)
+	// RequestSpace returns the request's own space (SPACE_GUID); false
+	// outside a request.
+	RequestSpace(ctx context.Context) (SpaceInfo, bool)
 }
 
-// visibleSpaces returns the request's spaces, or an error when the
-// resolver was built without a SpaceDirectory (a wiring bug).
-func (r *Resolver) visibleSpaces(ctx context.Context) ([]SpaceInfo, error) {
+// spaces returns the request's SpaceDirectory, or an error when the
+// resolver was built without one (a wiring bug).
+func (r *Resolver) spaces() (SpaceDirectory, error) {
 	if r.opts.Spaces == nil {
 		return nil, errcode.New(errcode.GenericSystemError, "Internal error: no spaces are configured")
 	}
-	sp := r.opts.Spaces.VisibleSpaces(ctx)
-	if len(sp) == 0 {
-		return nil, errcode.New(errcode.GenericSystemError, "Internal error: no space for this request")
-	}
-	return sp, nil
+	return r.opts.Spaces, nil
+}
+
+// errNoSpace is the error of a spaces field outside an authenticated
+// request (a wiring bug).
+func errNoSpace() error {
+	return errcode.New(errcode.GenericSystemError, "Internal error: no space for this request")
 }
 
 // Spaces lists the spaces the request's token may act on (the gateway's
 // configuration; no REST call): the request's own, then every other space
 // that would admit the same token, by guid.
 func (q *Query) Spaces(ctx context.Context) (*[]*Space, error) {
-	all, err := q.r.visibleSpaces(ctx)
+	dir, err := q.r.spaces()
 	if err != nil {
 		return nil, err
+	}
+	all := dir.VisibleSpaces(ctx)
+	if len(all) == 0 {
+		return nil, errNoSpace()
 	}
 	out := make([]*Space, len(all))
 	for i := range all {
@@ -67,14 +79,15 @@ func (q *Query) Spaces(ctx context.Context) (*[]*Space, error) {
 // on is not found, like one that does not exist, so that a token learns
 // nothing of other spaces.
 func (q *Query) Space(ctx context.Context, args struct{ ID graphql.ID }) (*Space, error) {
-	all, err := q.r.visibleSpaces(ctx)
+	dir, err := q.r.spaces()
 	if err != nil {
 		return nil, err
 	}
-	for i := range all {
-		if all[i].ID == string(args.ID) {
-			return &Space{info: all[i]}, nil
-		}
+	if info, ok := dir.VisibleSpace(ctx, string(args.ID)); ok {
+		return &Space{info: info}, nil
+	}
+	if _, ok := dir.RequestSpace(ctx); !ok {
+		return nil, errNoSpace()
 	}
 	return nil, errcode.New(errcode.NotFound, fmt.Sprintf("Space %q was not found", truncate(string(args.ID)))).With("argument", "id")
 }
@@ -90,11 +103,14 @@ type SpaceAccountCriteria struct {
 // when no name is configured), ignoring case; "" matches every account.
 // Inferred: the vendor documents neither the field matched nor case.
 func (q *Query) SpaceAccounts(ctx context.Context, args struct{ Criteria *SpaceAccountCriteria }) (*[]*SpaceAccount, error) {
-	all, err := q.r.visibleSpaces(ctx)
+	dir, err := q.r.spaces()
 	if err != nil {
 		return nil, err
 	}
-	cur := all[0]
+	cur, ok := dir.RequestSpace(ctx)
+	if !ok {
+		return nil, errNoSpace()
+	}
 	acct := &SpaceAccount{id: cur.AccountID, name: cur.AccountName}
 	out := []*SpaceAccount{}
 	if args.Criteria == nil || acct.matches(*args.Criteria) {

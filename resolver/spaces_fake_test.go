@@ -15,20 +15,12 @@ func (noSpaces) QueryAtoms(context.Context, platformapi.Account, *platformapi.Ex
 	return nil, errNoCatalog
 }
 
-func (noSpaces) GetAtoms(context.Context, platformapi.Account, []string) ([]platformapi.BulkResponse[platformapi.Atom], error) {
-	return nil, errNoCatalog
-}
-
 func (noSpaces) QueryEnvironmentAtomAttachments(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.EnvironmentAtomAttachment, error) {
 	return nil, errNoCatalog
 }
 
 func (noSpaces) QueryProcesses(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.Process, error) {
 	return nil, errNoCatalog
-}
-
-func (noSpaces) GetProcess(context.Context, platformapi.Account, string) (platformapi.Process, error) {
-	return platformapi.Process{}, errNoCatalog
 }
 
 func (noSpaces) QueryEnvironmentExtensions(context.Context, platformapi.Account, *platformapi.Expression) ([]platformapi.EnvironmentExtensions, error) {

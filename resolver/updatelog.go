@@ -50,5 +50,5 @@ func (r *Resolver) logUpdateFailures(ctx context.Context, field string, items []
 		slog.Any("codes", codes),
 		slog.Int("outcomeUnknown", unknown),
 		slog.Any("envExtensionIds", ids),
-		slog.String("err", clip(first.Error(), maxLoggedError)))
+		slog.String("err", errcode.Clip(first.Error(), maxLoggedError)))
 }

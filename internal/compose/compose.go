@@ -33,6 +33,9 @@ type Options struct {
 	// Platform replaces the REST client under the resolvers, e.g. with a
 	// fake; nil: a platformapi.Client for cfg.
 	Platform resolver.Platform
+	// Observer is the one REST attempts and attaches report to, for a
+	// test that reports to it too; nil: a new one for Version and Tracer.
+	Observer *gateway.Observer
 	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
 	// space and token); nil prefills placeholders.
 	GraphiQLHeaders map[string]string
@@ -40,7 +43,10 @@ type Options struct {
 
 // Gateway builds the gateway for cfg, logging to log.
 func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server, err error) {
-	obs := gateway.NewObserver(o.Version, o.Tracer)
+	obs := o.Observer
+	if obs == nil {
+		obs = gateway.NewObserver(o.Version, o.Tracer)
+	}
 	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
 	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
 	// The rate limits first: with platform.rateLimit.store: redis, the

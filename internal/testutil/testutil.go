@@ -1,6 +1,7 @@
 // Package testutil holds what the tests of several packages need, written
 // once: a buffer to read a program's output while it runs, and waiting
-// (bounded) for a server to come up. Only tests import it.
+// (bounded) for a server to come up or a condition to hold. Only tests
+// import it.
 package testutil
 
 import (
@@ -85,4 +86,17 @@ func logsOf(logs *SyncBuffer) string {
 		return ""
 	}
 	return "; output:\n" + logs.String()
+}
+
+// Eventually polls cond every 10 ms, at most 1,000 times (10 s), and fails
+// the test, naming what, if it never holds.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within 10 s", what)
 }

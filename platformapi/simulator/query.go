@@ -39,61 +39,6 @@ type queryRequest struct {
 	} `json:"QueryFilter"`
 }
 
-// properties returns an object's queryable properties: those the vendor
-// documents for the object's QUERY operation, and no others, so that a
-// client filtering on anything else fails here as it would there. Neither
-// attachments nor instances can be queried by id.
-func (a *account) properties(object string, v any) map[string]string {
-	switch o := v.(type) {
-	case Attachment:
-		return map[string]string{"environmentId": o.EnvironmentID, "integrationPackInstanceId": o.IntegrationPackInstanceID}
-	case Instance:
-		name := ""
-		if p := a.findPack(o.IntegrationPackID); p >= 0 {
-			name = a.packs[p].Name
-		}
-		return map[string]string{"integrationPackId": o.IntegrationPackID, "integrationPackOverrideName": o.IntegrationPackOverrideName, "integrationPackName": name}
-	case Environment:
-		return map[string]string{"id": o.ID, "name": o.Name, "classification": o.Classification}
-	case IntegrationPack:
-		return map[string]string{"id": o.ID, "name": o.Name, "installationType": o.InstallationType}
-	case interface{ queryProps() map[string]string }:
-		return o.queryProps()
-	}
-	if p, ok := spacesProperties(v); ok {
-		return p
-	}
-	panic(fmt.Sprintf("simulator: no properties for %T", v))
-}
-
-func (a *account) objects(object string) []any {
-	var out []any
-	switch object {
-	case attachmentObject:
-		for _, o := range a.attachments {
-			out = append(out, o)
-		}
-	case instanceObject:
-		for _, o := range a.instances {
-			out = append(out, o)
-		}
-	case environmentObject:
-		for _, o := range a.environments {
-			out = append(out, o)
-		}
-	case packObject:
-		for _, o := range a.packs {
-			out = append(out, o)
-		}
-	default:
-		if out := a.runObjects(object); out != nil {
-			return out
-		}
-		return a.spacesObjects(object)
-	}
-	return out
-}
-
 func (s *Server) query(object string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.serveAccount(w, r, func(a *account) {
@@ -110,11 +55,12 @@ func (s *Server) query(object string) http.HandlerFunc {
 				}
 			}
 			var matched []any
-			for _, o := range a.objects(object) {
+			q := queryObjects[object]
+			for _, o := range q.rows(a) {
 				keep := true
 				if req.QueryFilter != nil && req.QueryFilter.Expression != nil {
 					var err error
-					keep, err = match(*req.QueryFilter.Expression, a.properties(object, o))
+					keep, err = match(*req.QueryFilter.Expression, q.propsOf(a, o))
 					if err != nil {
 						writeError(w, http.StatusBadRequest, err.Error())
 						return
@@ -181,14 +127,6 @@ func (s *Server) dropOldestToken() {
 	delete(s.tokens, oldest)
 }
 
-// queryable lists each object's query properties, as properties gives them.
-var queryable = map[string][]string{
-	attachmentObject:  {"environmentId", "integrationPackInstanceId"},
-	instanceObject:    {"integrationPackId", "integrationPackOverrideName", "integrationPackName"},
-	environmentObject: {"id", "name", "classification"},
-	packObject:        {"id", "name", "installationType"},
-}
-
 // validate checks an expression's shape and properties for object.
 func validate(e expression, object string) error {
 	switch strings.ToLower(e.Operator) {
@@ -204,15 +142,15 @@ func validate(e expression, object string) error {
 		}
 		return nil
 	}
-	if !slices.Contains(queryable[object], e.Property) && !slices.Contains(spacesQueryable[object], e.Property) &&
-		!slices.Contains(runQueryable[object], e.Property) {
+	q := queryObjects[object]
+	if !slices.Contains(q.props, e.Property) {
 		//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 		return fmt.Errorf("Invalid query property: %s.", e.Property)
 	}
 	switch e.Operator {
 	case "EQUALS", "NOT_EQUALS", "LIKE":
 	case "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL":
-		if !ordered(object) {
+		if !q.ordered {
 			//lint:ignore ST1005 the vendor's own message, capitalised and punctuated, answered to clients as it is
 			return fmt.Errorf("Invalid query operator: %s.", e.Operator)
 		}

@@ -29,7 +29,7 @@ func (s *Server) routes() chi.Router {
 		r.Delete("/"+instanceObject+"/{id}", s.deleteInstance)
 		r.Get("/"+packObject+"/{id}", s.getPack)
 		r.Get("/Account/{id}", s.getAccount)
-		for _, obj := range []string{attachmentObject, instanceObject, environmentObject, packObject} {
+		for obj := range queryObjects {
 			r.Post("/"+obj+"/query", s.query(obj))
 			r.Post("/"+obj+"/queryMore", s.queryMore(obj))
 		}

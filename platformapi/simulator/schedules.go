@@ -168,60 +168,6 @@ func (s *Server) routesRuns(r chi.Router) {
 	r.Post("/"+processSchedulesObject+"/{id}", s.updateProcessSchedules)
 	r.Post("/"+processSchedulesObject+"/{id}/update", s.updateProcessSchedules)
 	r.Post("/"+executionRequestObject, s.createExecutionRequest)
-	for _, obj := range []string{processSchedulesObject, processScheduleStatusObject, executionRecordObject} {
-		r.Post("/"+obj+"/query", s.query(obj))
-		r.Post("/"+obj+"/queryMore", s.queryMore(obj))
-	}
-}
-
-// runObjects returns the account's objects of one of these types, for
-// queries; nil for any other object.
-func (a *account) runObjects(object string) []any {
-	var out []any
-	switch object {
-	case processSchedulesObject:
-		for _, o := range a.runs.schedules {
-			out = append(out, o)
-		}
-	case processScheduleStatusObject:
-		for _, o := range a.runs.statuses {
-			out = append(out, o)
-		}
-	case executionRecordObject:
-		for _, o := range a.runs.records {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-// runQueryable lists these objects' query properties, as queryProps gives
-// them (a subset of the vendor's, enough for the gateway and its tests).
-var runQueryable = map[string][]string{
-	processSchedulesObject:      {"processId", "atomId"},
-	processScheduleStatusObject: {"processId", "atomId"},
-	executionRecordObject:       {"executionId", "originalExecutionId", "executionTime", "status", "executionType", "processName", "processId", "atomName", "atomId"},
-}
-
-// ordered reports whether object's queries take the comparison operators
-// (GREATER_THAN and the like): the vendor's ExecutionRecord does, for its
-// times; the simulator's other objects do not.
-func ordered(object string) bool { return object == executionRecordObject }
-
-func (o ProcessSchedules) queryProps() map[string]string {
-	return map[string]string{"processId": o.ProcessID, "atomId": o.AtomID}
-}
-
-func (o ProcessScheduleStatus) queryProps() map[string]string {
-	return map[string]string{"processId": o.ProcessID, "atomId": o.AtomID}
-}
-
-func (o ExecutionRecord) queryProps() map[string]string {
-	return map[string]string{
-		"executionId": o.ExecutionID, "originalExecutionId": o.OriginalExecutionID, "executionTime": o.ExecutionTime,
-		"status": o.Status, "executionType": o.ExecutionType, "processName": o.ProcessName, "processId": o.ProcessID,
-		"atomName": o.AtomName, "atomId": o.AtomID,
-	}
 }
 
 func (s *Server) updateProcessSchedules(w http.ResponseWriter, r *http.Request) {

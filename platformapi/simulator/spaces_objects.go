@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/ipack-gateway/ipack-gateway/internal/jsonobject"
 )
 
 // The REST objects behind the vendor's Spaces operations beyond attach:
@@ -151,15 +153,15 @@ func mustDocument(object, text string) document {
 // newDocument reads an object's JSON, keeping its members in order, and
 // makes "@type" its first member.
 func newDocument(object string, text []byte) (document, error) {
-	members, err := objectMembers(text)
+	members, err := jsonobject.Members(text)
 	if err != nil {
 		return document{}, err
 	}
 	d := document{}
 	str := func(k string) string {
 		var s string
-		if i := indexMember(members, k); i >= 0 {
-			_ = json.Unmarshal(members[i].value, &s)
+		if i := jsonobject.Index(members, k); i >= 0 {
+			_ = json.Unmarshal(members[i].Value, &s)
 		}
 		return s
 	}
@@ -171,129 +173,24 @@ func newDocument(object string, text []byte) (document, error) {
 	return d, nil
 }
 
-// member is one member of a JSON object, its value as raw JSON.
-type member struct {
-	key   string
-	value json.RawMessage
-}
-
-// objectMembers splits a JSON object into its members, in order.
-func objectMembers(text []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	var out []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, member{key: key, value: v})
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data")
-	}
-	return out, nil
-}
-
-func indexMember(ms []member, key string) int {
-	return slices.IndexFunc(ms, func(m member) bool { return m.key == key })
-}
-
-// encodeMembers writes members as a compact object, "@type" first.
-func encodeMembers(object string, ms []member) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteString(`{"@type":`)
+// encodeMembers writes members as a compact object, "@type" (object) first.
+func encodeMembers(object string, ms []jsonobject.Member) json.RawMessage {
 	typ, _ := json.Marshal(object)
-	b.Write(typ)
+	out := []jsonobject.Member{{Key: "@type", Value: typ}}
 	for _, m := range ms {
-		if m.key == "@type" {
-			continue
+		if m.Key != "@type" {
+			out = append(out, m)
 		}
-		b.WriteByte(',')
-		k, _ := json.Marshal(m.key)
-		b.Write(k)
-		b.WriteByte(':')
-		_ = json.Compact(&b, m.value)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return jsonobject.Encode(out)
 }
 
 func findDocument(ds []document, id string) int {
 	return slices.IndexFunc(ds, func(d document) bool { return d.id == id })
 }
 
-// spacesQueryable lists the query properties of these objects, as the
-// vendor documents them.
-var spacesQueryable = map[string][]string{
-	atomObject:       {"name", "id", "hostname", "status", "type", "capabilities"},
-	envAtomObject:    {"atomId", "environmentId"},
-	processObject:    {"name", "id", "integrationPackId", "integrationPackInstanceId"},
-	envExtObject:     {"environmentId", "extensionGroupId"},
-	mapSummaryObject: {"environmentId", "extensionGroupId"},
-}
-
-// spacesObjects lists account a's objects of a queryable type.
-func (a *account) spacesObjects(object string) []any {
-	var out []any
-	add := func(n int, at func(int) any) {
-		for i := range n {
-			out = append(out, at(i))
-		}
-	}
-	switch object {
-	case atomObject:
-		add(len(a.atoms), func(i int) any { return a.atoms[i] })
-	case envAtomObject:
-		add(len(a.envAtoms), func(i int) any { return a.envAtoms[i] })
-	case processObject:
-		add(len(a.processes), func(i int) any { return a.processes[i] })
-	case envExtObject:
-		add(len(a.envExtensions), func(i int) any { return a.envExtensions[i] })
-	case mapSummaryObject:
-		add(len(a.mapSummaries), func(i int) any { return a.mapSummaries[i] })
-	}
-	return out
-}
-
-// spacesProperties returns the query properties of one of these objects.
-func spacesProperties(v any) (map[string]string, bool) {
-	switch o := v.(type) {
-	case Atom:
-		return map[string]string{"name": o.Name, "id": o.ID, "hostname": o.HostName, "status": o.Status, "type": o.Type, "capabilities": ""}, true
-	case EnvironmentAtomAttachment:
-		return map[string]string{"atomId": o.AtomID, "environmentId": o.EnvironmentID}, true
-	case Process:
-		// A process of an installed pack belongs to one instance (its id is
-		// per instance for a multi-install pack).
-		p := map[string]string{"name": o.Name, "id": o.ID, "integrationPackId": "", "integrationPackInstanceId": ""}
-		if len(o.IntegrationPack) > 0 {
-			p["integrationPackId"] = o.IntegrationPack[0].IntegrationPackID
-			p["integrationPackInstanceId"] = o.IntegrationPack[0].IntegrationPackInstanceID
-		}
-		return p, true
-	case document:
-		return map[string]string{"environmentId": o.environmentID, "extensionGroupId": o.extensionGroupID}, true
-	}
-	return nil, false
-}
-
 // routeSpaces adds the routes of these objects to the account router.
 func (s *Server) routeSpaces(r chi.Router) {
-	for obj := range spacesQueryable {
-		r.Post("/"+obj+"/query", s.query(obj))
-		r.Post("/"+obj+"/queryMore", s.queryMore(obj))
-	}
 	r.Get("/"+atomObject+"/{id}", s.getOne(atomObject))
 	r.Get("/"+processObject+"/{id}", s.getOne(processObject))
 	r.Get("/"+envExtObject+"/{id}", s.getOne(envExtObject))
@@ -433,7 +330,7 @@ func (s *Server) update(object string) http.HandlerFunc {
 				writeError(w, http.StatusBadRequest, "Unable to read request body.")
 				return
 			}
-			sent, err := objectMembers(body.Bytes())
+			sent, err := jsonobject.Members(body.Bytes())
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "Unable to parse request body.")
 				return
@@ -442,18 +339,18 @@ func (s *Server) update(object string) http.HandlerFunc {
 			members := sent
 			if object == envExtObject {
 				partial := false
-				if j := indexMember(sent, "partial"); j >= 0 {
+				if j := jsonobject.Index(sent, "partial"); j >= 0 {
 					var v any
-					_ = json.Unmarshal(sent[j].value, &v)
+					_ = json.Unmarshal(sent[j].Value, &v)
 					partial = v == true || v == "true"
 					sent = slices.Delete(slices.Clone(sent), j, j+1)
 				}
 				members = sent
 				if partial {
-					members, _ = objectMembers(old.body)
+					members, _ = jsonobject.Members(old.body)
 					for _, m := range sent {
-						if k := indexMember(members, m.key); k >= 0 {
-							members[k].value = m.value
+						if k := jsonobject.Index(members, m.Key); k >= 0 {
+							members[k].Value = m.Value
 						} else {
 							members = append(members, m)
 						}
@@ -462,10 +359,10 @@ func (s *Server) update(object string) http.HandlerFunc {
 				// The keys are the path's, whatever the body says.
 				for key, val := range map[string]string{"id": old.id, "environmentId": old.environmentID, "extensionGroupId": old.extensionGroupID} {
 					v, _ := json.Marshal(val)
-					if k := indexMember(members, key); k >= 0 {
-						members[k].value = v
+					if k := jsonobject.Index(members, key); k >= 0 {
+						members[k].Value = v
 					} else {
-						members = append(members, member{key: key, value: v})
+						members = append(members, jsonobject.Member{Key: key, Value: v})
 					}
 				}
 			}

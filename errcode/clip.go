@@ -1,0 +1,17 @@
+package errcode
+
+import "unicode/utf8"
+
+// Clip returns s cut to at most n bytes on a rune boundary, with "…"
+// appended when it was cut. Client text quoted in a message, a log line or
+// a span goes through it, so that what a request costs to log and to
+// answer does not grow with what it sends.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
