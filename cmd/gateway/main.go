@@ -7,6 +7,7 @@
 //	gateway -listen :9090        another address
 //	gateway -config f -check-config  validate a config file and exit
 //	gateway -version             print the version and exit
+//	gateway -debug-listen 127.0.0.1:6060  also serve Go's profiler there
 //
 // SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
 // SIGINT drain and stop.
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logLevel := fs.String("log-level", "info", "least log level written: debug, info, warn or error")
 	checkConfig := fs.Bool("check-config", false, "validate the -config file and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	debugListen := fs.String("debug-listen", "", "serve Go's profiler (net/http/pprof) on this private `address`; off by default")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +136,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv, err := gateway.NewServer(cfg, log, opts...)
 	if err != nil {
 		return err
+	}
+	if *debugListen != "" {
+		if err := serveDebug(ctx, *debugListen, log); err != nil {
+			return fmt.Errorf("-debug-listen: %w", err)
+		}
 	}
 	if !demo {
 		reloadOnHangup(ctx, srv, load)

@@ -64,6 +64,7 @@ type config struct {
 	scenarios      map[string]bool
 	bins           binaries // prebuilt; empty fields are built
 	passthrough    string   // upstream: serve as the pass-through proxy
+	profile        bool     // fetch the gateway's profiles into out
 	listen         string   // of the pass-through proxy
 }
 
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under 30 s): shorter loads, fewer N")
 	fs.StringVar(&c.out, "out", "gatewaybench-out", "`directory` for results.json and results.svg")
 	fs.BoolVar(&c.logs, "logs", false, "keep the gateway's and simulator's logs and configs in the -out directory")
+	fs.BoolVar(&c.profile, "profile", false, "write the gateway's CPU, allocation, heap and goroutine profiles (pprof) under load to the -out directory; the gateway must have -debug-listen, and profiling skews the figures")
 	fs.IntVar(&c.clients, "clients", 32, "concurrent clients of the overhead scenario")
 	fs.IntVar(&c.memoryClients, "memory-clients", 1000, "concurrent clients of the memory scenario")
 	duration := fs.Duration("duration", 0, "measured time of each overhead load (default 5s, 1s with -quick)")
@@ -169,6 +171,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bins.platformsim = cmp.Or(bins.platformsim, built.platformsim)
 	}
 	b := &bench{bins: bins, work: work}
+	if cfg.profile {
+		b.prof = newProfiler(cfg.out)
+	}
 	defer b.stopAll()
 
 	r := &Report{Machine: thisMachine(), Quick: cfg.quick, Started: start.UTC().Format(time.RFC3339)}
@@ -197,6 +202,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("memory: %w", err)
 		}
 		r.Memory = m
+	}
+	for _, err := range b.prof.errors() {
+		fmt.Fprintln(stderr, "gatewaybench:", err)
 	}
 	r.Seconds = time.Since(start).Seconds()
 	r.Targets = targets(r)

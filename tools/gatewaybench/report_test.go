@@ -222,11 +222,14 @@ func TestParseFlags(t *testing.T) {
 	if !c.quick || c.duration != time.Second || len(c.makespanN) != 2 || !c.scenarios["memory"] {
 		t.Errorf("-quick gave %+v", c)
 	}
-	c, err = parseFlags([]string{"-makespan-n", "5, 7", "-scenarios", "makespan", "-duration", "2s"}, io.Discard)
+	if c.profile {
+		t.Error("profiling is on by default")
+	}
+	c, err = parseFlags([]string{"-makespan-n", "5, 7", "-scenarios", "makespan", "-duration", "2s", "-profile"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.makespanN) != 2 || c.makespanN[1] != 7 || c.scenarios["overhead"] || c.duration != 2*time.Second {
+	if len(c.makespanN) != 2 || c.makespanN[1] != 7 || c.scenarios["overhead"] || c.duration != 2*time.Second || !c.profile {
 		t.Errorf("flags gave %+v", c)
 	}
 	for _, args := range [][]string{
