@@ -220,6 +220,12 @@ type Overhead struct {
 	P50Ratio        float64 `json:"p50Ratio"`
 	P99Ratio        float64 `json:"p99Ratio"`
 	ThroughputRatio float64 `json:"throughputRatio"`
+	// The gateway against the pass-through proxy, the floor: its CPU per
+	// request and p99 over the proxy's, its throughput over the proxy's
+	// (below 1: slower). 0 where one of them served nothing.
+	CPURatio                   float64 `json:"cpuRatioToPassthrough"`
+	PassthroughThroughputRatio float64 `json:"throughputRatioToPassthrough"`
+	PassthroughP99Ratio        float64 `json:"p99RatioToPassthrough"`
 }
 
 func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSpec) (Overhead, error) {
@@ -255,6 +261,9 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 	if o.Gateway.PerSecond > 0 {
 		o.ThroughputRatio = o.Direct.PerSecond / o.Gateway.PerSecond
 	}
+	o.CPURatio = safeDiv(o.Gateway.CPUMicros, o.Passthrough.CPUMicros)
+	o.PassthroughThroughputRatio = safeDiv(o.Gateway.PerSecond, o.Passthrough.PerSecond)
+	o.PassthroughP99Ratio = safeDiv(o.Gateway.P99Ms, o.Passthrough.P99Ms)
 	return o, ctx.Err()
 }
 
@@ -425,6 +434,8 @@ type Memory struct {
 	// PassthroughPeakRSSMiB is the pass-through proxy's peak.
 	PassthroughPeakRSSMiB float64 `json:"passthroughPeakRSSMiB"`
 	PassthroughLoad       Summary `json:"passthroughLoad"`
+	// PeakRSSRatio is the gateway's peak over the proxy's.
+	PeakRSSRatio float64 `json:"peakRSSRatioToPassthrough"`
 }
 
 func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec) (*Memory, error) {
@@ -457,6 +468,7 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 	if err != nil {
 		return nil, err
 	}
+	m.PeakRSSRatio = safeDiv(m.PeakRSSMiB, m.PassthroughPeakRSSMiB)
 	return m, ctx.Err()
 }
 
