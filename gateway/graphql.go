@@ -88,7 +88,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	writeJSON(w, status, resp)
+	writeResponse(w, status, resp)
 }
 
 // execute runs the request's operation under the account's fair queue and

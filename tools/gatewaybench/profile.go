@@ -14,8 +14,9 @@ import (
 // With -profile, every gateway is started with -debug-listen on a loopback
 // port of its own, and the load scenarios fetch Go's profiles from it while
 // they run: CPU and allocations over each overhead load, heap and goroutines
-// in the middle of the memory load. They are written to -out as
-// gateway-<scenario>-<kind>.pprof for `go tool pprof`. Profiling costs the
+// (and runtime.MemStats, as text) in the middle of the memory load. They are
+// written to -out as gateway-<scenario>-<kind>.pprof for `go tool pprof`
+// (and gateway-memory-memstats.txt). Profiling costs the
 // gateway CPU (a few per cent), so a profiled run's figures are not for
 // comparing with an unprofiled one's.
 
@@ -89,6 +90,9 @@ func (pr *profiler) midLoad(ctx context.Context, p *proc, scenario string, spec 
 	at := spec.warmup + spec.duration/2
 	pr.fetch(ctx, p, at, "/debug/pprof/heap", "gateway-"+scenario+"-heap.pprof")
 	pr.fetch(ctx, p, at, "/debug/pprof/goroutine", "gateway-"+scenario+"-goroutine.pprof")
+	// The heap profile as text ends with runtime.MemStats: heap, stacks
+	// and GC figures at that moment.
+	pr.fetch(ctx, p, at, "/debug/pprof/heap?debug=1", "gateway-"+scenario+"-memstats.txt")
 }
 
 // wait waits for every fetch started so far: the gateway must not stop

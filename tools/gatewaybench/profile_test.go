@@ -16,7 +16,7 @@ import (
 // reported, not ignored.
 func TestProfiler(t *testing.T) {
 	debug := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/debug/pprof/heap" {
+		if r.URL.RequestURI() == "/debug/pprof/heap" {
 			http.Error(w, "no heap here", http.StatusInternalServerError)
 			return
 		}
@@ -34,6 +34,7 @@ func TestProfiler(t *testing.T) {
 		"gateway-0ms-cpu.pprof":          "/debug/pprof/profile?seconds=1",
 		"gateway-0ms-allocs.pprof":       "/debug/pprof/allocs?seconds=1",
 		"gateway-memory-goroutine.pprof": "/debug/pprof/goroutine",
+		"gateway-memory-memstats.txt":    "/debug/pprof/heap?debug=1",
 	} {
 		got, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil || string(got) != want {
