@@ -19,7 +19,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -97,7 +98,7 @@ func newHarness(t *testing.T) *harness {
 		sum := sha256.Sum256([]byte(s))
 		return "sha256:" + hex.EncodeToString(sum[:])
 	}
-	cfg, err := gateway.ParseConfig([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 platform:
   baseURL: %[1]s
   # The suite checks shapes, not pacing: no REST budget to wait for.
@@ -133,7 +134,7 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler))
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{Version: "conformance"})
 	if err != nil {
 		t.Fatal(err)
 	}

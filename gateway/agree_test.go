@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	graphql "github.com/graph-gophers/graphql-go"
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -99,13 +100,13 @@ func FuzzParsersAgree(f *testing.F) {
 		f.Add(d)
 	}
 	sch := graphql.MustParseSchema(agreeSDL, &agreeRoot{},
-		graphql.MaxDepth(DefaultMaxDepth), graphql.MaxSelections(DefaultMaxSelections), graphql.OverlapValidationLimit(overlapPairLimit))
+		graphql.MaxDepth(config.DefaultMaxDepth), graphql.MaxSelections(config.DefaultMaxSelections), graphql.OverlapValidationLimit(overlapPairLimit))
 	f.Fuzz(func(t *testing.T, query string) {
 		if len(query) > 4096 {
 			return
 		}
 		d := measureDocument(query)
-		if d.parseErr != "" || d.invalid != "" || d.selections > DefaultMaxSelections {
+		if d.parseErr != "" || d.invalid != "" || d.selections > config.DefaultMaxSelections {
 			return // refused before graphql-go sees it
 		}
 		resp := sch.Exec(context.Background(), query, "", nil)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
@@ -28,24 +29,24 @@ type space struct {
 
 // newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
 // is configured, fingerprints the token credentials.
-func newSpaces(cfg []SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
+func newSpaces(cfg []config.SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
 		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}, info: spaceInfo(sc)}
-		if sc.Auth == AuthPassthrough {
+		if sc.Passthrough() {
 			sp.passthrough = true
 		} else {
 			sp.account.Credentials = platformapi.Basic(sc.Credentials.Username, sc.Credentials.Password)
 		}
 		for _, tc := range sc.TokenCredentials {
-			h, err := parseTokenHash(tc.PasswordHash)
+			h, err := config.TokenHash(tc.PasswordHash)
 			if err != nil {
 				return nil, err // Validate has already checked
 			}
 			sp.tokenCreds = append(sp.tokenCreds, newTokenCredential(sha256.Sum256([]byte(tc.Username)), h, signer))
 		}
 		for _, t := range sc.ClientTokens {
-			h, err := parseTokenHash(t)
+			h, err := config.TokenHash(t)
 			if err != nil {
 				return nil, err // Validate has already checked
 			}
@@ -173,7 +174,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			defer done()
 		}
 		ctx = resolver.WithAccount(ctx, acct)
-		ctx = withViewer(ctx, sp, token, tokenSum)
+		ctx = s.withViewer(ctx, sp, token, tokenSum)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

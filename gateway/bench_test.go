@@ -2,69 +2,44 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
+// The bench space, its token, and the vendor's attach sample (seed
+// attach-integration-pack-instance.md), exported for gateway_test.
 const (
-	benchSpace = "bench-space"
-	benchToken = "bench-token"
-	// The vendor's attach sample (seed attach-integration-pack-instance.md).
-	benchAttach = `{"query":"mutation attachIpackInstance { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: \"SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng\", environmentIds: [\"86b413a8-1ebf-4c95-bc5b-139573b77910\"]}) { id environmentId integrationPackInstanceId environmentExtensions } }"}`
+	BenchSpace  = "bench-space"
+	BenchToken  = "bench-token"
+	BenchAttach = `{"query":"mutation attachIpackInstance { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: \"SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng\", environmentIds: [\"86b413a8-1ebf-4c95-bc5b-139573b77910\"]}) { id environmentId integrationPackInstanceId environmentExtensions } }"}`
 )
 
-// benchServer is a gateway whose upstream is the demo simulator, on
-// loopback, without its rate limit; the gateway's own limits (pacing,
-// per-token inbound rate) are off, so that only its work is measured.
-func benchServer(b testing.TB) *Server {
-	b.Helper()
-	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
-	b.Cleanup(sim.Close)
-	sum := sha256.Sum256([]byte(benchToken))
-	cfg, err := ParseConfig([]byte(fmt.Sprintf(`
-platform: {baseURL: %q, rateLimit: {requestsPerSecond: 0}}
-clients: {requestsPerSecond: 0}
-spaces:
-  - guid: %s
-    accountId: %s
-    credentials: {username: %q, password: %q}
-    clientTokens: ["sha256:%s"]
-`, sim.URL, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))), func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Logs are written, as in production, but to nowhere.
-	s, err := NewServer(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
+// BenchRequest is a POST of body to /graphql with the bench space's
+// headers (exported for the gateway_test benchmarks).
+func BenchRequest(body string) *http.Request {
+	return benchRequest(body)
 }
 
 func benchRequest(body string) *http.Request {
 	r := httptest.NewRequest("POST", "/graphql", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Accept", "application/json")
-	r.Header.Set("SPACE_GUID", benchSpace)
-	r.Header.Set("Authorization", "Bearer "+benchToken)
+	r.Header.Set("SPACE_GUID", BenchSpace)
+	r.Header.Set("Authorization", "Bearer "+BenchToken)
 	return r
 }
 
 // BenchmarkDecodeRequest is the GraphQL-over-HTTP decoding of the attach
 // sample: media type, size limit, JSON.
 func BenchmarkDecodeRequest(b *testing.B) {
-	s := &Server{cfg: &Config{GraphQL: GraphQLConfig{MaxBodyBytes: DefaultMaxBodyBytes, MaxQueryLength: DefaultMaxQueryLength}}}
-	body := []byte(benchAttach)
+	s := &Server{cfg: &config.Config{GraphQL: config.GraphQLConfig{MaxBodyBytes: config.DefaultMaxBodyBytes, MaxQueryLength: config.DefaultMaxQueryLength}}}
+	body := []byte(BenchAttach)
 	w := httptest.NewRecorder()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,29 +51,12 @@ func BenchmarkDecodeRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkServeAttach is one attach(1) through the whole gateway handler:
-// middleware, authentication, decoding, GraphQL, one REST CREATE over
-// loopback to the simulator (whose work is included), and the response.
-func BenchmarkServeAttach(b *testing.B) {
-	s := benchServer(b)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, benchRequest(benchAttach))
-			if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
-				b.Fatalf("status %d: %s", w.Code, w.Body)
-			}
-		}
-	})
-}
-
 // BenchmarkAnalyze is the gateway's own parse of a query (gqlparser, for
 // the operation type and the root-field and alias limits): once per query
 // text, then from its cache.
 func BenchmarkAnalyze(b *testing.B) {
 	var req struct{ Query string }
-	if err := json.Unmarshal([]byte(benchAttach), &req); err != nil {
+	if err := json.Unmarshal([]byte(BenchAttach), &req); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("cached", func(b *testing.B) {

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -105,7 +107,7 @@ spaces:
     accountId: %s
     auth: passthrough
 %s`, up.URL, o.platformYAML, testSpace, simulator.DemoAccountID, simulator.DemoUsername, hex.EncodeToString(sum[:]), passthroughSpace, simulator.DemoAccountID, o.extraYAML)
-	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
+	cfg, err := config.Parse([]byte(yaml), func(k string) string {
 		if k == "SIM_PASSWORD" {
 			return simulator.DemoPassword
 		}
@@ -115,7 +117,7 @@ spaces:
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	logs := &testutil.SyncBuffer{}
-	srv, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	srv, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), compose.Options{})
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

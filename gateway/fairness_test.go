@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -156,11 +157,11 @@ spaces:
     credentials: {username: %q, password: %q}
     tokenCredentials: [{username: %q, passwordHash: %q}]
 `, up.URL, authKey, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, authUser, sha(authPassword))
-	cfg, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(yaml), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler))
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,10 +98,10 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
-		if full, wait := s.platform.QueueFull(p.account, key); full {
+		if full, wait := s.queueFull(p.account, key); full {
 			// Nothing has run: refuse the request whole rather than let the
 			// client's queue grow without bound.
-			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", *s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
+			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
 			if s.logRejection(r.Context()) {
 				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
 			}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 // health tracks what /readyz reports: the listener is up, the gateway is
@@ -23,18 +25,19 @@ type health struct {
 	client        *http.Client
 	log           *slog.Logger
 
-	listening    atomic.Bool
-	draining     atomic.Bool
-	lastUpstream atomic.Int64 // unix nanoseconds of the last upstream answer
+	listening atomic.Bool
+	draining  atomic.Bool
+	upstream  *Observer // learns of every REST answer
 
 	mu        sync.Mutex // one probe at a time
 	probedAt  time.Time
 	probeFail string // why the last probe failed, "" when it did not
 }
 
-func newHealth(cfg HealthConfig, probeURL string, transport http.RoundTripper, log *slog.Logger) *health {
+func newHealth(cfg config.HealthConfig, probeURL string, transport http.RoundTripper, upstream *Observer, log *slog.Logger) *health {
 	return &health{
-		checkUpstream: *cfg.CheckUpstream,
+		upstream:      upstream,
+		checkUpstream: cfg.CheckUpstream,
 		interval:      cfg.UpstreamInterval,
 		probeURL:      probeURL,
 		log:           log,
@@ -46,19 +49,7 @@ func newHealth(cfg HealthConfig, probeURL string, transport http.RoundTripper, l
 	}
 }
 
-func (h *health) upstreamSeen() { h.lastUpstream.Store(time.Now().UnixNano()) }
-
-// upstreamAnswered records a REST answer with status as a sign of life,
-// unless it is a 404 (see health).
-func (h *health) upstreamAnswered(status int) {
-	if status != http.StatusNotFound {
-		h.upstreamSeen()
-	}
-}
-
-func (h *health) upstreamRecent() bool {
-	return time.Since(time.Unix(0, h.lastUpstream.Load())) < h.interval
-}
+func (h *health) upstreamRecent() bool { return h.upstream.upstreamRecent(h.interval) }
 
 // upstreamProblem returns "" when the upstream answered within the
 // interval, else probes it with an unauthenticated GET of a REST object's
@@ -96,7 +87,7 @@ func (h *health) upstreamProblem(ctx context.Context) string {
 		return h.probeFail
 	}
 	h.probeFail = ""
-	h.upstreamSeen()
+	h.upstream.upstreamSeen()
 	return ""
 }
 

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"log/slog"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 // requestIDHandler adds the request id of the context to every record, so
@@ -24,6 +26,16 @@ func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// Logger is the gateway's logger over log: the request id on every line
+// logged with a request's context, and warnings throttled as cfg says
+// (logthrottle.go), process-wide. The composition root gives it to every
+// part it builds (the REST client, the resolvers, the server), so that all
+// their lines are joined to requests and throttled together. Wrapping an
+// already wrapped logger changes nothing.
+func Logger(log *slog.Logger, cfg config.LogsConfig) *slog.Logger {
+	return withRequestIDs(throttleLogs(log, cfg))
 }
 
 // withRequestIDs wraps log's handler in a requestIDHandler once.

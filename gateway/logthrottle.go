@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"golang.org/x/time/rate"
 )
 
@@ -97,8 +98,8 @@ type throttleHandler struct {
 // throttleLogs wraps log's handler in a throttleHandler with cfg's limits,
 // inside the request-id wrapper if there is one. WarningsPerSecond 0 leaves
 // log as it is.
-func throttleLogs(log *slog.Logger, cfg LogsConfig) *slog.Logger {
-	if *cfg.WarningsPerSecond == 0 {
+func throttleLogs(log *slog.Logger, cfg config.LogsConfig) *slog.Logger {
+	if cfg.WarningsPerSecond == 0 {
 		return log
 	}
 	h := log.Handler()
@@ -111,7 +112,7 @@ func throttleLogs(log *slog.Logger, cfg LogsConfig) *slog.Logger {
 	}
 	h = throttleHandler{Handler: h, t: &logThrottle{
 		root:  h,
-		limit: rate.Limit(*cfg.WarningsPerSecond),
+		limit: rate.Limit(cfg.WarningsPerSecond),
 		burst: cfg.WarningBurst,
 		now:   time.Now,
 		kinds: map[string]*lineBudget{},

@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 // steppedLogger is a throttled JSON logger on a clock the test steps.
 func steppedLogger(t *testing.T, perSecond float64, burst int) (*slog.Logger, *bytes.Buffer, *time.Time, *logThrottle) {
 	t.Helper()
 	var buf bytes.Buffer
-	log := throttleLogs(withRequestIDs(slog.New(slog.NewJSONHandler(&buf, nil))), LogsConfig{WarningsPerSecond: &perSecond, WarningBurst: burst})
+	log := throttleLogs(withRequestIDs(slog.New(slog.NewJSONHandler(&buf, nil))), config.LogsConfig{WarningsPerSecond: perSecond, WarningBurst: burst})
 	th := log.Handler().(requestIDHandler).Handler.(throttleHandler).t
 	now := time.Unix(1_000_000, 0)
 	th.now = func() time.Time { return now }
@@ -96,7 +98,7 @@ func TestThrottleLogsKindsBounded(t *testing.T) {
 func TestThrottleLogsOff(t *testing.T) {
 	var buf bytes.Buffer
 	zero := 0.0
-	log := throttleLogs(slog.New(slog.NewJSONHandler(&buf, nil)), LogsConfig{WarningsPerSecond: &zero, WarningBurst: 1})
+	log := throttleLogs(slog.New(slog.NewJSONHandler(&buf, nil)), config.LogsConfig{WarningsPerSecond: zero, WarningBurst: 1})
 	for range 50 {
 		log.Warn("x")
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,8 +16,7 @@ import (
 // values: no ids, names or messages a client or the vendor chooses, and no
 // secret.
 //
-// It implements platformapi.Observer (rate-budget waits, circuit breaker
-// changes) and resolver.Observer (attach fan-out width).
+// The Observer (observer.go) feeds the REST and attach metrics.
 type metrics struct {
 	reg *prometheus.Registry
 
@@ -142,13 +140,7 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// BudgetWait implements platformapi.Observer: a REST attempt waited d for
-// its account's rate budget. The account is not a label (no ids).
-func (m *metrics) BudgetWait(_ string, d time.Duration) {
-	m.rateWait.Observe(d.Seconds())
-}
-
-// CircuitChange implements platformapi.Observer: an account's breaker
+// CircuitChange records that an account's breaker
 // entered state (CircuitClosed, CircuitOpen or CircuitHalfOpen). The gauge
 // counts breakers per state among the accounts whose breaker has changed
 // state at least once (a breaker starts closed and is not reported until
@@ -177,12 +169,6 @@ func knownState(s string) bool {
 		}
 	}
 	return false
-}
-
-// FanOut implements resolver.Observer: one attach fans out to width REST
-// calls.
-func (m *metrics) FanOut(width int) {
-	m.fanOut.Observe(float64(width))
 }
 
 // instrumentGraphQL counts, times and gauges GraphQL requests. Labels are

@@ -21,7 +21,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -38,15 +40,15 @@ type opsEnv struct {
 }
 
 type opsOptions struct {
-	wrap      func(http.Handler) http.Handler // between gateway and simulator
-	extraYAML string                          // top-level config keys
-	platform  string                          // keys of the platform section, indented
-	spaceYAML string                          // keys of the space, indented by 4
-	password  string                          // REST password; default the demo's
-	token     string                          // client token; default testToken
-	options   []gateway.Option
-	simOpts   simulator.Options
-	basePath  string // appended to the simulator's URL in platform.baseURL
+	wrap        func(http.Handler) http.Handler // between gateway and simulator
+	extraYAML   string                          // top-level config keys
+	platform    string                          // keys of the platform section, indented
+	spaceYAML   string                          // keys of the space, indented by 4
+	password    string                          // REST password; default the demo's
+	token       string                          // client token; default testToken
+	composeOpts compose.Options
+	simOpts     simulator.Options
+	basePath    string // appended to the simulator's URL in platform.baseURL
 }
 
 func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
@@ -73,7 +75,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		i := strings.Index(yaml, "    clientTokens:")
 		yaml = yaml[:i] + o.spaceYAML + yaml[i:]
 	}
-	cfg, err := gateway.ParseConfig([]byte(yaml), func(k string) string {
+	cfg, err := config.Parse([]byte(yaml), func(k string) string {
 		if k == "REST_PASSWORD" {
 			return o.password
 		}
@@ -83,7 +85,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	logs := &testutil.SyncBuffer{}
-	srv, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o.options...)
+	srv, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o.composeOpts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -470,34 +472,6 @@ func TestReadyz(t *testing.T) {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-}
-
-func TestConfigOpsErrorsNameKeys(t *testing.T) {
-	tests := []struct{ yaml, want string }{
-		{"graphql: {maxDeph: 3}\n", "graphql.maxDeph: unknown key"},
-		{"health: {probeTimeout: 5}\n", "health.probeTimeout: want a duration"},
-		{"health: {upstreamInterval: -1s}\n", "health.upstreamInterval"},
-		{"drainDelay: 1h\n", "drainDelay: must be between"},
-		{"metrics: {enabled: maybe}\n", "metrics.enabled: want true or false"},
-		{"tracing: {sampleRatio: 2}\n", "tracing.sampleRatio"},
-		{"tracing: {endpoint: 'otel:4318'}\n", "tracing.endpoint"},
-		{"tracing: {endpoint: 'https://u:pw@otel/v1/traces'}\n", "tracing.endpoint"},
-		{"graphiql: [true]\n", "graphiql: want a mapping"},
-		{"spaces: {guid: x}\n", "spaces: want a list"},
-		{"listen: a\nlisten: b\n", "listen: key given twice"},
-	}
-	for _, tt := range tests {
-		_, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "spaces:", tt.yaml+"spaces:", 1)), noEnv)
-		if tt.want == "spaces: want a list" {
-			_, err = gateway.ParseConfig([]byte(tt.yaml), noEnv)
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ParseConfig(%q) = %v, want an error containing %q", tt.yaml, err, tt.want)
-		}
-		if err != nil && strings.Contains(err.Error(), ":pw@") {
-			t.Errorf("error %q repeats the endpoint's credentials", err)
-		}
-	}
 }
 
 func TestCircuitMetrics(t *testing.T) {

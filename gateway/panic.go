@@ -11,8 +11,13 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
-// panicHandler turns a resolver's panic into a GraphQL error that names the
-// request for support, and logs it as the bug it is.
+// PanicHandler turns a resolver's panic into a GraphQL error that names
+// the request for support (GENERIC_SYSTEM_ERROR), and logs it to log as
+// the bug it is; the composition root passes it to resolver.NewSchema.
+func PanicHandler(log *slog.Logger) gqlerrors.PanicHandler {
+	return panicHandler{log: withRequestIDs(log)}
+}
+
 type panicHandler struct{ log *slog.Logger }
 
 func (h panicHandler) MakePanicError(ctx context.Context, value any) *gqlerrors.QueryError {
@@ -20,11 +25,6 @@ func (h panicHandler) MakePanicError(ctx context.Context, value any) *gqlerrors.
 	h.log.LogAttrs(ctx, slog.LevelError, "panic in resolver: this is a bug",
 		slog.String("panic", fmt.Sprint(value)), slog.String("stack", string(debug.Stack())))
 	e := gqlerrors.Errorf("Internal server error (request %s)", id)
-	e.Extensions = map[string]any{"code": string(errcode.GenericSystemError)}
+	e.Extensions = errcode.New(errcode.GenericSystemError, e.Message).Extensions()
 	return e
 }
-
-// panicLogger silences graphql-go's own panic log: panicHandler logs.
-type panicLogger struct{}
-
-func (panicLogger) LogPanic(context.Context, any) {}

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
-	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
 // A passthrough space admits any bearer token and lets the REST API judge
@@ -97,98 +95,33 @@ func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, 
 	}
 }
 
-// guardedPlatform is the resolvers' Platform with the passthrough rules
-// above: it notes REST 401 and 403, and once a request's token was refused
-// it fails that request's later calls without making them. Requests of
-// credential spaces pass straight through. The Platform is embedded so that
-// a method added to the interface still compiles (unguarded) until it is
-// added here.
-type guardedPlatform struct {
-	resolver.Platform
+// refusedAlready is the error that refuses a REST call of a passthrough
+// request whose token the REST API refused (401) already, before the call
+// is sent (Observer.AttemptStart); nil for any other request. Nothing is
+// sent, so no outcome is in doubt.
+func refusedAlready(ctx context.Context) error {
+	pc, _ := ctx.Value(passthroughKey{}).(*passthroughCall)
+	if pc == nil || !pc.refused.Load() {
+		return nil
+	}
+	// The same error as the call the REST API refused: the client cannot
+	// tell the two apart, and need not.
+	return &platformapi.Error{StatusCode: http.StatusUnauthorized}
 }
 
-// guard runs call for object unless the request's token was refused
-// already, and notes a refusal in its answer.
-func guard[T any](ctx context.Context, method, object string, call func() (T, error)) (T, error) {
+// noteRefusal notes a REST 401 or 403 to a passthrough request's calls
+// (Observer.AttemptDone).
+func noteRefusal(ctx context.Context, status int) {
+	if status != http.StatusUnauthorized && status != http.StatusForbidden {
+		return
+	}
 	pc, _ := ctx.Value(passthroughKey{}).(*passthroughCall)
 	if pc == nil {
-		return call()
+		return
 	}
-	if pc.refused.Load() {
-		var zero T
-		// Nothing was sent, so no outcome is in doubt.
-		return zero, &platformapi.Error{Method: method, Object: object, StatusCode: http.StatusUnauthorized}
+	if status == http.StatusUnauthorized {
+		pc.refused.Store(true)
+	} else {
+		pc.forbidden.Store(true)
 	}
-	v, err := call()
-	var pe *platformapi.Error
-	if errors.As(err, &pe) {
-		switch pe.StatusCode {
-		case http.StatusUnauthorized:
-			pc.refused.Store(true)
-		case http.StatusForbidden:
-			pc.forbidden.Store(true)
-		}
-	}
-	return v, err
-}
-
-const (
-	objAttachment = "IntegrationPackEnvironmentAttachment"
-	objInstance   = "IntegrationPackInstance"
-)
-
-func (g guardedPlatform) CreateAttachment(ctx context.Context, acct platformapi.Account, instanceID, environmentID string) (platformapi.Attachment, error) {
-	return guard(ctx, http.MethodPost, objAttachment, func() (platformapi.Attachment, error) {
-		return g.Platform.CreateAttachment(ctx, acct, instanceID, environmentID)
-	})
-}
-
-func (g guardedPlatform) DeleteAttachment(ctx context.Context, acct platformapi.Account, id string) error {
-	_, err := guard(ctx, http.MethodDelete, objAttachment, func() (struct{}, error) {
-		return struct{}{}, g.Platform.DeleteAttachment(ctx, acct, id)
-	})
-	return err
-}
-
-func (g guardedPlatform) QueryAttachments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Attachment, error) {
-	return guard(ctx, http.MethodPost, objAttachment, func() ([]platformapi.Attachment, error) {
-		return g.Platform.QueryAttachments(ctx, acct, filter)
-	})
-}
-
-func (g guardedPlatform) InstallInstance(ctx context.Context, acct platformapi.Account, packID, overrideName string) (platformapi.Instance, error) {
-	return guard(ctx, http.MethodPost, objInstance, func() (platformapi.Instance, error) {
-		return g.Platform.InstallInstance(ctx, acct, packID, overrideName)
-	})
-}
-
-func (g guardedPlatform) UninstallInstance(ctx context.Context, acct platformapi.Account, id string) error {
-	_, err := guard(ctx, http.MethodDelete, objInstance, func() (struct{}, error) {
-		return struct{}{}, g.Platform.UninstallInstance(ctx, acct, id)
-	})
-	return err
-}
-
-func (g guardedPlatform) GetInstance(ctx context.Context, acct platformapi.Account, id string) (platformapi.Instance, error) {
-	return guard(ctx, http.MethodGet, objInstance, func() (platformapi.Instance, error) {
-		return g.Platform.GetInstance(ctx, acct, id)
-	})
-}
-
-func (g guardedPlatform) QueryInstances(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Instance, error) {
-	return guard(ctx, http.MethodPost, objInstance, func() ([]platformapi.Instance, error) {
-		return g.Platform.QueryInstances(ctx, acct, filter)
-	})
-}
-
-func (g guardedPlatform) QueryEnvironments(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.Environment, error) {
-	return guard(ctx, http.MethodPost, "Environment", func() ([]platformapi.Environment, error) {
-		return g.Platform.QueryEnvironments(ctx, acct, filter)
-	})
-}
-
-func (g guardedPlatform) QueryIntegrationPacks(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.IntegrationPack, error) {
-	return guard(ctx, http.MethodPost, "IntegrationPack", func() ([]platformapi.IntegrationPack, error) {
-		return g.Platform.QueryIntegrationPacks(ctx, acct, filter)
-	})
 }

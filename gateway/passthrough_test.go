@@ -110,3 +110,26 @@ func TestPassthroughRefusalStopsFanOut(t *testing.T) {
 		}
 	}
 }
+
+// TestPassthroughRefusalOnEveryObject: the refusal rule holds for every
+// REST object, those of the Spaces surface included (the rule used to
+// wrap the Platform's methods one by one, and missed the ones added
+// last): a token refused on a Process query is remembered, and the next
+// request with it is answered 401 without a REST call.
+func TestPassthroughRefusalOnEveryObject(t *testing.T) {
+	e := newEnvYAML(t, nil, "", "clients: {requestsPerSecond: 0}\n")
+	const refused = "expired-vendor-token"
+	const processes = `{ integrationPackInstanceProcesses(integrationPackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UyNzk3Mg") { id } }`
+	r := e.do(t, http.MethodPost, processes, nil, passthroughHeaders(refused))
+	if r.Status != 200 || r.code() != "UNAUTHORIZED" {
+		t.Fatalf("first use: %d %s, want the field's UNAUTHORIZED", r.Status, r.Raw)
+	}
+	calls := len(e.sim.Requests())
+	r = e.do(t, http.MethodPost, processes, nil, passthroughHeaders(refused))
+	if r.Status != 401 || r.code() != "UNAUTHORIZED" {
+		t.Errorf("repeat: %d %s, want HTTP 401 UNAUTHORIZED", r.Status, r.Raw)
+	}
+	if n := len(e.sim.Requests()); n != calls {
+		t.Errorf("%d REST calls after the repeat, want still %d", n, calls)
+	}
+}

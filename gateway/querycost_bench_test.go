@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway"
 )
 
 // costShapes are documents built to cost graphql-go the most work per byte
@@ -21,7 +24,7 @@ func costShapes() map[string]string {
 		}
 		return strings.Join(parts, " ")
 	}
-	const sel = DefaultMaxSelections
+	const sel = config.DefaultMaxSelections
 	id := func(int) string { return "id" }
 	return map[string]string{
 		// Issue 13's validation bomb at the largest accepted size: one
@@ -44,7 +47,7 @@ func costShapes() map[string]string {
 		"many variables":        "query(" + rep(3000, func(i int) string { return fmt.Sprintf("$v%d: Int", i) }) + ") { __typename }",
 		"many list items":       `mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng", environmentIds: [` + rep(12000, func(int) string { return `"e"` }) + `]}) { id } }`,
 		"repeated input fields": `mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {` + rep(2000, func(int) string { return `integrationPackInstanceId: "x"` }) + `, environmentIds: []}) { id } }`,
-		"deep input lists":      `{ integrationPackEnvironmentAttachments(ipackInstanceId: "x", environmentIds: ` + strings.Repeat("[", maxNesting-3) + strings.Repeat("]", maxNesting-3) + `) { id } }`,
+		"deep input lists":      `{ integrationPackEnvironmentAttachments(ipackInstanceId: "x", environmentIds: ` + strings.Repeat("[", gateway.MaxNesting-3) + strings.Repeat("]", gateway.MaxNesting-3) + `) { id } }`,
 		// 1 + 1 + 2 × 498 + 1 = 999 selections.
 		"fragment chain": "{ environments { ...F0 } } " + rep(sel/2-2, func(i int) string { return fmt.Sprintf("fragment F%d on Environment { id ...F%d }", i, i+1) }) + fmt.Sprintf(" fragment F%d on Environment { id }", sel/2-2),
 	}
@@ -68,7 +71,7 @@ func BenchmarkWorstAcceptedQuery(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				w := httptest.NewRecorder()
-				s.ServeHTTP(w, benchRequest(body))
+				s.ServeHTTP(w, gateway.BenchRequest(body))
 			}
 		})
 	}
@@ -85,17 +88,15 @@ func TestWorstAcceptedQueryCost(t *testing.T) {
 	const maxBytes, maxAllocs = 16 << 20, 250_000
 	s := benchServer(t)
 	for name, q := range costShapes() {
-		doc := measureDocument(q)
-		op, found := doc.operation("")
-		if ref := s.admit(doc, op, found, "POST"); ref != nil || len(q) > DefaultMaxQueryLength {
-			t.Errorf("%s: refused by the gateway's limits (%v, %d bytes); want the largest accepted", name, ref, len(q))
+		if err := gateway.AdmitQuery(s, q); err != nil || len(q) > config.DefaultMaxQueryLength {
+			t.Errorf("%s: refused by the gateway's limits (%v, %d bytes); want the largest accepted", name, err, len(q))
 			continue
 		}
 		body := costBody(q)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		allocs := testing.AllocsPerRun(3, func() {
-			s.ServeHTTP(httptest.NewRecorder(), benchRequest(body))
+			s.ServeHTTP(httptest.NewRecorder(), gateway.BenchRequest(body))
 		})
 		runtime.ReadMemStats(&after)
 		bytes := (after.TotalAlloc - before.TotalAlloc) / 4 // AllocsPerRun runs it once more, to warm up

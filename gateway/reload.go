@@ -1,6 +1,6 @@
 package gateway
 
-import "reflect"
+import "github.com/ipack-gateway/ipack-gateway/config"
 
 // Reload applies a new configuration's spaces and client tokens without
 // dropping a request: requests already admitted finish with the space they
@@ -8,7 +8,7 @@ import "reflect"
 // the configuration; when it fails, the running configuration stays and the
 // error is logged and returned. Other keys are read at start only; a change
 // to them is logged as needing a restart.
-func (s *Server) Reload(load func() (*Config, error)) error {
+func (s *Server) Reload(load func() (*config.Config, error)) error {
 	cfg, err := load()
 	if err == nil {
 		var spaces map[string]*space
@@ -23,26 +23,8 @@ func (s *Server) Reload(load func() (*Config, error)) error {
 	}
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	s.log.Info("config reloaded", "spaces", len(cfg.Spaces))
-	if keys := restartKeys(s.cfg, cfg); len(keys) > 0 {
+	if keys := config.RestartKeys(s.cfg, cfg); len(keys) > 0 {
 		s.log.Warn("config changes that need a restart were not applied", "keys", keys)
 	}
 	return nil
-}
-
-// restartKeys names the top-level keys, other than spaces, whose values
-// differ between two configurations.
-func restartKeys(old, cur *Config) []string {
-	var keys []string
-	a, b := reflect.ValueOf(*old), reflect.ValueOf(*cur)
-	t := a.Type()
-	for i := range t.NumField() {
-		tag := t.Field(i).Tag.Get("yaml")
-		if tag == "spaces" {
-			continue
-		}
-		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
-			keys = append(keys, tag)
-		}
-	}
-	return keys
 }

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 func TestReload(t *testing.T) {
@@ -16,14 +16,14 @@ func TestReload(t *testing.T) {
 	const extra = "clients: {requestsPerSecond: 0}\n"
 	e := newOpsEnv(t, opsOptions{extraYAML: extra})
 	const newToken = "new-token-91ac"
-	load := func(tokens ...string) func() (*gateway.Config, error) {
-		return func() (*gateway.Config, error) {
+	load := func(tokens ...string) func() (*config.Config, error) {
+		return func() (*config.Config, error) {
 			yaml := opsYAML(e.upstream.URL, tokens[0], "", extra)
 			for _, tok := range tokens[1:] {
 				sum := sha256Hex(tok)
 				yaml = strings.Replace(yaml, `clientTokens: ["`, `clientTokens: ["sha256:`+sum+`", "`, 1)
 			}
-			return gateway.ParseConfig([]byte(yaml), func(string) string { return "x" })
+			return config.Parse([]byte(yaml), func(string) string { return "x" })
 		}
 	}
 	status := func(token string) int {
@@ -72,7 +72,9 @@ func TestReload(t *testing.T) {
 		t.Errorf("after reload: new token %d, old token %d; want 200, 401", a, b)
 	}
 	// A bad config is refused and the running one stays.
-	bad := func() (*gateway.Config, error) { return gateway.ParseConfig([]byte("spaces: []"), noEnv) }
+	bad := func() (*config.Config, error) {
+		return config.Parse([]byte("spaces: []"), func(string) string { return "" })
+	}
 	if err := e.srv.Reload(bad); err == nil {
 		t.Error("Reload of an invalid config succeeded")
 	}
@@ -87,8 +89,8 @@ func TestReload(t *testing.T) {
 		t.Errorf("%d reload failure lines, want 1", n)
 	}
 	// Keys that need a restart are named, not applied.
-	withAttach := func() (*gateway.Config, error) {
-		return gateway.ParseConfig([]byte(opsYAML(e.upstream.URL, newToken, "", extra+"attach: {concurrency: 2}\n")), func(string) string { return "x" })
+	withAttach := func() (*config.Config, error) {
+		return config.Parse([]byte(opsYAML(e.upstream.URL, newToken, "", extra+"attach: {concurrency: 2}\n")), func(string) string { return "x" })
 	}
 	if err := e.srv.Reload(withAttach); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Get("/readyz", s.serveReady)
 	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
-	if *s.cfg.Metrics.Enabled {
+	if s.cfg.Metrics.Enabled {
 		r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	}
 	if s.graphiql != nil {

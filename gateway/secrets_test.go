@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -58,9 +58,9 @@ func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		e := newOpsEnv(t, opsOptions{password: sc.password, token: clientToken, wrap: sc.wrap,
-			options:   []gateway.Option{gateway.WithTracerProvider(tp)},
-			extraYAML: "tokens: {signingKey: " + signingKey + "}\n",
-			spaceYAML: "    tokenCredentials: [{username: BOOMI_TOKEN.t@example.com, passwordHash: \"sha256:" + sha256Hex(tokenPassword) + "\"}]\n",
+			composeOpts: compose.Options{Tracer: tp},
+			extraYAML:   "tokens: {signingKey: " + signingKey + "}\n",
+			spaceYAML:   "    tokenCredentials: [{username: BOOMI_TOKEN.t@example.com, passwordHash: \"sha256:" + sha256Hex(tokenPassword) + "\"}]\n",
 		})
 		if sc.down {
 			e.upstream.Close()

@@ -1,17 +1,21 @@
-// Package gateway is the HTTP side of ipack-gateway: configuration, the
-// GraphQL-over-HTTP endpoint, authentication of spaces and tokens, and the
-// middleware around them. It wires a platformapi.Client into the resolvers
-// and serves the schema.
+// Package gateway is the HTTP side of ipack-gateway: the GraphQL-over-HTTP
+// endpoint, authentication of spaces and tokens, the token endpoint, and the
+// middleware around them. It wires HTTP only: the composition root
+// (cmd/gateway's run) builds the REST client, the resolvers and their
+// schema, the token signer and the tracer provider from the configuration
+// and hands them over.
 //
-//	cfg, err := gateway.ParseConfig(yamlBytes, os.Getenv)
-//	srv, err := gateway.NewServer(cfg, logger, gateway.WithVersion(v))
+//	obs := gateway.NewObserver(version, tp)              // REST and resolver events
+//	client, err := platformapi.New(opts)                 // opts.Observer = obs
+//	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
+//	srv, err := gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer})
 //	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
 //	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
 //
 // Besides /graphql it serves /healthz (liveness), /readyz (readiness),
 // /metrics (Prometheus) and GraphiQL for browsers; it logs one line per
 // request and per failed REST attempt, and traces with OpenTelemetry when
-// configured.
+// given a tracer provider.
 package gateway
 
 import (
@@ -27,19 +31,18 @@ import (
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
-	"github.com/ipack-gateway/ipack-gateway/resolver"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // Server is the gateway. It is an http.Handler.
 type Server struct {
-	cfg      *Config
+	cfg      *config.Config
 	log      *slog.Logger
 	spaces   atomic.Pointer[map[string]*space] // swapped whole by Reload
 	signer   *authtoken.Signer                 // nil when no tokens.signingKey is configured
@@ -47,146 +50,102 @@ type Server struct {
 	analyzer *analyzer
 	vars     *varChecker // coerces and checks variables (variables.go)
 	clients  *clientLimiter
-	platform *platformapi.Client // for the budget's per-client queue bound
+	budget   Budget // for the budget's per-client queue bound; nil: none
 	// authFailures counts failed authentications per client address.
 	authFailures *clientLimiter
 	handler      http.Handler
 	metrics      *metrics
 	health       *health
-	tracer       trace.TracerProvider     // nil when tracing is off
-	ownTP        *sdktrace.TracerProvider // built from cfg.Tracing; flushed by Serve
-	graphiql     *graphiql.Handler        // nil when disabled
-	fields       map[string]bool          // root fields of the schema, for metric labels
-	rejectLog    *rejectThrottle          // rate-limits the lines of refused requests
+	tracer       trace.TracerProvider // nil when tracing is off
+	graphiql     *graphiql.Handler    // nil when disabled
+	fields       map[string]bool      // root fields of the schema, for metric labels
+	rejectLog    *rejectThrottle      // rate-limits the lines of refused requests
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
 	conns   *connMetrics // of inbound connections (conns.go)
 }
 
-// NewServer builds the gateway for cfg, which must have passed Validate
-// (ParseConfig does that). log receives every log line.
-func NewServer(cfg *Config, log *slog.Logger, opts ...Option) (*Server, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+// Deps are what NewServer wires into HTTP, built by the composition root.
+type Deps struct {
+	// Logger receives every log line: Logger's, as the REST client and
+	// resolvers got it. Required.
+	Logger *slog.Logger
+	// Schema executes GraphQL requests: resolver.NewSchema with
+	// PanicHandler and SchemaOptions. Required.
+	Schema *graphql.Schema
+	// Observer is the one the REST client and the resolvers report to; it
+	// holds the metrics, the upstream's sign of life and the tracer
+	// provider. Required.
+	Observer *Observer
+	// Budget tells whether a client has too many requests waiting for its
+	// account's REST budget (*platformapi.Client does); nil never refuses.
+	Budget Budget
+	// Signer issues and checks the gateway's JWTs (config's
+	// Tokens.Signer); nil when no tokens.signingKey is configured.
+	Signer *authtoken.Signer
+	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
+	// its space and token. Nil prefills placeholders for SPACE_GUID and
+	// Authorization.
+	GraphiQLHeaders map[string]string
+}
+
+// Budget is what the server asks of the REST client before running a
+// request: whether the client's queue for its account's rate budget is
+// full, and if so when to come back (platformapi.Client.QueueFull).
+type Budget interface {
+	QueueFull(accountID string, key platformapi.FlowKey) (bool, time.Duration)
+}
+
+// NewServer returns the gateway for cfg, serving deps over HTTP. cfg is
+// validated first.
+func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if o.version == "" {
-		o.version = "unknown"
+	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil {
+		return nil, errors.New("gateway: NewServer needs a Logger, a Schema and an Observer")
 	}
-	log = withRequestIDs(throttleLogs(log, cfg.Logs))
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(o.version), tracer: o.tracer, refused: newRefusedSet(), rejectLog: newRejectThrottle()}
-	if s.tracer == nil {
-		tp, err := newTracerProvider(cfg.Tracing, o.version)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-		if tp != nil {
-			s.tracer, s.ownTP = tp, tp
-		}
-	}
-	base := platformapi.NewTransport(cfg.Platform.AttemptTimeout)
+	log := Logger(deps.Logger, cfg.Logs)
+	obs := deps.Observer
+	s := &Server{cfg: cfg, log: log, metrics: obs.metrics, tracer: obs.tp, refused: newRefusedSet(), rejectLog: newRejectThrottle(),
+		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
 	// The probe reads a REST object, the first space's Account, without
 	// credentials: the API answers 401, and a base URL that does not lead
-	// to the API answers 404.
+	// to the API answers 404. It has a transport of its own: it is no
+	// REST call of any account's.
 	acct := url.PathEscape(cfg.Spaces[0].AccountID)
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
-	s.health = newHealth(cfg.Health, probe, base, log)
+	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
 	s.conns = newConnMetrics(s.metrics.reg)
-	baseURL, err := url.Parse(cfg.Platform.BaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err) // Validate has already checked
-	}
-	client, err := platformapi.New(platformapi.Options{
-		BaseURL:        cfg.Platform.BaseURL,
-		Transport:      s.restTransport(base, strings.TrimRight(baseURL.Path, "/")),
-		AttemptTimeout: cfg.Platform.AttemptTimeout,
-		MaxQueryPages:  cfg.Platform.MaxQueryPages,
-		Retry: platformapi.RetryPolicy{
-			MaxAttempts:   cfg.Platform.Retry.MaxAttempts,
-			WaitMin:       cfg.Platform.Retry.WaitMin,
-			WaitMax:       cfg.Platform.Retry.WaitMax,
-			RetryAfterMax: cfg.Platform.Retry.RetryAfterMax,
-		},
-		UserAgent: "ipack-gateway",
-		Logger:    log,
-		Observer:  s.metrics,
-		Limits: platformapi.Limits{
-			RequestsPerSecond: *cfg.Platform.RateLimit.RequestsPerSecond,
-			Burst:             cfg.Platform.RateLimit.Burst,
-			// The gateway refuses new requests past the bound (HTTP 429)
-			// before they run; the budget enforces it for requests that
-			// were admitted together.
-			MaxQueuedPerClient: *cfg.Clients.MaxQueued,
-			Breaker: platformapi.BreakerSettings{
-				Disabled:       !*cfg.Platform.CircuitBreaker.Enabled,
-				FailureRatio:   cfg.Platform.CircuitBreaker.FailureRatio,
-				MinRequests:    cfg.Platform.CircuitBreaker.MinRequests,
-				Window:         cfg.Platform.CircuitBreaker.Window,
-				OpenFor:        cfg.Platform.CircuitBreaker.OpenFor,
-				HalfOpenProbes: cfg.Platform.CircuitBreaker.HalfOpenProbes,
-			},
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	signer, err := newSigner(cfg.Tokens)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	s.signer = signer
-	spaces, err := newSpaces(cfg.Spaces, signer)
+	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.spaces.Store(&spaces)
-	s.platform = client
-	res := resolver.New(guardedPlatform{Platform: client}, resolver.Options{
-		AttachConcurrency: cfg.Attach.Concurrency,
-		MaxEnvironments:   cfg.Attach.MaxEnvironments,
-		Logger:            log,
-		SettleTimeout:     cfg.Attach.SettleTimeout,
-		SettleDelay:       cfg.Attach.SettleDelay,
-		Rollback:          cfg.Attach.OnPartialFailure == "rollback",
-		Observer:          s.metrics,
-		Spaces:            spaceDirectory{s},
-	})
-	schemaOpts := []graphql.SchemaOpt{
-		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
-		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
-		// The gateway has refused documents that expand past
-		// maxSelections already; this is graphql-go's own count of the
-		// same, a second line.
-		graphql.MaxSelections(cfg.GraphQL.MaxSelections),
-		// Validation compares fields of the same response name pairwise:
-		// 5,000 "id"s are 12.5 million pairs. This caps the pairs examined
-		// per document (see overlapPairLimit).
-		graphql.OverlapValidationLimit(overlapPairLimit),
-	}
-	schemaOpts = append(schemaOpts, resolver.SchemaOptions(panicHandler{log: log}, panicLogger{})...)
-	if !*cfg.GraphQL.Introspection {
-		schemaOpts = append(schemaOpts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
-	}
-	sch, err := graphql.ParseSchema(schema.SDL(), res, schemaOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: schema: %w", err)
-	}
-	s.schema = sch
 	s.analyzer = newAnalyzer()
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.clients = newClientLimiter(*cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
-	s.authFailures = newClientLimiter(float64(*cfg.Clients.AuthFailuresPerMinute)/60, *cfg.Clients.AuthFailuresPerMinute)
-	s.fields = rootFields(sch)
-	if *cfg.GraphiQL.Enabled {
-		if s.graphiql, err = newGraphiQL(o.graphiqlHeaders); err != nil {
+	s.clients = newClientLimiter(cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
+	s.authFailures = newClientLimiter(float64(cfg.Clients.AuthFailuresPerMinute)/60, cfg.Clients.AuthFailuresPerMinute)
+	s.fields = rootFields(s.schema)
+	if cfg.GraphiQL.Enabled {
+		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// queueFull asks the budget whether key's client has too many requests
+// waiting for the account's REST budget.
+func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, time.Duration) {
+	if s.budget == nil {
+		return false, 0
+	}
+	return s.budget.QueueFull(accountID, key)
 }
 
 // ServeHTTP serves the gateway's routes.
@@ -199,11 +158,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // traffic), stops accepting, lets in-flight requests finish for up to
 // shutdownGrace, then cancels their REST calls (each environment still
 // reaches its client as an error), gives them a moment to answer, closes
-// what remains, and flushes buffered traces.
+// what remains. The tracer provider's owner flushes its spans after.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	limit := s.cfg.Server.maxConnections()
+	limit := maxConnections(s.cfg.Server)
 	cl := newConnLimiter(ln, limit, s.conns)
 	ln = cl
 	sc := s.cfg.Server
@@ -211,7 +170,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,
 		ReadTimeout:       sc.ReadTimeout,
-		WriteTimeout:      s.cfg.writeTimeout(),
+		WriteTimeout:      s.cfg.WriteTimeout(),
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         cl.connState,
@@ -222,7 +181,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
-	defer s.flushTraces()
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()
@@ -261,16 +219,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = err2
 	}
 	return err
-}
-
-// flushTraces sends the spans still buffered, for a few seconds at most.
-func (s *Server) flushTraces() {
-	if s.ownTP == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.ownTP.Shutdown(ctx); err != nil {
-		s.log.Warn("flushing traces failed", "err", err)
-	}
 }

@@ -11,7 +11,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -27,7 +28,7 @@ func spacesEnv(t *testing.T) *env {
 		sum := sha256.Sum256([]byte(s))
 		return "sha256:" + hex.EncodeToString(sum[:])
 	}
-	cfg, err := gateway.ParseConfig([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 platform: {baseURL: %[1]s}
 tokens: {signingKey: spaces-test-signing-key-0123456789abcdef}
 spaces:
@@ -40,7 +41,7 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler))
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

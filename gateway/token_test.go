@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -46,7 +48,7 @@ type authEnv struct {
 	logs *testutil.SyncBuffer
 	// config returns the configuration with the given password hash in
 	// the tokenCredentials of space-jwt and space-jwt2 ("" leaves them out).
-	config func(jwtCred, jwt2Cred string) func() (*gateway.Config, error)
+	config func(jwtCred, jwt2Cred string) func() (*config.Config, error)
 }
 
 func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
@@ -65,14 +67,14 @@ func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
 		return fmt.Sprintf("    tokenCredentials: [{username: %q, passwordHash: %q}]\n", authUser, hash)
 	}
 	basic := fmt.Sprintf("    credentials: {username: %q, password: %q}\n", simulator.DemoUsername, simulator.DemoPassword)
-	config := func(jwtCred, jwt2Cred string) func() (*gateway.Config, error) {
+	config := func(jwtCred, jwt2Cred string) func() (*config.Config, error) {
 		yaml := fmt.Sprintf("platform:\n  baseURL: %s\n%s%sspaces:\n", up.URL, tokens, strings.Join(extraYAML, "")) +
 			"  - guid: space-jwt\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) + credLine(jwtCred) +
 			"  - guid: space-jwt2\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha("other")) + credLine(jwt2Cred) +
 			"  - guid: space-static\n    accountId: demo-account\n" + basic + fmt.Sprintf("    clientTokens: [%q]\n", sha(authClientToken)) +
 			"  - guid: space-pass\n    accountId: demo-account\n    auth: passthrough\n"
-		return func() (*gateway.Config, error) {
-			return gateway.ParseConfig([]byte(yaml), func(k string) string {
+		return func() (*config.Config, error) {
+			return config.Parse([]byte(yaml), func(k string) string {
 				if k == "TEST_KEY" {
 					return authKey
 				}
@@ -89,7 +91,7 @@ func newAuthEnv(t *testing.T, withKey bool, extraYAML ...string) *authEnv {
 		t.Fatal(err)
 	}
 	logs := &testutil.SyncBuffer{}
-	gw, err := gateway.NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	gw, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), compose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

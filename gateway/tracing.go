@@ -13,15 +13,19 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 )
 
-// newTracerProvider returns a provider that batches spans to the OTLP/HTTP
+// NewTracerProvider returns a provider that batches spans to the OTLP/HTTP
 // endpoint of cfg, or nil when tracing is off (no endpoint). No global
-// provider is set: the gateway hands its provider to what it instruments.
-// The exporter also reads the standard OTEL_EXPORTER_OTLP_* variables, e.g.
-// OTEL_EXPORTER_OTLP_HEADERS for a collector's API key.
-func newTracerProvider(cfg TracingConfig, version string) (*sdktrace.TracerProvider, error) {
+// provider is set: the composition root hands it to what it instruments
+// (NewObserver), and shuts it down, which flushes the spans still
+// buffered. The exporter also reads the standard OTEL_EXPORTER_OTLP_*
+// variables, e.g. OTEL_EXPORTER_OTLP_HEADERS for a collector's API key.
+// Creating it does no I/O, so -check-config calls it to check the
+// exporter's settings.
+func NewTracerProvider(cfg config.TracingConfig, version string) (*sdktrace.TracerProvider, error) {
 	if cfg.Endpoint == "" {
 		return nil, nil
 	}
@@ -29,7 +33,7 @@ func newTracerProvider(cfg TracingConfig, version string) (*sdktrace.TracerProvi
 	// and never fail a request.
 	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(cfg.Endpoint))
 	if err != nil {
-		return nil, fmt.Errorf("tracing.endpoint: %w", err)
+		return nil, fmt.Errorf("gateway: tracing.endpoint: %w", err)
 	}
 	res := resource.NewSchemaless(
 		attribute.String("service.name", cfg.ServiceName),
@@ -71,4 +75,25 @@ func annotateSpan(ctx context.Context, info *requestInfo) {
 		attribute.String("ipack.outcome", info.metricOutcome()),
 		attribute.Int64("ipack.rest_calls", info.restCalls.Load()),
 	)
+}
+
+// TracingTransport sends the W3C trace context of each REST attempt's span
+// (started by Observer.AttemptStart) upstream as traceparent, on a copy of
+// the request, as RoundTrip may not change its own. Attempts without a
+// span go as they are. The composition root puts it under the REST client
+// when tracing is on.
+func TracingTransport(next http.RoundTripper) http.RoundTripper {
+	return tracingTransport{next: next}
+}
+
+type tracingTransport struct{ next http.RoundTripper }
+
+func (t tracingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx := r.Context()
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return t.next.RoundTrip(r)
+	}
+	r = r.Clone(ctx)
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(r.Header))
+	return t.next.RoundTrip(r)
 }

@@ -2,18 +2,14 @@ package gateway_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/ipack-gateway/ipack-gateway/gateway"
 )
 
 const (
@@ -26,7 +22,7 @@ func TestTracing(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	e := newOpsEnv(t, opsOptions{options: []gateway.Option{gateway.WithTracerProvider(tp)}})
+	e := newOpsEnv(t, opsOptions{composeOpts: compose.Options{Tracer: tp}})
 	e.get(t, "/readyz", nil)
 	exp.Reset() // readiness checks are not traced; start from the request
 	r := e.request(t, `mutation attachIpackInstance { `+attachField+`(input: {integrationPackInstanceId: "`+seedInst+`", environmentIds: ["`+seedEnvA+`", "`+seedEnvB+`"]}) { id } }`,
@@ -106,37 +102,6 @@ func TestTracingOffByDefault(t *testing.T) {
 	for _, req := range e.sim.Requests() {
 		if h := req.Header.Get("Traceparent"); h != "" {
 			t.Errorf("%s %s carried traceparent %q with tracing off", req.Method, req.Path, h)
-		}
-	}
-}
-
-// TestTracingExportsOTLP configures tracing.endpoint to a loopback OTLP
-// receiver and checks that spans arrive there by the end of Serve.
-func TestTracingExportsOTLP(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+string(body))
-		mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer collector.Close()
-	e := newOpsEnv(t, opsOptions{extraYAML: "tracing:\n  endpoint: " + collector.URL + "/v1/traces\n  serviceName: gw-under-test\n"})
-	e.authed(t, listQuery)
-	if err := e.stop(); err != nil { // flushes the batch
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) == 0 {
-		t.Fatal("the OTLP endpoint received nothing")
-	}
-	all := strings.Join(got, "\n")
-	for _, want := range []string{"POST /v1/traces application/x-protobuf", "gw-under-test", "POST /graphql", "REST POST IntegrationPackEnvironmentAttachment"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("OTLP export lacks %q", want)
 		}
 	}
 }

@@ -3,9 +3,7 @@ package platformapi
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"sync"
 	"time"
 
@@ -19,7 +17,8 @@ type Limits struct {
 	// RequestsPerSecond is the account's REST budget; 0 disables pacing.
 	// The vendor allows 10.
 	RequestsPerSecond float64
-	// Burst is how many calls may go at once after a quiet spell. Default 1.
+	// Burst is how many calls may go at once after a quiet spell; below
+	// 1, 1.
 	Burst int
 	// MaxQueuedPerClient bounds the requests (flows, see WithFlow) of one
 	// client, FlowKey.Client within its space, that may wait for the
@@ -42,42 +41,55 @@ type Limits struct {
 // within Window, at least MinRequests calls ended and FailureRatio of them
 // failed (a failure is a 5xx, 429 or no answer, after retries); it stays
 // open for OpenFor, then lets HalfOpenProbes calls through to test the water.
+// Zero fields take DefaultLimits.Breaker's values.
 type BreakerSettings struct {
 	Disabled       bool
-	FailureRatio   float64       // default 0.5
-	MinRequests    uint32        // default 20
-	Window         time.Duration // default 30s
-	OpenFor        time.Duration // default 30s
-	HalfOpenProbes uint32        // default 3
+	FailureRatio   float64
+	MinRequests    uint32
+	Window         time.Duration
+	OpenFor        time.Duration
+	HalfOpenProbes uint32
+}
+
+// DefaultLimits are the limits the gateway starts from (the config's
+// platform.rateLimit, platform.circuitBreaker and clients.maxQueued
+// defaults are these values): the vendor's documented 10 calls a second
+// per account, one at a time, 16 waiting requests per client (1.6 s of
+// that budget), and a breaker that opens when half of at least 20 calls
+// in 30 s failed. A zero Limits paces nothing and bounds no queue: zero
+// means "off" for those fields, so start from DefaultLimits for the
+// defaults.
+var DefaultLimits = Limits{
+	RequestsPerSecond:  10,
+	Burst:              1,
+	MaxQueuedPerClient: 16,
+	Breaker: BreakerSettings{
+		FailureRatio:   0.5,
+		MinRequests:    20,
+		Window:         30 * time.Second,
+		OpenFor:        30 * time.Second,
+		HalfOpenProbes: 3,
+	},
 }
 
 func (s BreakerSettings) withDefaults() BreakerSettings {
+	d := DefaultLimits.Breaker
 	if s.FailureRatio <= 0 || s.FailureRatio > 1 {
-		s.FailureRatio = 0.5
+		s.FailureRatio = d.FailureRatio
 	}
 	if s.MinRequests == 0 {
-		s.MinRequests = 20
+		s.MinRequests = d.MinRequests
 	}
 	if s.Window <= 0 {
-		s.Window = 30 * time.Second
+		s.Window = d.Window
 	}
 	if s.OpenFor <= 0 {
-		s.OpenFor = 30 * time.Second
+		s.OpenFor = d.OpenFor
 	}
 	if s.HalfOpenProbes == 0 {
-		s.HalfOpenProbes = 3
+		s.HalfOpenProbes = d.HalfOpenProbes
 	}
 	return s
-}
-
-// Observer receives the client's events, for metrics. Implementations must
-// be quick and safe for concurrent use.
-type Observer interface {
-	// BudgetWait reports how long one attempt waited for the rate budget.
-	BudgetWait(accountID string, d time.Duration)
-	// CircuitChange reports an account's breaker moving to state:
-	// "closed", "half-open" or "open".
-	CircuitChange(accountID string, state string)
 }
 
 // ErrCircuitOpen is wrapped by errors of calls refused because the
@@ -168,10 +180,10 @@ func (st *accountState) retryAfter() time.Duration {
 // upstreamHealthy tells the breaker which outcomes count as the upstream
 // working: successes, and answers that blame the request (4xx but 429).
 func upstreamHealthy(err error) bool {
-	var e *Error
 	if err == nil {
-		return true
+		return true // before e is declared: a success costs no allocation
 	}
+	var e *Error
 	if errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests {
 		return true
 	}
@@ -181,6 +193,12 @@ func upstreamHealthy(err error) bool {
 // notUpstreamsFault keeps out of the breaker's counts the calls that say
 // nothing about the upstream: the caller gave up, or the call never left.
 func notUpstreamsFault(err error) bool {
+	if err == nil {
+		return false
+	}
+	if e := (*Error)(nil); errors.As(err, &e) && e.refused {
+		return true // the Observer refused it: nothing was sent
+	}
 	return errors.Is(err, context.Canceled) || errors.Is(err, ErrBudgetDeadline) || errors.Is(err, ErrQueueFull)
 }
 
@@ -195,78 +213,4 @@ type criticalKey struct{}
 func isCritical(ctx context.Context) bool {
 	v, _ := ctx.Value(criticalKey{}).(bool)
 	return v
-}
-
-// attemptTransport runs one attempt: it waits for the account's rate
-// budget, then bounds the attempt (headers and body) by the attempt
-// timeout. Waiting for budget is outside that bound on purpose: a long
-// queue is not a slow upstream.
-type attemptTransport struct {
-	next     http.RoundTripper
-	timeout  time.Duration
-	observer Observer
-}
-
-func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := stateFrom(req.Context())
-	if err := req.Context().Err(); err != nil {
-		// Too late to send: say so before taking a token.
-		if st != nil {
-			st.unsent = true
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = ErrBudgetDeadline
-		}
-		return nil, err
-	}
-	if st != nil {
-		st.unsent = false
-	}
-	if st != nil && st.account != nil && st.account.budget != nil {
-		start := time.Now()
-		if err := st.account.budget.wait(req.Context(), flowFrom(req.Context())); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = ErrBudgetDeadline
-			}
-			st.unsent = true
-			return nil, err
-		}
-		if t.observer != nil {
-			t.observer.BudgetWait(st.account.id, time.Since(start))
-		}
-	}
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
-	var conn connTrace
-	ctx = httptrace.WithClientTrace(ctx, conn.trace())
-	resp, err := t.next.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		if st != nil {
-			// Nothing was written without a connection; anything else
-			// may have reached the vendor.
-			if conn.beforeConn() || !sentErr(err) {
-				st.unsent = true
-			} else {
-				st.sent = true
-			}
-		}
-		return nil, err
-	}
-	if st != nil {
-		st.sent = true
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// cancelOnClose ends an attempt's context when its body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }

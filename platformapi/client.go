@@ -3,7 +3,7 @@
 // call with the account's credentials, and retries what is worth retrying
 // through go-retryablehttp with a RetryPolicy of its own.
 //
-//	c, err := platformapi.New(platformapi.Options{BaseURL: "https://api.boomi.com/api/rest/v1"})
+//	c, err := platformapi.New(platformapi.Options{BaseURL: platformapi.DefaultBaseURL, Limits: platformapi.DefaultLimits})
 //	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
 //	att, err := c.CreateAttachment(ctx, acct, instanceID, environmentID)
 //
@@ -12,6 +12,12 @@
 // sent, unknown, or answered; see Outcome). A call marked once is never
 // sent again after it may have been carried out. Credentials never appear
 // in errors or logs.
+//
+// Every attempt, retries included, is reported to one Observer
+// (Options.Observer) with the REST object it calls, its method, number,
+// rate-budget wait, status or error, duration and outcome, and the
+// caller's context: what a caller counts, times, traces or refuses, it
+// does there, without parsing URLs.
 package platformapi
 
 import (
@@ -79,26 +85,42 @@ type Account struct {
 	Credentials Credentials
 }
 
-// Options configure a Client. Zero values select the defaults.
+// Defaults of Options. The gateway's configuration starts from these
+// values, so each is written here only.
+const (
+	// DefaultBaseURL is the vendor's REST root.
+	DefaultBaseURL = "https://api.boomi.com/api/rest/v1"
+	// DefaultAttemptTimeout bounds one try, body included.
+	DefaultAttemptTimeout = 30 * time.Second
+	// DefaultMaxQueryPages bounds queryMore paging: 10,000 results.
+	DefaultMaxQueryPages = 100
+	// DefaultUserAgent is sent with every call.
+	DefaultUserAgent = "ipack-gateway"
+)
+
+// Options configure a Client. Zero values select the defaults above,
+// DefaultRetryPolicy's and DefaultLimits.Breaker's; Limits is taken as
+// given (a zero Limits paces nothing; start from DefaultLimits).
 type Options struct {
-	// BaseURL is the REST root, e.g. https://api.boomi.com/api/rest/v1.
+	// BaseURL is the REST root, e.g. DefaultBaseURL. Required.
 	BaseURL string
 	// Transport carries the requests; nil means a pooled transport with
 	// dial, TLS and header timeouts (see NewTransport).
 	Transport http.RoundTripper
-	// AttemptTimeout bounds each try, body included. Default 30s.
+	// AttemptTimeout bounds each try, body included.
 	AttemptTimeout time.Duration
 	// Retry is the retry policy; zero fields take DefaultRetryPolicy's.
 	Retry RetryPolicy
-	// MaxQueryPages bounds queryMore paging. Default 100 (10,000 results).
+	// MaxQueryPages bounds queryMore paging.
 	MaxQueryPages int
-	// UserAgent is sent with every call. Default "ipack-gateway".
+	// UserAgent is sent with every call.
 	UserAgent string
 	// Logger receives one line per failed attempt. Default: discard.
 	Logger *slog.Logger
 	// Limits are the per-account rate budget and circuit breaker.
 	Limits Limits
-	// Observer, when set, receives budget waits and breaker changes.
+	// Observer, when set, is told of every attempt and breaker change
+	// (see Observer).
 	Observer Observer
 }
 
@@ -134,17 +156,17 @@ func New(opts Options) (*Client, error) {
 		observer:  opts.Observer,
 	}
 	if c.maxPages <= 0 {
-		c.maxPages = 100
+		c.maxPages = DefaultMaxQueryPages
 	}
 	if c.userAgent == "" {
-		c.userAgent = "ipack-gateway"
+		c.userAgent = DefaultUserAgent
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	timeout := opts.AttemptTimeout
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = DefaultAttemptTimeout
 	}
 	tr := opts.Transport
 	if tr == nil {
@@ -191,19 +213,22 @@ func NewTransport(headerTimeout time.Duration) *http.Transport {
 	}
 }
 
-// checkRetry wraps the policy to log each failed attempt.
+// checkRetry is the client's go-retryablehttp CheckRetry: it records what
+// the attempt did (callState), asks the policy with the attempt's number,
+// keeps a call marked once from being repeated once it may have been
+// carried out, and logs each failed attempt.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := stateFrom(ctx)
 	// go-retryablehttp asks again about the last answer once its response
 	// handler ran; that answer was logged the first time, unless reading
 	// its body failed.
-	again := st != nil && resp != nil && resp == st.lastResp && err == nil
-	retry, cerr := c.policy.CheckRetry(ctx, resp, err)
+	again := st.record(resp, err)
+	retry, cerr := c.policy.ShouldRetry(ctx, resp, err, st.attempts)
+	if retry && st.once && st.ambiguous {
+		retry = false
+	}
 	if !again && (err != nil || (resp != nil && resp.StatusCode >= 400)) {
-		attrs := []any{"retry", retry}
-		if st != nil {
-			attrs = append(attrs, "attempt", st.attempts)
-		}
+		attrs := []any{"retry", retry, "attempt", st.attempts}
 		if resp != nil {
 			attrs = append(attrs, "method", resp.Request.Method, "path", resp.Request.URL.Path, "status", resp.StatusCode)
 		}
@@ -265,7 +290,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 
 // try performs cl with retries.
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
-	st := &callState{account: as, once: cl.once}
+	st := &callState{account: as, object: cl.object, once: cl.once}
 	ctx = withState(ctx, st)
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any
@@ -316,6 +341,24 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 		var qf *QueueFullError
 		if errors.As(err, &qf) {
 			e.RetryAfter = qf.RetryAfter
+		}
+		var refused *refusedError
+		if errors.As(err, &refused) {
+			// The Observer refused the attempt: it was not sent. An *Error
+			// the Observer gave is the call's answer; an earlier attempt
+			// of unknown outcome keeps the call's outcome unknown.
+			var pe *Error
+			if errors.As(refused.err, &pe) {
+				r := *pe
+				e = &r
+				e.Method, e.Object, e.Attempts = cl.method, cl.object, max(st.attempts, 1)
+			} else {
+				e.StatusCode, e.Err, e.NotSent = 0, refused.err, !st.ambiguous
+			}
+			e.Ambiguous, e.refused = st.ambiguous, true
+			if st.ambiguous {
+				e.NotSent = false
+			}
 		}
 		return e
 	}

@@ -34,6 +34,8 @@ type Error struct {
 	// through; for an answered status, the server's Retry-After, capped by
 	// RetryPolicy.RetryAfterMax (0 when it sent none).
 	RetryAfter time.Duration
+
+	refused bool // by the Observer (AttemptStart), before anything was sent
 }
 
 func (e *Error) Error() string {

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,21 +12,24 @@ import (
 )
 
 // RetryPolicy decides which REST attempts are tried again and how long to
-// wait in between. Its methods plug into go-retryablehttp as CheckRetry and
-// Backoff; the library's defaults retry every 5xx (500 included) and honour
-// Retry-After without a cap, which is not what we want.
+// wait in between. Its methods plug into go-retryablehttp as CheckRetry
+// (through the client, which adds the attempt number) and Backoff; the
+// library's defaults retry every 5xx (500 included) and honour Retry-After
+// without a cap, which is not what we want.
 type RetryPolicy struct {
-	// MaxAttempts is the number of tries, the first included. Default 5.
+	// MaxAttempts is the number of tries, the first included.
 	MaxAttempts int
-	// WaitMin and WaitMax bound the exponential backoff. Defaults 200ms, 5s.
+	// WaitMin and WaitMax bound the exponential backoff.
 	WaitMin, WaitMax time.Duration
-	// RetryAfterMax caps a server's Retry-After. Default 30s.
+	// RetryAfterMax caps a server's Retry-After.
 	RetryAfterMax time.Duration
 	// Jitter returns a number in [0,1); nil means math/rand/v2. Tests fix it.
 	Jitter func() float64
 }
 
-// DefaultRetryPolicy is the policy used when none is configured.
+// DefaultRetryPolicy is the policy used when none is configured, and the
+// one the gateway's configuration starts from: zero fields of a
+// RetryPolicy take its values.
 var DefaultRetryPolicy = RetryPolicy{
 	MaxAttempts:   5,
 	WaitMin:       200 * time.Millisecond,
@@ -67,40 +69,27 @@ func Retryable(status int) bool {
 	return false
 }
 
-// CheckRetry implements retryablehttp.CheckRetry. It retries retryable
-// statuses and transport errors, but never past the caller's deadline: when
-// the wait before the next try would end after it, it stops and keeps the
-// last response, so the caller learns "rate limited", not "timed out".
-func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	st := stateFrom(ctx)
-	if st != nil {
-		// The client asks twice about an attempt whose body it then failed
-		// to read (go-retryablehttp's response handler): count it once.
-		if resp == nil || resp != st.lastResp {
-			st.attempts++
-			if !st.unsent {
-				// An attempt that never left keeps the status of the
-				// last that did: the vendor's last word.
-				st.lastStatus = 0
-				if resp != nil && resp.StatusCode >= 300 {
-					st.lastStatus = resp.StatusCode
-				}
-			}
-		}
-		st.lastResp = resp
-		if (err != nil && !st.unsent && sentErr(err)) || (resp != nil && mayHaveActed(resp.StatusCode)) {
-			// The request may have reached the vendor and been carried
-			// out: a failure once it may have left, or a status that says
-			// the server (or a proxy in front of it) may have acted.
-			st.ambiguous = true
-		}
-	}
+// ShouldRetry decides whether a call is tried again after its attempt-th
+// try (1 for the first) ended with resp or err. It decides from its
+// arguments alone, as go-retryablehttp's CheckRetry intends; the client
+// counts the attempts, and keeps a call marked once from being repeated
+// once it may have been carried out.
+//
+// It retries retryable statuses and transport errors, but never past the
+// caller's deadline: when the wait before the next try would end after it,
+// it stops and keeps the last response, so the caller learns "rate
+// limited", not "timed out".
+func (p RetryPolicy) ShouldRetry(ctx context.Context, resp *http.Response, err error, attempt int) (bool, error) {
 	if errors.Is(err, ErrQueueFull) {
 		// The client has its share of the budget's queue already: trying
 		// again at once would only take another place in it.
 		return false, nil
 	}
-	if st != nil && st.unsent && (ctx.Err() != nil || errors.Is(err, ErrBudgetDeadline)) {
+	if errors.Is(err, errRefused) {
+		// The Observer refused the call before it was sent.
+		return false, nil
+	}
+	if notSent(err) && (ctx.Err() != nil || errors.Is(err, ErrBudgetDeadline)) {
 		// The attempt never left: it waited for the rate budget (or a
 		// connection) until the deadline or a cancellation. Keep that
 		// error; it says more than the context's. A failure to connect
@@ -116,17 +105,8 @@ func (p RetryPolicy) CheckRetry(ctx context.Context, resp *http.Response, err er
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if st != nil && st.once && st.ambiguous {
-		return false, nil
-	}
-	if err != nil {
-		if !retryableErr(err) {
-			return false, err
-		}
-	}
-	attempt := 1
-	if st != nil {
-		attempt = st.attempts
+	if err != nil && !retryableErr(err) {
+		return false, err
 	}
 	if attempt >= p.MaxAttempts {
 		return false, nil
@@ -209,39 +189,4 @@ func retryableErr(err error) bool {
 		}
 	}
 	return true
-}
-
-// sentErr reports whether a transport error may have come after the
-// request was sent: anything but a failure to connect.
-func sentErr(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return false
-	}
-	return !errors.Is(err, ErrBudgetDeadline)
-}
-
-// callState follows one logical REST call across its attempts. The client
-// puts it in the request's context so the policy, which sees only the
-// context, can count attempts and remember the last status.
-type callState struct {
-	account    *accountState
-	attempts   int
-	lastStatus int            // of the last attempt, when it was not a success; else 0
-	lastResp   *http.Response // the last attempt's, to count each attempt once
-	unsent     bool           // the last attempt never left (budget, context, no connection)
-	sent       bool           // some attempt may have left the gateway
-	ambiguous  bool           // some attempt may have been carried out without us learning it
-	once       bool           // not to be repeated once ambiguous (call.once)
-}
-
-type stateKey struct{}
-
-func withState(ctx context.Context, st *callState) context.Context {
-	return context.WithValue(ctx, stateKey{}, st)
-}
-
-func stateFrom(ctx context.Context) *callState {
-	st, _ := ctx.Value(stateKey{}).(*callState)
-	return st
 }

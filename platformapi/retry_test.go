@@ -73,47 +73,44 @@ func TestCheckRetry(t *testing.T) {
 		{"connection reset", nil, connErr, true},
 	}
 	for _, tt := range tests {
-		ctx := withState(context.Background(), &callState{})
-		got, _ := p.CheckRetry(ctx, tt.resp, tt.err)
+		got, _ := p.ShouldRetry(context.Background(), tt.resp, tt.err, 1)
 		if got != tt.want {
-			t.Errorf("%s: CheckRetry = %v, want %v", tt.name, got, tt.want)
+			t.Errorf("%s: ShouldRetry = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 
 	// Attempts are bounded: the third failure of three stops.
-	st := &callState{}
-	ctx := withState(context.Background(), st)
 	for i, want := range []bool{true, true, false} {
-		if got, _ := p.CheckRetry(ctx, respWith(503, ""), nil); got != want {
-			t.Errorf("attempt %d: CheckRetry = %v, want %v", i+1, got, want)
+		if got, _ := p.ShouldRetry(context.Background(), respWith(503, ""), nil, i+1); got != want {
+			t.Errorf("attempt %d: ShouldRetry = %v, want %v", i+1, got, want)
 		}
 	}
 
 	// A cancelled caller stops at once.
-	cctx, cancel := context.WithCancel(withState(context.Background(), &callState{}))
+	cctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if got, err := p.CheckRetry(cctx, respWith(503, ""), nil); got || !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: CheckRetry = %v, %v", got, err)
+	if got, err := p.ShouldRetry(cctx, respWith(503, ""), nil, 1); got || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: ShouldRetry = %v, %v", got, err)
 	}
 
 	// An answer that is not retried is kept even when the caller's context
 	// ended as it came: dropping a 200 would report a call that was carried
 	// out as failed.
 	for _, status := range []int{200, 400} {
-		cctx, cancel := context.WithCancel(withState(context.Background(), &callState{}))
+		cctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if got, err := p.CheckRetry(cctx, respWith(status, ""), nil); got || err != nil {
-			t.Errorf("cancelled, %d: CheckRetry = %v, %v; want false, nil", status, got, err)
+		if got, err := p.ShouldRetry(cctx, respWith(status, ""), nil, 1); got || err != nil {
+			t.Errorf("cancelled, %d: ShouldRetry = %v, %v; want false, nil", status, got, err)
 		}
 	}
 
 	// A Retry-After that ends past the deadline stops, keeping the answer.
-	dctx, cancel2 := context.WithTimeout(withState(context.Background(), &callState{}), 2*time.Second)
+	dctx, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel2()
-	if got, err := p.CheckRetry(dctx, respWith(503, "10"), nil); got || err != nil {
-		t.Errorf("Retry-After past deadline: CheckRetry = %v, %v, want false, nil", got, err)
+	if got, err := p.ShouldRetry(dctx, respWith(503, "10"), nil, 1); got || err != nil {
+		t.Errorf("Retry-After past deadline: ShouldRetry = %v, %v, want false, nil", got, err)
 	}
-	if got, _ := p.CheckRetry(dctx, respWith(503, "0"), nil); !got {
-		t.Error("Retry-After within deadline: CheckRetry = false, want true")
+	if got, _ := p.ShouldRetry(dctx, respWith(503, "0"), nil, 1); !got {
+		t.Error("Retry-After within deadline: ShouldRetry = false, want true")
 	}
 }

@@ -12,11 +12,8 @@ import (
 	"testing"
 	"time"
 
-	graphql "github.com/graph-gophers/graphql-go"
-
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
-	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the fan-out's goroutines.
@@ -127,7 +124,7 @@ func TestAttachLogLines(t *testing.T) {
 				Rollback:      tt.rollback,
 				SettleTimeout: 20 * time.Millisecond,
 			}
-			s := graphql.MustParseSchema(schema.SDL(), resolver.New(tt.p, opts), resolver.SchemaOptions(nil, nil)...)
+			s := mustSchema(t, resolver.New(tt.p, opts))
 			call, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.clientGone {

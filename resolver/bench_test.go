@@ -10,7 +10,6 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
-	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // echoPlatform creates every attachment asked for, at once.
@@ -31,7 +30,7 @@ func attachQuery(n int) string {
 
 func benchSchema(b *testing.B, p resolver.Platform) *graphql.Schema {
 	b.Helper()
-	s, err := graphql.ParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), append(resolver.SchemaOptions(nil, nil), graphql.MaxDepth(12), graphql.MaxQueryLength(64<<10))...)
+	s, err := resolver.NewSchema(resolver.New(p, resolver.Options{}), nil, graphql.MaxDepth(12), graphql.MaxQueryLength(64<<10))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	graphql "github.com/graph-gophers/graphql-go"
-
 	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
-	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // noCatalog gives a stateful fake of the attachment operations
@@ -55,7 +52,7 @@ type gqlError struct {
 // run executes query against the schema with p behind it.
 func run(t *testing.T, p resolver.Platform, query string) (map[string]any, []gqlError) {
 	t.Helper()
-	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, resolver.Options{}), resolver.SchemaOptions(nil, nil)...)
+	s := mustSchema(t, resolver.New(p, resolver.Options{}))
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "acct"})
 	resp := s.Exec(ctx, query, "", nil)
 	raw, err := json.Marshal(resp)

@@ -6,8 +6,8 @@
 // account it acts for into the context with WithAccount; resolvers call REST
 // for that account only.
 //
-//	r := resolver.New(client, resolver.Options{})
-//	s := graphql.MustParseSchema(schema.SDL(), r, resolver.SchemaOptions(nil, nil)...)
+//	r := resolver.New(client, resolver.DefaultOptions())
+//	s, err := resolver.NewSchema(r, nil, graphql.MaxDepth(16))
 //	resp := s.Exec(resolver.WithAccount(ctx, acct), query, op, vars)
 package resolver
 
@@ -54,20 +54,23 @@ type Platform interface {
 	ExecuteProcess(ctx context.Context, acct platformapi.Account, atomID, processID string) (platformapi.ExecutionRequest, error)
 }
 
-// Options tune the resolvers. Zero values select the defaults.
+// Options tune the resolvers. Start from DefaultOptions: New gives a zero
+// AttachConcurrency, MaxEnvironments or SettleTimeout, or a nil Logger,
+// DefaultOptions' value, but takes SettleDelay and Rollback as given,
+// since their zero values mean something (no pause; report).
 type Options struct {
 	// AttachConcurrency bounds the REST calls one attach runs at once.
-	// Default 8.
 	AttachConcurrency int
-	// MaxEnvironments bounds the environmentIds of one attach. Default 100.
+	// MaxEnvironments bounds the environmentIds of one attach.
 	MaxEnvironments int
 	// Logger receives resolver-level events. Default: discard.
 	Logger *slog.Logger
 	// SettleTimeout bounds the settling of calls of unknown outcome, beyond
-	// the request's own deadline. Default 15s.
+	// the request's own deadline.
 	SettleTimeout time.Duration
 	// SettleDelay is the pause before the first settling query, so that an
-	// attempt given up on but still in flight can land first. Default 0.
+	// attempt given up on but still in flight can land first; 0 asks at
+	// once.
 	SettleDelay time.Duration
 	// Rollback makes attach all-or-nothing: when any environment fails,
 	// the ones attached are detached again and all are reported failed.
@@ -78,16 +81,31 @@ type Options struct {
 	Spaces SpaceDirectory
 }
 
+// DefaultOptions are the resolvers' defaults, and the gateway
+// configuration's (attach.*): 8 CREATE calls at once, at most 100
+// environments an attach, 15 s to settle unknown outcomes after a pause
+// of 200 ms, report partial failures.
+func DefaultOptions() Options {
+	return Options{
+		AttachConcurrency: DefaultAttachConcurrency,
+		MaxEnvironments:   DefaultMaxEnvironments,
+		SettleTimeout:     DefaultSettleTimeout,
+		SettleDelay:       DefaultSettleDelay,
+	}
+}
+
 // Observer receives resolver events, for metrics.
 type Observer interface {
 	// FanOut reports the REST calls one attach fans out to.
 	FanOut(width int)
 }
 
-// Defaults for Options.
+// Defaults for Options (see DefaultOptions).
 const (
 	DefaultAttachConcurrency = 8
 	DefaultMaxEnvironments   = 100
+	DefaultSettleTimeout     = 15 * time.Second
+	DefaultSettleDelay       = 200 * time.Millisecond
 )
 
 // Resolver is the root resolver.
@@ -108,7 +126,7 @@ func New(p Platform, opts Options) *Resolver {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.SettleTimeout <= 0 {
-		opts.SettleTimeout = 15 * time.Second
+		opts.SettleTimeout = DefaultSettleTimeout
 	}
 	return &Resolver{platform: p, opts: opts}
 }

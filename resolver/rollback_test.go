@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	graphql "github.com/graph-gophers/graphql-go"
-
 	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
-	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // stateFake is a resolver.Platform over an in-memory set of attachments of
@@ -136,7 +133,7 @@ func execOpts(t *testing.T, p resolver.Platform, opts resolver.Options, query st
 	EnvironmentID string `json:"environmentId"`
 }, []gqlError) {
 	t.Helper()
-	s := graphql.MustParseSchema(schema.SDL(), resolver.New(p, opts), resolver.SchemaOptions(nil, nil)...)
+	s := mustSchema(t, resolver.New(p, opts))
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"})
 	raw, err := json.Marshal(s.Exec(ctx, query, "", nil))
 	if err != nil {

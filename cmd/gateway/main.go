@@ -28,8 +28,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -51,7 +56,8 @@ const (
 
 // run is the whole program; tests call it in-process. It returns when ctx
 // ends (after a graceful shutdown) or on a start-up error. SIGHUP reloads
-// the config file's spaces and tokens.
+// the config file's spaces and tokens. It is the composition root: it reads
+// the configuration, and compose builds every part from it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,12 +83,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	load := func() (*gateway.Config, error) {
+	load := func() (*config.Config, error) {
 		data, err := os.ReadFile(*configPath)
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := gateway.ParseConfig(data, getenv)
+		cfg, err := config.Parse(data, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -99,11 +105,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		// Building the server checks what Validate cannot (the tracing
-		// exporter); it does no I/O and serves nothing.
-		if _, err := gateway.NewServer(cfg, slog.New(slog.DiscardHandler)); err != nil {
+		// Parse validated every key; the tracing exporter's settings are
+		// checked by making it, which does no I/O.
+		tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
+		if err != nil {
 			return err
 		}
+		shutdownTracing(tp, log)
 		spaces := "spaces"
 		if len(cfg.Spaces) == 1 {
 			spaces = "space"
@@ -112,8 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	opts := []gateway.Option{gateway.WithVersion(version())}
-	var cfg *gateway.Config
+	var cfg *config.Config
+	var graphiqlHeaders map[string]string
 	demo := *configPath == ""
 	if demo {
 		sim, err := startDemoUpstream(ctx, log)
@@ -124,16 +132,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if *listen != "" {
 			cfg.Listen = *listen
 		}
-		opts = append(opts, gateway.WithGraphiQLHeaders(map[string]string{
-			"SPACE_GUID": demoSpace, "Authorization": "Bearer " + demoToken,
-		}))
+		graphiqlHeaders = map[string]string{"SPACE_GUID": demoSpace, "Authorization": "Bearer " + demoToken}
 	} else {
 		var err error
 		if cfg, err = load(); err != nil {
 			return err
 		}
 	}
-	srv, err := gateway.NewServer(cfg, log, opts...)
+	// The composition root: internal/compose builds the REST client, the
+	// resolvers and their schema, and hands them to the HTTP server.
+	tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(tp, log) // after Serve: flushes the last spans
+	opts := compose.Options{Version: version(), GraphiQLHeaders: graphiqlHeaders}
+	if tp != nil { // a nil *TracerProvider is not a nil interface
+		opts.Tracer = tp
+	}
+	srv, err := compose.Gateway(cfg, log, opts)
 	if err != nil {
 		return err
 	}
@@ -155,6 +172,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printDemo(stdout, addr)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// shutdownTracing flushes the spans still buffered, for a few seconds at
+// most; tp may be nil (tracing off).
+func shutdownTracing(tp *sdktrace.TracerProvider, log *slog.Logger) {
+	if tp == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		log.Warn("flushing traces failed", "err", err)
+	}
 }
 
 // newLogger returns the program's logger: JSON or text lines on w, from
@@ -181,7 +211,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 // reloadOnHangup reloads the configuration on each SIGHUP until ctx ends.
-func reloadOnHangup(ctx context.Context, srv *gateway.Server, load func() (*gateway.Config, error)) {
+func reloadOnHangup(ctx context.Context, srv *gateway.Server, load func() (*config.Config, error)) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -218,42 +248,42 @@ func startDemoUpstream(ctx context.Context, log *slog.Logger) (string, error) {
 // and the token flow (the simulator's own Basic credentials get a JWT, as
 // with the vendor), and demo-passthrough, which forwards the client's bearer
 // token to the simulator. The JWT key is new on every start.
-func demoConfig(upstream string) *gateway.Config {
-	sum := sha256.Sum256([]byte(demoToken))
-	pw := sha256.Sum256([]byte(simulator.DemoPassword))
+func demoConfig(upstream string) *config.Config {
+	sha := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
 	var key [32]byte
 	_, _ = rand.Read(key[:]) // never fails
-	yaml := fmt.Sprintf(`
-listen: 127.0.0.1:8080
-platform:
-  baseURL: %[1]s
-tokens:
-  signingKey: %[7]s
-spaces:
-  - guid: %[2]s
-    accountId: %[3]s
-    name: Demo Space
-    description: The demo account's space
-    accountName: Demo Account
-    credentials:
-      username: %[4]s
-      password: %[5]s
-    clientTokens: ["sha256:%[6]s"]
-    tokenCredentials:
-      - username: %[4]s
-        passwordHash: sha256:%[8]s
-  - guid: %[9]s
-    accountId: %[3]s
-    name: Demo Passthrough Space
-    accountName: Demo Account
-    auth: passthrough
-`, upstream, demoSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]),
-		hex.EncodeToString(key[:]), hex.EncodeToString(pw[:]), demoPassthroughSpace)
-	cfg, err := gateway.ParseConfig([]byte(yaml), func(string) string { return "" })
-	if err != nil {
+	cfg := config.Default()
+	cfg.Platform.BaseURL = upstream
+	cfg.Tokens.SigningKey = config.Secret(hex.EncodeToString(key[:]))
+	cfg.Spaces = []config.SpaceConfig{
+		{
+			GUID:         demoSpace,
+			AccountID:    simulator.DemoAccountID,
+			Name:         "Demo Space",
+			Description:  "The demo account's space",
+			AccountName:  "Demo Account",
+			Auth:         config.AuthCredentials,
+			Credentials:  config.Credentials{Username: simulator.DemoUsername, Password: simulator.DemoPassword},
+			ClientTokens: []string{sha(demoToken)},
+			TokenCredentials: []config.TokenCredential{
+				{Username: simulator.DemoUsername, PasswordHash: sha(simulator.DemoPassword)},
+			},
+		},
+		{
+			GUID:        demoPassthroughSpace,
+			AccountID:   simulator.DemoAccountID,
+			Name:        "Demo Passthrough Space",
+			AccountName: "Demo Account",
+			Auth:        config.AuthPassthrough,
+		},
+	}
+	if err := cfg.Validate(); err != nil {
 		panic("demo config: " + err.Error()) // a bug in the lines above
 	}
-	return cfg
+	return &cfg
 }
 
 func printDemo(w io.Writer, addr string) {

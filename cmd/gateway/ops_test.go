@@ -10,10 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -180,5 +182,59 @@ func TestSIGHUPReloadsTokens(t *testing.T) {
 	}
 	if got := status("new-token"); got != 200 {
 		t.Errorf("after a bad reload the token answers %d, want 200", got)
+	}
+}
+
+// TestTracingExportsOTLP: with tracing.endpoint set, the program builds the
+// tracer provider, traces a GraphQL request and its REST call, and has
+// exported both spans to the OTLP endpoint by the time it returns.
+func TestTracingExportsOTLP(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+string(body))
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer collector.Close()
+	up := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
+	defer up.Close()
+	path := writeConfig(t, t.TempDir(), up.URL, "tok")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "tracing:\n  endpoint: %s/v1/traces\n  serviceName: gw-under-test\n", collector.URL)
+	f.Close()
+	env := func(k string) string {
+		if k == "REST_PASSWORD" {
+			return simulator.DemoPassword
+		}
+		return ""
+	}
+	t.Run("serve", func(t *testing.T) { // its cleanup stops the program, which flushes the spans
+		base, _, _ := startRun(t, []string{"-config", path}, env)
+		req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"{ integrationPackEnvironmentAttachments(ipackInstanceId: \"SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng\") { id } }"}`))
+		req.Header["SPACE_GUID"] = []string{"space-1"}
+		req.Header.Set("Authorization", "Bearer tok")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) == 0 {
+		t.Fatal("the OTLP endpoint received nothing")
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"POST /v1/traces application/x-protobuf", "gw-under-test", "POST /graphql", "REST POST IntegrationPackEnvironmentAttachment"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("OTLP export lacks %q", want)
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 type manifest struct {
@@ -129,7 +129,7 @@ func TestManifests(t *testing.T) {
 			secretEnv[e.Name] = m["Secret"].StringData[ref.Key]
 		}
 	}
-	cfg, err := gateway.ParseConfig([]byte(m["ConfigMap"].Data[file]), func(k string) string { return secretEnv[k] })
+	cfg, err := config.Parse([]byte(m["ConfigMap"].Data[file]), func(k string) string { return secretEnv[k] })
 	if err != nil {
 		t.Fatalf("the ConfigMap's %s: %v", file, err)
 	}

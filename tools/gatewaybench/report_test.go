@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	gwconfig "github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -33,17 +33,17 @@ func TestGatewayConfigParses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := gateway.ParseConfig([]byte(gatewayConfig("http://127.0.0.1:9", tt.opts)), func(string) string { return "" })
+			cfg, err := gwconfig.Parse([]byte(gatewayConfig("http://127.0.0.1:9", tt.opts)), func(string) string { return "" })
 			if err != nil {
 				t.Fatalf("ParseConfig: %v", err)
 			}
-			if got := *cfg.Platform.RateLimit.RequestsPerSecond; got != tt.wantRate {
+			if got := cfg.Platform.RateLimit.RequestsPerSecond; got != tt.wantRate {
 				t.Errorf("platform.rateLimit.requestsPerSecond = %v, want %v", got, tt.wantRate)
 			}
-			if got := *cfg.Platform.CircuitBreaker.Enabled; got != tt.wantBreaker {
+			if got := cfg.Platform.CircuitBreaker.Enabled; got != tt.wantBreaker {
 				t.Errorf("platform.circuitBreaker.enabled = %v, want %v", got, tt.wantBreaker)
 			}
-			if got := *cfg.Clients.RequestsPerSecond; got != 0 {
+			if got := cfg.Clients.RequestsPerSecond; got != 0 {
 				t.Errorf("clients.requestsPerSecond = %v, want 0: the load's clients share one token", got)
 			}
 			if len(cfg.Spaces) != 1 || cfg.Spaces[0].GUID != benchSpace || cfg.Spaces[0].AccountID != simulator.DemoAccountID {

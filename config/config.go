@@ -1,16 +1,36 @@
-package gateway
+// Package config is the gateway's configuration: what config.example.yaml
+// documents, read from YAML with ${NAME} expanded from the environment,
+// every key known, and errors that name the key at fault.
+//
+// Each default is written once, by the package that owns the setting
+// (platformapi.DefaultRetryPolicy, platformapi.DefaultLimits,
+// resolver.DefaultOptions, authtoken.DefaultLifetime, and, for the HTTP
+// side, the constants here); Default composes them, and Parse decodes the
+// file over Default, so a key left out keeps its default and a key given
+// as 0 or false is 0 or false. A Config can as well be built in Go:
+//
+//	c := config.Default()
+//	c.Spaces = []config.SpaceConfig{{GUID: "g", AccountID: "a", Auth: config.AuthPassthrough}}
+//	err := c.Validate()
+package config
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
 // Config is the gateway's configuration, read from YAML (see
@@ -18,7 +38,7 @@ import (
 type Config struct {
 	// Listen is the address to serve on.
 	Listen string `yaml:"listen"`
-	// Server bounds inbound connections (config_server.go).
+	// Server bounds inbound connections (server.go).
 	Server ServerConfig `yaml:"server"`
 	// Platform configures the REST client.
 	Platform PlatformConfig `yaml:"platform"`
@@ -39,7 +59,7 @@ type Config struct {
 	// Tokens configures the token endpoint, GET /auth/jwt/generate/{accountId}.
 	Tokens TokensConfig `yaml:"tokens"`
 
-	// Operations settings (config_ops.go).
+	// Operations settings (ops.go).
 	Health   HealthConfig   `yaml:"health"`
 	Metrics  MetricsConfig  `yaml:"metrics"`
 	Tracing  TracingConfig  `yaml:"tracing"`
@@ -50,28 +70,28 @@ type Config struct {
 // ClientsConfig limits inbound requests per bearer token.
 type ClientsConfig struct {
 	// RequestsPerSecond per token; 0 disables the limit.
-	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
-	Burst             int      `yaml:"burst"`
+	RequestsPerSecond float64 `yaml:"requestsPerSecond"`
+	Burst             int     `yaml:"burst"`
 	// AuthFailuresPerMinute bounds failed authentications per client
 	// address (bearer tokens and the token endpoint's Basic credentials);
 	// past it, HTTP 429. 0 disables the bound.
-	AuthFailuresPerMinute *int `yaml:"authFailuresPerMinute"`
+	AuthFailuresPerMinute int `yaml:"authFailuresPerMinute"`
 	// MaxQueued bounds a client's requests waiting for its account's REST
 	// budget at once (per space; a client is its token, or its address on
 	// a passthrough space); past it, HTTP 429. 0 disables the bound.
-	MaxQueued *int `yaml:"maxQueued"`
+	MaxQueued int `yaml:"maxQueued"`
 }
 
 // RateLimitConfig is the per-account REST budget.
 type RateLimitConfig struct {
 	// RequestsPerSecond per account; 0 disables pacing.
-	RequestsPerSecond *float64 `yaml:"requestsPerSecond"`
-	Burst             int      `yaml:"burst"`
+	RequestsPerSecond float64 `yaml:"requestsPerSecond"`
+	Burst             int     `yaml:"burst"`
 }
 
 // BreakerConfig is the per-account circuit breaker.
 type BreakerConfig struct {
-	Enabled        *bool         `yaml:"enabled"`
+	Enabled        bool          `yaml:"enabled"`
 	FailureRatio   float64       `yaml:"failureRatio"`
 	MinRequests    uint32        `yaml:"minRequests"`
 	Window         time.Duration `yaml:"window"`
@@ -112,7 +132,7 @@ type GraphQLConfig struct {
 	MaxBodyBytes   int64         `yaml:"maxBodyBytes"`
 	MaxQueryLength int           `yaml:"maxQueryLength"`
 	MaxDepth       int           `yaml:"maxDepth"`
-	Introspection  *bool         `yaml:"introspection"`
+	Introspection  bool          `yaml:"introspection"`
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
 	MaxRootFields  int           `yaml:"maxRootFields"`
 	MaxAliases     int           `yaml:"maxAliases"`
@@ -131,7 +151,7 @@ type SpaceConfig struct {
 	Credentials  Credentials `yaml:"credentials"`
 	ClientTokens []string    `yaml:"clientTokens"`
 	// Auth is how the space's REST calls authenticate: AuthCredentials
-	// (the default) or AuthPassthrough.
+	// (also when empty) or AuthPassthrough.
 	Auth string `yaml:"auth"`
 	// TokenCredentials are the HTTP Basic credentials the token endpoint
 	// accepts for this space's account; its tokens are valid here.
@@ -156,23 +176,18 @@ func (c Credentials) String() string { return "{" + c.Username + " [redacted]}" 
 // GoString redacts the password in %#v.
 func (c Credentials) GoString() string { return c.String() }
 
-// Defaults.
+// Defaults of the HTTP side's settings, which the gateway owns but cannot
+// export to this package (it imports this one). The REST client's and the
+// resolvers' defaults come from their packages (see Default).
 const (
-	DefaultListen          = "127.0.0.1:8080"
-	DefaultBaseURL         = "https://api.boomi.com/api/rest/v1"
-	DefaultAttemptTimeout  = 30 * time.Second
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultMaxQueryLength  = 64 << 10
-	DefaultMaxDepth        = 16 // the standard introspection query (GraphiQL's) is 13 deep
-	DefaultRequestTimeout  = 60 * time.Second
-	DefaultShutdownGrace   = 30 * time.Second
-	DefaultMaxQueryPages   = 100
-	DefaultConcurrency     = 8
-	DefaultMaxEnvironments = 100
-)
-
-// Defaults of the query cost bounds.
-const (
+	DefaultListen         = "127.0.0.1:8080"
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxQueryLength = 64 << 10
+	DefaultMaxDepth       = 16 // the standard introspection query (GraphiQL's) is 13 deep
+	DefaultRequestTimeout = 60 * time.Second
+	DefaultShutdownGrace  = 30 * time.Second
+	DefaultMaxRootFields  = 10
+	DefaultMaxAliases     = 30
 	// DefaultMaxSelections leaves room for GraphiQL's introspection query
 	// (about 250 selections expanded) four times over; the vendor's
 	// samples select fewer than 20.
@@ -180,18 +195,105 @@ const (
 	// DefaultMaxVariablesBytes is 64 KiB: an attach of 100 environments
 	// by variables takes 4 KiB.
 	DefaultMaxVariablesBytes = 64 << 10
+	// DefaultClientRequestsPerSecond is five times an account's whole
+	// REST budget: past the queue bound the excess is refused, not queued.
+	DefaultClientRequestsPerSecond = 50
+	DefaultClientBurst             = 100
+	DefaultAuthFailuresPerMinute   = 30
 )
 
-// ParseConfig reads YAML configuration. ${NAME} in any value is replaced
-// by the environment variable NAME, read with getenv; an unset variable is
-// an error. Unknown keys are errors. Defaults fill what is left out, and
-// the result is validated; errors name the key at fault.
-func ParseConfig(data []byte, getenv func(string) string) (*Config, error) {
+// Values of AttachConfig.OnPartialFailure.
+const (
+	OnPartialFailureReport   = "report"
+	OnPartialFailureRollback = "rollback"
+)
+
+// Default returns the configuration every key defaults to, without spaces
+// (which have no default). It composes the owning packages' defaults, so
+// that each value is written once.
+func Default() Config {
+	retry := platformapi.DefaultRetryPolicy
+	limits := platformapi.DefaultLimits
+	res := resolver.DefaultOptions()
+	partial := OnPartialFailureReport
+	if res.Rollback {
+		partial = OnPartialFailureRollback
+	}
+	return Config{
+		Listen: DefaultListen,
+		Server: ServerConfig{
+			IdleTimeout:       DefaultIdleTimeout,
+			ReadHeaderTimeout: DefaultReadHeaderTimeout,
+			ReadTimeout:       DefaultReadTimeout,
+		},
+		Platform: PlatformConfig{
+			BaseURL:        platformapi.DefaultBaseURL,
+			AttemptTimeout: platformapi.DefaultAttemptTimeout,
+			MaxQueryPages:  platformapi.DefaultMaxQueryPages,
+			Retry: RetryConfig{
+				MaxAttempts:   retry.MaxAttempts,
+				WaitMin:       retry.WaitMin,
+				WaitMax:       retry.WaitMax,
+				RetryAfterMax: retry.RetryAfterMax,
+			},
+			RateLimit: RateLimitConfig{RequestsPerSecond: limits.RequestsPerSecond, Burst: limits.Burst},
+			CircuitBreaker: BreakerConfig{
+				Enabled:        !limits.Breaker.Disabled,
+				FailureRatio:   limits.Breaker.FailureRatio,
+				MinRequests:    limits.Breaker.MinRequests,
+				Window:         limits.Breaker.Window,
+				OpenFor:        limits.Breaker.OpenFor,
+				HalfOpenProbes: limits.Breaker.HalfOpenProbes,
+			},
+		},
+		Attach: AttachConfig{
+			Concurrency:      res.AttachConcurrency,
+			MaxEnvironments:  res.MaxEnvironments,
+			OnPartialFailure: partial,
+			SettleTimeout:    res.SettleTimeout,
+			SettleDelay:      res.SettleDelay,
+		},
+		GraphQL: GraphQLConfig{
+			MaxBodyBytes:      DefaultMaxBodyBytes,
+			MaxQueryLength:    DefaultMaxQueryLength,
+			MaxDepth:          DefaultMaxDepth,
+			Introspection:     true,
+			RequestTimeout:    DefaultRequestTimeout,
+			MaxRootFields:     DefaultMaxRootFields,
+			MaxAliases:        DefaultMaxAliases,
+			MaxSelections:     DefaultMaxSelections,
+			MaxVariablesBytes: DefaultMaxVariablesBytes,
+		},
+		Clients: ClientsConfig{
+			RequestsPerSecond:     DefaultClientRequestsPerSecond,
+			Burst:                 DefaultClientBurst,
+			AuthFailuresPerMinute: DefaultAuthFailuresPerMinute,
+			MaxQueued:             limits.MaxQueuedPerClient,
+		},
+		ShutdownGrace: DefaultShutdownGrace,
+		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
+		Health: HealthConfig{
+			CheckUpstream:    true,
+			UpstreamInterval: DefaultUpstreamInterval,
+			ProbeTimeout:     DefaultProbeTimeout,
+		},
+		Metrics:  MetricsConfig{Enabled: true},
+		Tracing:  TracingConfig{SampleRatio: DefaultSampleRatio, ServiceName: DefaultServiceName},
+		GraphiQL: GraphiQLConfig{Enabled: true},
+		Logs:     LogsConfig{WarningsPerSecond: DefaultWarningsPerSecond, WarningBurst: DefaultWarningBurst},
+	}
+}
+
+// Parse reads YAML configuration over Default. ${NAME} in any value is
+// replaced by the environment variable NAME, read with getenv; an unset
+// variable is an error. Unknown keys are errors. The result is validated;
+// errors name the key at fault, or the line of a YAML syntax error.
+func Parse(data []byte, getenv func(string) string) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config: %w", syntaxError(data, err))
 	}
-	var cfg Config
+	cfg := Default()
 	if root.Kind != 0 { // an empty file is an empty config
 		if err := expandEnv(&root, "", getenv); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
@@ -200,11 +302,43 @@ func ParseConfig(data []byte, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
-	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// yamlLine matches the position yaml.v3 puts in a syntax error.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError gives a YAML syntax error the line at fault. yaml.v3 names
+// the line where the enclosing mapping or list begins (its context mark),
+// not the line that breaks it: a key indented one space too far on line 9
+// of a mapping that begins on line 2 is reported at line 2. The first
+// prefix of the document, in whole lines, that fails to parse ends at the
+// line at fault; it is never before the line yaml names.
+func syntaxError(data []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	from, _ := strconv.Atoi(m[1])
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	const maxLines = 5000 // quadratic work, for a config file of a few hundred lines
+	if len(lines) > maxLines {
+		return err
+	}
+	for n := max(from-1, 1); n <= len(lines); n++ {
+		var probe yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:n], nil), &probe) != nil {
+			msg := m[2]
+			if strings.Contains(msg, "did not find expected") || strings.Contains(msg, "not allowed in this context") || strings.Contains(msg, "indentation") {
+				msg += " (is it indented like the lines around it?)"
+			}
+			return fmt.Errorf("line %d: %s", n, msg)
+		}
+	}
+	return err
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -255,127 +389,8 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 	return nil
 }
 
-func (c *Config) setDefaults() {
-	if c.Listen == "" {
-		c.Listen = DefaultListen
-	}
-	if c.Platform.BaseURL == "" {
-		c.Platform.BaseURL = DefaultBaseURL
-	}
-	if c.Platform.AttemptTimeout == 0 {
-		c.Platform.AttemptTimeout = DefaultAttemptTimeout
-	}
-	if c.Platform.MaxQueryPages == 0 {
-		c.Platform.MaxQueryPages = DefaultMaxQueryPages
-	}
-	r := &c.Platform.Retry
-	if r.MaxAttempts == 0 {
-		r.MaxAttempts = 5
-	}
-	if r.WaitMin == 0 {
-		r.WaitMin = 200 * time.Millisecond
-	}
-	if r.WaitMax == 0 {
-		r.WaitMax = 5 * time.Second
-	}
-	if r.RetryAfterMax == 0 {
-		r.RetryAfterMax = 30 * time.Second
-	}
-	if c.Attach.Concurrency == 0 {
-		c.Attach.Concurrency = DefaultConcurrency
-	}
-	if c.Attach.MaxEnvironments == 0 {
-		c.Attach.MaxEnvironments = DefaultMaxEnvironments
-	}
-	if c.GraphQL.MaxBodyBytes == 0 {
-		c.GraphQL.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.GraphQL.MaxQueryLength == 0 {
-		c.GraphQL.MaxQueryLength = DefaultMaxQueryLength
-	}
-	if c.GraphQL.MaxDepth == 0 {
-		c.GraphQL.MaxDepth = DefaultMaxDepth
-	}
-	if c.GraphQL.RequestTimeout == 0 {
-		c.GraphQL.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.GraphQL.MaxRootFields == 0 {
-		c.GraphQL.MaxRootFields = 10
-	}
-	if c.GraphQL.MaxAliases == 0 {
-		c.GraphQL.MaxAliases = 30
-	}
-	if c.GraphQL.MaxSelections == 0 {
-		c.GraphQL.MaxSelections = DefaultMaxSelections
-	}
-	if c.GraphQL.MaxVariablesBytes == 0 {
-		c.GraphQL.MaxVariablesBytes = DefaultMaxVariablesBytes
-	}
-	if c.Attach.OnPartialFailure == "" {
-		c.Attach.OnPartialFailure = "report"
-	}
-	if c.Attach.SettleTimeout == 0 {
-		c.Attach.SettleTimeout = 15 * time.Second
-	}
-	if c.Attach.SettleDelay == 0 {
-		c.Attach.SettleDelay = 200 * time.Millisecond
-	}
-	if c.ShutdownGrace == 0 {
-		c.ShutdownGrace = DefaultShutdownGrace
-	}
-	rl := &c.Platform.RateLimit
-	if rl.RequestsPerSecond == nil {
-		v := 10.0 // the vendor's documented limit
-		rl.RequestsPerSecond = &v
-	}
-	if rl.Burst == 0 {
-		rl.Burst = 1
-	}
-	cb := &c.Platform.CircuitBreaker
-	if cb.Enabled == nil {
-		on := true
-		cb.Enabled = &on
-	}
-	if cb.FailureRatio == 0 {
-		cb.FailureRatio = 0.5
-	}
-	if cb.MinRequests == 0 {
-		cb.MinRequests = 20
-	}
-	if cb.Window == 0 {
-		cb.Window = 30 * time.Second
-	}
-	if cb.OpenFor == 0 {
-		cb.OpenFor = 30 * time.Second
-	}
-	if cb.HalfOpenProbes == 0 {
-		cb.HalfOpenProbes = 3
-	}
-	if c.Clients.RequestsPerSecond == nil {
-		v := 50.0
-		c.Clients.RequestsPerSecond = &v
-	}
-	if c.Clients.Burst == 0 {
-		c.Clients.Burst = 100
-	}
-	if c.Clients.AuthFailuresPerMinute == nil {
-		v := 30
-		c.Clients.AuthFailuresPerMinute = &v
-	}
-	if c.Clients.MaxQueued == nil {
-		v := 16 // 1.6 s of the vendor's whole 10/s budget
-		c.Clients.MaxQueued = &v
-	}
-	c.setAuthDefaults()
-	if c.GraphQL.Introspection == nil {
-		on := true
-		c.GraphQL.Introspection = &on
-	}
-	c.setOpsDefaults()
-	c.setServerDefaults()
-}
-
-// Validate checks every key and names the first one at fault.
+// Validate checks every key and names the first one at fault. It never
+// panics: a zero Config is refused with an error like any other.
 func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...))
@@ -386,7 +401,7 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.Platform.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return bad("platform.baseURL", "want an http(s) URL without credentials, got %q", c.Platform.BaseURL)
 	}
-	if c.Platform.AttemptTimeout < 0 {
+	if c.Platform.AttemptTimeout <= 0 {
 		return bad("platform.attemptTimeout", "must be positive")
 	}
 	if c.Platform.MaxQueryPages < 1 {
@@ -396,11 +411,11 @@ func (c *Config) Validate() error {
 	switch {
 	case r.MaxAttempts < 1 || r.MaxAttempts > 20:
 		return bad("platform.retry.maxAttempts", "must be between 1 and 20, got %d", r.MaxAttempts)
-	case r.WaitMin < 0:
+	case r.WaitMin <= 0:
 		return bad("platform.retry.waitMin", "must be positive")
 	case r.WaitMax < r.WaitMin:
 		return bad("platform.retry.waitMax", "must not be less than waitMin")
-	case r.RetryAfterMax < 0:
+	case r.RetryAfterMax <= 0:
 		return bad("platform.retry.retryAfterMax", "must be positive")
 	}
 	if c.Attach.Concurrency < 1 || c.Attach.Concurrency > 256 {
@@ -409,7 +424,7 @@ func (c *Config) Validate() error {
 	if c.Attach.MaxEnvironments < 1 || c.Attach.MaxEnvironments > 10000 {
 		return bad("attach.maxEnvironments", "must be between 1 and 10000, got %d", c.Attach.MaxEnvironments)
 	}
-	if *c.Platform.RateLimit.RequestsPerSecond < 0 {
+	if c.Platform.RateLimit.RequestsPerSecond < 0 {
 		return bad("platform.rateLimit.requestsPerSecond", "must not be negative (0 disables pacing)")
 	}
 	if c.Platform.RateLimit.Burst < 1 {
@@ -417,28 +432,30 @@ func (c *Config) Validate() error {
 	}
 	if cb := c.Platform.CircuitBreaker; cb.FailureRatio <= 0 || cb.FailureRatio > 1 {
 		return bad("platform.circuitBreaker.failureRatio", "must be in (0, 1], got %v", cb.FailureRatio)
-	} else if cb.Window < 0 || cb.OpenFor < 0 {
+	} else if cb.Window <= 0 || cb.OpenFor <= 0 {
 		return bad("platform.circuitBreaker", "window and openFor must be positive")
+	} else if cb.MinRequests < 1 || cb.HalfOpenProbes < 1 {
+		return bad("platform.circuitBreaker", "minRequests and halfOpenProbes must be at least 1")
 	}
-	if p := c.Attach.OnPartialFailure; p != "report" && p != "rollback" {
+	if p := c.Attach.OnPartialFailure; p != OnPartialFailureReport && p != OnPartialFailureRollback {
 		return bad("attach.onPartialFailure", "want report or rollback, got %q", p)
 	}
 	if c.Attach.SettleDelay < 0 || c.Attach.SettleDelay > c.Attach.SettleTimeout {
 		return bad("attach.settleDelay", "must be positive and less than attach.settleTimeout")
 	}
-	if c.Attach.SettleTimeout < 0 {
+	if c.Attach.SettleTimeout <= 0 {
 		return bad("attach.settleTimeout", "must be positive")
 	}
-	if *c.Clients.RequestsPerSecond < 0 {
+	if c.Clients.RequestsPerSecond < 0 {
 		return bad("clients.requestsPerSecond", "must not be negative (0 disables the limit)")
 	}
 	if c.Clients.Burst < 1 {
 		return bad("clients.burst", "must be at least 1")
 	}
-	if *c.Clients.AuthFailuresPerMinute < 0 {
+	if c.Clients.AuthFailuresPerMinute < 0 {
 		return bad("clients.authFailuresPerMinute", "must not be negative")
 	}
-	if *c.Clients.MaxQueued < 0 {
+	if c.Clients.MaxQueued < 0 {
 		return bad("clients.maxQueued", "must not be negative (0 disables the bound)")
 	}
 	if c.ShutdownGrace < 0 {
@@ -456,7 +473,7 @@ func (c *Config) Validate() error {
 	if c.GraphQL.MaxQueryLength < 1 {
 		return bad("graphql.maxQueryLength", "must be positive")
 	}
-	if c.GraphQL.RequestTimeout < 0 {
+	if c.GraphQL.RequestTimeout <= 0 {
 		return bad("graphql.requestTimeout", "must be positive")
 	}
 	if c.GraphQL.MaxDepth < 1 {
@@ -493,7 +510,7 @@ func (c *Config) Validate() error {
 		}
 		seen[s.GUID] = true
 		for j, t := range s.ClientTokens {
-			if _, err := parseTokenHash(t); err != nil {
+			if _, err := TokenHash(t); err != nil {
 				return bad(fmt.Sprintf("%s.clientTokens[%d]", key, j), "%v", err)
 			}
 		}
@@ -501,8 +518,9 @@ func (c *Config) Validate() error {
 	return c.validateTokens()
 }
 
-// parseTokenHash reads "sha256:<64 hex digits>".
-func parseTokenHash(s string) ([32]byte, error) {
+// TokenHash reads "sha256:<64 hex digits>", the form in which the
+// configuration holds client tokens and token-endpoint passwords.
+func TokenHash(s string) ([32]byte, error) {
 	var h [32]byte
 	hexPart, ok := strings.CutPrefix(s, "sha256:")
 	if !ok {

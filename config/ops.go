@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// Operations settings: health, drain delay, metrics, tracing, GraphiQL.
-// They are Config fields like any other; their defaults and checks live
-// here.
+// Operations settings: health, drain delay, metrics, tracing, GraphiQL,
+// logs. They are Config fields like any other; their defaults and checks
+// live here.
 
 // HealthConfig tunes GET /readyz.
 type HealthConfig struct {
 	// CheckUpstream makes readiness depend on the upstream being reachable.
-	CheckUpstream *bool `yaml:"checkUpstream"`
+	CheckUpstream bool `yaml:"checkUpstream"`
 	// UpstreamInterval: a REST answer this recent proves the upstream
 	// reachable; older, /readyz probes it.
 	UpstreamInterval time.Duration `yaml:"upstreamInterval"`
@@ -24,7 +24,7 @@ type HealthConfig struct {
 // MetricsConfig configures GET /metrics.
 type MetricsConfig struct {
 	// Enabled serves Prometheus metrics at /metrics.
-	Enabled *bool `yaml:"enabled"`
+	Enabled bool `yaml:"enabled"`
 }
 
 // TracingConfig configures OpenTelemetry tracing.
@@ -42,16 +42,16 @@ type TracingConfig struct {
 // GraphiQLConfig configures the GraphiQL page.
 type GraphiQLConfig struct {
 	// Enabled serves GraphiQL at GET /graphql to browsers (Accept: text/html).
-	Enabled *bool `yaml:"enabled"`
+	Enabled bool `yaml:"enabled"`
 }
 
-// LogsConfig bounds repeated log lines (see throttleHandler).
+// LogsConfig bounds repeated log lines (the gateway's throttleHandler).
 type LogsConfig struct {
 	// WarningsPerSecond is the rate, process-wide, at which lines of one
 	// kind (one message) at warn level and above are written once
 	// WarningBurst of them have been; the others are counted and the count
 	// reported. 0 writes every line.
-	WarningsPerSecond *float64 `yaml:"warningsPerSecond"`
+	WarningsPerSecond float64 `yaml:"warningsPerSecond"`
 	// WarningBurst is how many lines of one kind may be written at once.
 	WarningBurst int `yaml:"warningBurst"`
 }
@@ -66,52 +66,23 @@ const (
 	DefaultWarningBurst      = 20
 )
 
-func (c *Config) setOpsDefaults() {
-	on := func(p **bool) {
-		if *p == nil {
-			t := true
-			*p = &t
-		}
-	}
-	on(&c.Health.CheckUpstream)
-	if c.Health.UpstreamInterval == 0 {
-		c.Health.UpstreamInterval = DefaultUpstreamInterval
-	}
-	if c.Health.ProbeTimeout == 0 {
-		c.Health.ProbeTimeout = DefaultProbeTimeout
-	}
-	on(&c.Metrics.Enabled)
-	if c.Tracing.SampleRatio == 0 {
-		c.Tracing.SampleRatio = DefaultSampleRatio
-	}
-	if c.Tracing.ServiceName == "" {
-		c.Tracing.ServiceName = DefaultServiceName
-	}
-	on(&c.GraphiQL.Enabled)
-	if c.Logs.WarningsPerSecond == nil {
-		v := DefaultWarningsPerSecond
-		c.Logs.WarningsPerSecond = &v
-	}
-	if c.Logs.WarningBurst == 0 {
-		c.Logs.WarningBurst = DefaultWarningBurst
-	}
-}
-
 func (c *Config) validateOps() error {
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case c.Health.UpstreamInterval < 0:
+	case c.Health.UpstreamInterval <= 0:
 		return bad("health.upstreamInterval", "must be positive")
-	case c.Health.ProbeTimeout < 0:
+	case c.Health.ProbeTimeout <= 0:
 		return bad("health.probeTimeout", "must be positive")
 	case c.DrainDelay < 0 || c.DrainDelay > 10*time.Minute:
 		return bad("drainDelay", "must be between 0s and 10m, got %s", c.DrainDelay)
-	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:
+	case c.Tracing.SampleRatio <= 0 || c.Tracing.SampleRatio > 1:
 		return bad("tracing.sampleRatio", "must be in (0, 1], got %g", c.Tracing.SampleRatio)
-	case *c.Logs.WarningsPerSecond < 0:
-		return bad("logs.warningsPerSecond", "must be 0 (no limit) or more, got %g", *c.Logs.WarningsPerSecond)
+	case c.Tracing.ServiceName == "":
+		return bad("tracing.serviceName", "must not be empty")
+	case c.Logs.WarningsPerSecond < 0:
+		return bad("logs.warningsPerSecond", "must be 0 (no limit) or more, got %g", c.Logs.WarningsPerSecond)
 	case c.Logs.WarningBurst < 1:
 		return bad("logs.warningBurst", "must be at least 1, got %d", c.Logs.WarningBurst)
 	}

@@ -1,4 +1,4 @@
-package gateway_test
+package config_test
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 const validSpace = `
@@ -24,12 +24,12 @@ spaces:
 
 func noEnv(string) string { return "" }
 
-func TestParseConfigExample(t *testing.T) {
+func TestParseExample(t *testing.T) {
 	data, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := gateway.ParseConfig(data, func(k string) string {
+	cfg, err := config.Parse(data, func(k string) string {
 		if k == "BOOMI_API_TOKEN" {
 			return "12345"
 		}
@@ -40,7 +40,7 @@ func TestParseConfigExample(t *testing.T) {
 	}
 	// The example shows the defaults: parsing it must equal parsing the
 	// bare minimum.
-	min, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "password: p", "password: \"12345\"", 1)), noEnv)
+	min, err := config.Parse([]byte(strings.Replace(validSpace, "password: p", "password: \"12345\"", 1)), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,20 +56,20 @@ func TestParseConfigExample(t *testing.T) {
 	}
 }
 
-func TestParseConfigDefaults(t *testing.T) {
-	cfg, err := gateway.ParseConfig([]byte(validSpace), noEnv)
+func TestParseDefaults(t *testing.T) {
+	cfg, err := config.Parse([]byte(validSpace), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Listen != "127.0.0.1:8080" || cfg.Attach.Concurrency != 8 || cfg.Attach.MaxEnvironments != 100 ||
 		cfg.Platform.Retry.MaxAttempts != 5 || cfg.Platform.Retry.RetryAfterMax != 30*time.Second ||
-		cfg.GraphQL.MaxBodyBytes != 1<<20 || cfg.GraphQL.RequestTimeout != 60*time.Second || !*cfg.GraphQL.Introspection {
+		cfg.GraphQL.MaxBodyBytes != 1<<20 || cfg.GraphQL.RequestTimeout != 60*time.Second || !cfg.GraphQL.Introspection {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }
 
-// TestParseConfigErrors: a bad config fails with a message naming the key.
-func TestParseConfigErrors(t *testing.T) {
+// TestParseErrors: a bad config fails with a message naming the key.
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		yaml string
@@ -95,15 +95,15 @@ func TestParseConfigErrors(t *testing.T) {
 		{"not YAML", "{", "config"},
 	}
 	for _, tt := range tests {
-		_, err := gateway.ParseConfig([]byte(tt.yaml), noEnv)
+		_, err := config.Parse([]byte(tt.yaml), noEnv)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: ParseConfig error = %v, want one naming %q", tt.name, err, tt.want)
+			t.Errorf("%s: Parse error = %v, want one naming %q", tt.name, err, tt.want)
 		}
 	}
 }
 
 func TestConfigRedactsPassword(t *testing.T) {
-	cfg, err := gateway.ParseConfig([]byte(strings.Replace(validSpace, "password: p", "password: s3cr3t-pw", 1)), noEnv)
+	cfg, err := config.Parse([]byte(strings.Replace(validSpace, "password: p", "password: s3cr3t-pw", 1)), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,17 +116,17 @@ func TestConfigRedactsPassword(t *testing.T) {
 
 func sprintf(format string, v any) string { return fmt.Sprintf(format, v) }
 
-func TestParseConfigTypeErrorsNameKeys(t *testing.T) {
+func TestParseTypeErrorsNameKeys(t *testing.T) {
 	yaml := "attach:\n  concurrency: many\nplatform:\n  retry: {waitMin: later}\n" + validSpace
-	_, err := gateway.ParseConfig([]byte(yaml), noEnv)
+	_, err := config.Parse([]byte(yaml), noEnv)
 	if err == nil || !strings.Contains(err.Error(), "attach.concurrency") || !strings.Contains(err.Error(), "platform.retry.waitMin") {
-		t.Errorf("ParseConfig error = %v, want attach.concurrency and platform.retry.waitMin named", err)
+		t.Errorf("Parse error = %v, want attach.concurrency and platform.retry.waitMin named", err)
 	}
 }
 
 // TestExampleDocumentsEveryKey: config.example.yaml names every key of
 // Config, so the example is the complete reference; and every key it
-// names exists (ParseConfig would refuse it otherwise).
+// names exists (Parse would refuse it otherwise).
 func TestExampleDocumentsEveryKey(t *testing.T) {
 	data, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
@@ -177,10 +177,38 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	for _, m := range commented.FindAllStringSubmatch(string(data), -1) {
 		documented["#"+m[1]] = true
 	}
-	for _, k := range keys(reflect.TypeFor[gateway.Config](), "") {
+	for _, k := range keys(reflect.TypeFor[config.Config](), "") {
 		last := k[strings.LastIndex(k, ".")+1:]
 		if !documented[k] && !documented["#"+last] {
 			t.Errorf("config.example.yaml does not document %s", k)
+		}
+	}
+}
+
+func TestConfigOpsErrorsNameKeys(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"graphql: {maxDeph: 3}\n", "graphql.maxDeph: unknown key"},
+		{"health: {probeTimeout: 5}\n", "health.probeTimeout: want a duration"},
+		{"health: {upstreamInterval: -1s}\n", "health.upstreamInterval"},
+		{"drainDelay: 1h\n", "drainDelay: must be between"},
+		{"metrics: {enabled: maybe}\n", "metrics.enabled: want true or false"},
+		{"tracing: {sampleRatio: 2}\n", "tracing.sampleRatio"},
+		{"tracing: {endpoint: 'otel:4318'}\n", "tracing.endpoint"},
+		{"tracing: {endpoint: 'https://u:pw@otel/v1/traces'}\n", "tracing.endpoint"},
+		{"graphiql: [true]\n", "graphiql: want a mapping"},
+		{"spaces: {guid: x}\n", "spaces: want a list"},
+		{"listen: a\nlisten: b\n", "listen: key given twice"},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(strings.Replace(validSpace, "spaces:", tt.yaml+"spaces:", 1)), noEnv)
+		if tt.want == "spaces: want a list" {
+			_, err = config.Parse([]byte(tt.yaml), noEnv)
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseConfig(%q) = %v, want an error containing %q", tt.yaml, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), ":pw@") {
+			t.Errorf("error %q repeats the endpoint's credentials", err)
 		}
 	}
 }

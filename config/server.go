@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 // ServerConfig bounds inbound HTTP connections: how many may be open and
 // how long each may be held without progress.
 type ServerConfig struct {
-	// MaxConnections bounds the connections open at once; 0 selects
-	// DefaultMaxConnections. At the bound, idle connections are closed,
+	// MaxConnections bounds the connections open at once; 0 derives it
+	// from the open file limit (the gateway's DefaultMaxConnections). At the bound, idle connections are closed,
 	// longest idle first, to admit new ones; only when every connection
 	// is busy do new ones wait.
 	MaxConnections int `yaml:"maxConnections"`
@@ -27,45 +27,7 @@ const (
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = 30 * time.Second
-	// MaxConnectionsCap bounds the derived default of maxConnections: an
-	// open connection costs 20-25 KiB idle, more when busy, so 4,096 of
-	// them stay near 100 MiB.
-	MaxConnectionsCap = 4096
-	// fdHeadroom is kept free of inbound connections: upstream
-	// connections (platformapi keeps up to 128 per host), the listener,
-	// logs, the config file.
-	fdHeadroom = 512
 )
-
-// DefaultMaxConnections is maxConnections when left at 0: the open file
-// limit (RLIMIT_NOFILE) less headroom for upstream connections and files,
-// at most MaxConnectionsCap.
-func DefaultMaxConnections() int {
-	return maxConnectionsFor(openFileLimit())
-}
-
-func maxConnectionsFor(nofile uint64) int {
-	switch {
-	case nofile == 0 || nofile >= MaxConnectionsCap+fdHeadroom:
-		return MaxConnectionsCap
-	case nofile > 2*fdHeadroom:
-		return int(nofile - fdHeadroom)
-	default:
-		return max(1, int(nofile/2)) // a tiny limit: share it
-	}
-}
-
-func (c *Config) setServerDefaults() {
-	if c.Server.IdleTimeout == 0 {
-		c.Server.IdleTimeout = DefaultIdleTimeout
-	}
-	if c.Server.ReadHeaderTimeout == 0 {
-		c.Server.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.Server.ReadTimeout == 0 {
-		c.Server.ReadTimeout = DefaultReadTimeout
-	}
-}
 
 func (c *Config) validateServer() error {
 	bad := func(key, format string, args ...any) error {
@@ -75,9 +37,9 @@ func (c *Config) validateServer() error {
 	switch {
 	case s.MaxConnections < 0 || s.MaxConnections > 1_000_000:
 		return bad("maxConnections", "must be between 0 (derived from the open file limit) and 1000000, got %d", s.MaxConnections)
-	case s.IdleTimeout < 0:
+	case s.IdleTimeout <= 0:
 		return bad("idleTimeout", "must be positive")
-	case s.ReadHeaderTimeout < 0:
+	case s.ReadHeaderTimeout <= 0:
 		return bad("readHeaderTimeout", "must be positive")
 	case s.ReadTimeout < s.ReadHeaderTimeout:
 		return bad("readTimeout", "must not be less than readHeaderTimeout")
@@ -85,21 +47,13 @@ func (c *Config) validateServer() error {
 	return nil
 }
 
-// maxConnections is the connection bound Serve applies.
-func (s ServerConfig) maxConnections() int {
-	if s.MaxConnections > 0 {
-		return s.MaxConnections
-	}
-	return DefaultMaxConnections()
-}
-
-// writeTimeout bounds a request from the end of its headers to the end of
+// WriteTimeout bounds a request from the end of its headers to the end of
 // its answer, so that a client that stops reading (or pipelines requests
 // and never reads) cannot hold a connection for ever. It is derived, not
 // configured, to exceed the longest a request may legitimately take: its
 // body, its REST calls (graphql.requestTimeout), settling their outcomes
 // (attach.settleTimeout), and a margin; a shorter bound would cut answers
 // whose outcome the gateway went to lengths to learn.
-func (c *Config) writeTimeout() time.Duration {
+func (c *Config) WriteTimeout() time.Duration {
 	return c.Server.ReadTimeout + c.GraphQL.RequestTimeout + c.Attach.SettleTimeout + 30*time.Second
 }

@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"errors"
@@ -14,7 +14,9 @@ import (
 // yaml package would with KnownFields, but names the key path of what is
 // wrong ("graphql.maxDepth: want an integer, got \"deep\"") instead of a
 // line of a document the user never wrote (the one after ${ENV}
-// expansion). It goes on past a bad key to report every one.
+// expansion). It goes on past a bad key to report every one. It decodes
+// over what v holds: a key left out, or given no value, keeps it (Parse
+// passes Default); a list replaces the whole list.
 func decodeConfig(n *yaml.Node, v any) error {
 	var msgs []string
 	decodeValue(n, reflect.ValueOf(v).Elem(), "", func(err error) { msgs = append(msgs, err.Error()) })
@@ -65,11 +67,6 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error))
 			}
 			decodeValue(n.Content[i+1], v.FieldByIndex(f.Index), joinKey(path, name), report)
 		}
-		return
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		decodeValue(n, p.Elem(), path, report)
-		v.Set(p)
 		return
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {

@@ -1,17 +1,26 @@
-package gateway_test
+package config_test
 
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
+
+const authKey = "test-signing-key-0123456789abcdef" // 33 bytes
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 func TestConfigAuthKeys(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
@@ -49,12 +58,12 @@ func TestConfigAuthKeys(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := gateway.ParseConfig([]byte(tc.yaml), getenv)
+			cfg, err := config.Parse([]byte(tc.yaml), getenv)
 			switch {
 			case tc.wantErr == "" && err != nil:
-				t.Fatalf("ParseConfig = %v", err)
+				t.Fatalf("Parse = %v", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Fatalf("ParseConfig = %v, want an error naming %s", err, tc.wantErr)
+				t.Fatalf("Parse = %v, want an error naming %s", err, tc.wantErr)
 			case err != nil:
 				for _, secret := range env {
 					if strings.Contains(err.Error(), secret) {
@@ -73,11 +82,11 @@ func TestConfigAuthKeys(t *testing.T) {
 }
 
 func TestConfigAuthDefaults(t *testing.T) {
-	cfg, err := gateway.ParseConfig([]byte(fmt.Sprintf("spaces:\n  - guid: g\n    accountId: a\n    credentials: {username: u, password: p}\n    clientTokens: [%q]\n", sha("t"))), func(string) string { return "" })
+	cfg, err := config.Parse([]byte(fmt.Sprintf("spaces:\n  - guid: g\n    accountId: a\n    credentials: {username: u, password: p}\n    clientTokens: [%q]\n", sha("t"))), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Spaces[0].Auth != gateway.AuthCredentials || cfg.Tokens.Lifetime != 5*time.Minute || cfg.Tokens.SigningKey != "" {
+	if cfg.Spaces[0].Passthrough() || cfg.Tokens.Lifetime != 5*time.Minute || cfg.Tokens.SigningKey != "" {
 		t.Errorf("defaults: auth %q, lifetime %s", cfg.Spaces[0].Auth, cfg.Tokens.Lifetime)
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"fmt"
@@ -51,19 +51,9 @@ func (s Secret) String() string {
 // GoString redacts the secret in %#v.
 func (s Secret) GoString() string { return s.String() }
 
-// Defaults of the token settings.
-const DefaultTokenLifetime = authtoken.DefaultLifetime
-
-func (c *Config) setAuthDefaults() {
-	for i := range c.Spaces {
-		if c.Spaces[i].Auth == "" {
-			c.Spaces[i].Auth = AuthCredentials
-		}
-	}
-	if c.Tokens.Lifetime == 0 {
-		c.Tokens.Lifetime = DefaultTokenLifetime
-	}
-}
+// Passthrough reports whether the space forwards the client's bearer token
+// (Auth is AuthPassthrough).
+func (s SpaceConfig) Passthrough() bool { return s.Auth == AuthPassthrough }
 
 // validateAuth checks a space's authentication keys; key is "spaces[i]".
 func (s *SpaceConfig) validateAuth(key string) error {
@@ -71,7 +61,7 @@ func (s *SpaceConfig) validateAuth(key string) error {
 		return fmt.Errorf("config: %s.%s: %s", key, k, fmt.Sprintf(format, args...))
 	}
 	switch s.Auth {
-	case AuthCredentials:
+	case AuthCredentials, "":
 		switch {
 		case s.Credentials.Username == "":
 			return bad("credentials.username", "is required")
@@ -100,7 +90,7 @@ func (s *SpaceConfig) validateAuth(key string) error {
 		if tc.Username == "" {
 			return bad(k+".username", "is required")
 		}
-		if _, err := parseTokenHash(tc.PasswordHash); err != nil {
+		if _, err := TokenHash(tc.PasswordHash); err != nil {
 			return bad(k+".passwordHash", "%v", err)
 		}
 	}
@@ -127,10 +117,15 @@ func (c *Config) validateTokens() error {
 	return nil
 }
 
-// newSigner returns the token signer, or nil when no key is configured.
-func newSigner(cfg TokensConfig) (*authtoken.Signer, error) {
-	if cfg.SigningKey == "" {
+// Signer returns the token signer the section describes, or nil when no
+// signing key is configured.
+func (t TokensConfig) Signer() (*authtoken.Signer, error) {
+	if t.SigningKey == "" {
 		return nil, nil
 	}
-	return authtoken.New(string(cfg.SigningKey), authtoken.Options{Lifetime: cfg.Lifetime})
+	s, err := authtoken.New(string(t.SigningKey), authtoken.Options{Lifetime: t.Lifetime})
+	if err != nil {
+		return nil, fmt.Errorf("config: tokens.signingKey: %w", err)
+	}
+	return s, nil
 }

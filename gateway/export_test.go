@@ -1,0 +1,15 @@
+package gateway
+
+// AdmitQuery reports why s's limits would refuse query sent with POST, or
+// nil: the gateway's own measuring, without running it (for gateway_test).
+func AdmitQuery(s *Server, query string) error {
+	doc := measureDocument(query)
+	op, found := doc.operation("")
+	if ref := s.admit(doc, op, found, "POST"); ref != nil {
+		return ref.err
+	}
+	return nil
+}
+
+// MaxNesting is how deeply brackets may nest in an admitted document.
+const MaxNesting = maxNesting

@@ -1,0 +1,33 @@
+package gateway
+
+import (
+	"context"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+)
+
+// SchemaOptions are the graphql-go options of the gateway's limits, for
+// resolver.NewSchema: graphql-go's own bounds on depth, query length and
+// selections (a second line behind the gateway's measure of each document
+// before it is parsed), the pairs overlap validation may compare, and the
+// introspection switch.
+func SchemaOptions(cfg *config.Config) []graphql.SchemaOpt {
+	opts := []graphql.SchemaOpt{
+		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
+		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
+		// The gateway has refused documents that expand past
+		// maxSelections already; this is graphql-go's own count of the
+		// same, a second line.
+		graphql.MaxSelections(cfg.GraphQL.MaxSelections),
+		// Validation compares fields of the same response name pairwise:
+		// 5,000 "id"s are 12.5 million pairs. This caps the pairs examined
+		// per document (see overlapPairLimit).
+		graphql.OverlapValidationLimit(overlapPairLimit),
+	}
+	if !cfg.GraphQL.Introspection {
+		opts = append(opts, graphql.RestrictIntrospection(func(context.Context) bool { return false }))
+	}
+	return opts
+}

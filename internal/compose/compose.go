@@ -1,0 +1,71 @@
+// Package compose builds a whole gateway from its configuration. It is the
+// composition root that cmd/gateway's run calls, and that tests reuse so
+// that they run the gateway as users do:
+//
+//	srv, err := compose.Gateway(cfg, log, compose.Options{Version: v, Tracer: tp})
+//	err = srv.Serve(ctx, listener)
+//
+// It makes the Observer that every REST attempt and attach reports to, the
+// REST client (transport, retry policy, rate budget, circuit breaker), the
+// resolvers and their schema, and the token signer, and hands them to
+// gateway.NewServer, which wires HTTP only.
+package compose
+
+import (
+	"log/slog"
+	"net/http"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/resolver"
+)
+
+// Options are what the caller decides beyond the configuration.
+type Options struct {
+	// Version names the build in metrics and traces; "" is "unknown".
+	Version string
+	// Tracer traces the gateway and its REST calls (traceparent is sent
+	// upstream); nil: no tracing. The caller owns it and shuts it down.
+	Tracer trace.TracerProvider
+	// Platform replaces the REST client under the resolvers, e.g. with a
+	// fake; nil: a platformapi.Client for cfg.
+	Platform resolver.Platform
+	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
+	// space and token); nil prefills placeholders.
+	GraphiQLHeaders map[string]string
+}
+
+// Gateway builds the gateway for cfg, logging to log.
+func Gateway(cfg *config.Config, log *slog.Logger, o Options) (*gateway.Server, error) {
+	obs := gateway.NewObserver(o.Version, o.Tracer)
+	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
+	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
+	p := o.Platform
+	if p == nil {
+		transport := http.RoundTripper(platformapi.NewTransport(cfg.Platform.AttemptTimeout))
+		if o.Tracer != nil {
+			transport = gateway.TracingTransport(transport) // traceparent upstream
+		}
+		po := cfg.PlatformOptions()
+		po.Transport, po.Logger, po.Observer = transport, log, obs
+		client, err := platformapi.New(po)
+		if err != nil {
+			return nil, err
+		}
+		p, deps.Budget = client, client
+	}
+	ro := cfg.ResolverOptions()
+	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
+	schema, err := resolver.NewSchema(resolver.New(p, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
+	if err != nil {
+		return nil, err
+	}
+	deps.Schema = schema
+	if deps.Signer, err = cfg.Tokens.Signer(); err != nil {
+		return nil, err
+	}
+	return gateway.NewServer(cfg, deps)
+}
