@@ -33,6 +33,10 @@ type Options struct {
 	// Platform replaces the REST client under the resolvers, e.g. with a
 	// fake; nil: a platformapi.Client for cfg.
 	Platform resolver.Platform
+	// Transport replaces the REST client's HTTP transport (net/http's,
+	// with the attempt timeout), e.g. with a canned upstream in a
+	// benchmark of the gateway's own work; nil: net/http's.
+	Transport http.RoundTripper
 	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
 	// space and token); nil prefills placeholders.
 	GraphiQLHeaders map[string]string
@@ -45,7 +49,10 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (*gateway.Server, 
 	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
 	p := o.Platform
 	if p == nil {
-		transport := http.RoundTripper(platformapi.NewTransport(cfg.Platform.AttemptTimeout))
+		transport := o.Transport
+		if transport == nil {
+			transport = platformapi.NewTransport(cfg.Platform.AttemptTimeout)
+		}
 		if o.Tracer != nil {
 			transport = gateway.TracingTransport(transport) // traceparent upstream
 		}
