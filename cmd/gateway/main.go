@@ -39,6 +39,7 @@ import (
 )
 
 func main() {
+	setMemoryLimit() // from the container's, before anything allocates much
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -167,7 +168,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	addr := ln.Addr().String()
-	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version())
+	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version(), "memoryLimit", memoryLimit())
 	if demo {
 		printDemo(stdout, addr)
 	}
