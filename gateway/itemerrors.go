@@ -15,7 +15,7 @@ import (
 // Limitation: a field skipped by @skip or @include still counts among the
 // keys, so with several aliases of one field and a directive, the path may
 // name another alias.
-func itemErrors(ctx context.Context, op operation) []*gqlerrors.QueryError {
+func itemErrors(ctx context.Context, op *operation) []*gqlerrors.QueryError {
 	var out []*gqlerrors.QueryError
 	for _, ie := range resolver.ItemErrors(ctx) {
 		key := ie.Field

@@ -127,29 +127,37 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		info.known = s.fields
 		next.ServeHTTP(sw, r)
-		level := slog.LevelInfo
-		if r.URL.Path != "/graphql" && sw.status < 500 {
-			level = slog.LevelDebug
-		}
-		if info.outcome != "" { // a GraphQL request
-			annotateSpan(ctx, info)
-		}
-		refused := info.outcome == outcomeRejected || (info.outcome == "" && sw.status >= 400 && sw.status < 500)
-		if refused && !s.logRejection(ctx) {
-			return
-		}
-		s.log.LogAttrs(ctx, level, "request",
-			slog.String("method", r.Method),
-			slog.String("path", clipLogged(r.URL.Path)),
-			slog.Int("status", sw.status),
-			slog.String("space", info.space),
-			slog.String("operation", clipLogged(info.op.name)),
-			slog.String("operation_type", info.op.typ),
-			slog.String("outcome", info.outcome),
-			slog.Int64("rest_calls", info.restCalls.Load()),
-			slog.Int64("rest_retries", info.restRetries.Load()),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+		s.logRequest(ctx, r, sw.status, info, start)
 	})
+}
+
+// logRequest writes a request's access line (and annotates its span). It
+// is a function of its own so that accessLog's stack frame, which stays
+// for the whole request, does not hold the line's attributes while the
+// request runs (README, Performance: stack per request).
+func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, info *requestInfo, start time.Time) {
+	level := slog.LevelInfo
+	if r.URL.Path != "/graphql" && status < 500 {
+		level = slog.LevelDebug
+	}
+	if info.outcome != "" { // a GraphQL request
+		annotateSpan(ctx, info)
+	}
+	refused := info.outcome == outcomeRejected || (info.outcome == "" && status >= 400 && status < 500)
+	if refused && !s.logRejection(ctx) {
+		return
+	}
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("method", r.Method),
+		slog.String("path", clipLogged(r.URL.Path)),
+		slog.Int("status", status),
+		slog.String("space", info.space),
+		slog.String("operation", clipLogged(info.op.name)),
+		slog.String("operation_type", info.op.typ),
+		slog.String("outcome", info.outcome),
+		slog.Int64("rest_calls", info.restCalls.Load()),
+		slog.Int64("rest_retries", info.restRetries.Load()),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 }
 
 // markGraphQL marks a request as a GraphQL one, rejected until execution
@@ -191,6 +199,11 @@ func (i *requestInfo) metricOutcome() string {
 
 type requestInfoKey struct{}
 
+// infoFrom is not inlined: its fallback requestInfo would otherwise take
+// its size in the stack frame of every handler that calls it, for the
+// whole request (README, Performance: stack per request).
+//
+//go:noinline
 func infoFrom(ctx context.Context) *requestInfo {
 	if i, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		return i
