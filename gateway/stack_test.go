@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -56,11 +57,24 @@ func BenchmarkAttachStack(b *testing.B) {
 	}
 }
 
+// checkStackInChild runs the attaches in a child process, up to three
+// times: the runtime itself may go a few hundred bytes deeper than the
+// request now and then (growing a timer heap, or sweeping, in an
+// allocation at the deepest point), which costs that one goroutine a larger
+// stack and is no regression; a request path deeper than the limit fails
+// every time, as it did before the frames were trimmed.
 func checkStackInChild(t testing.TB) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAttachStack$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), stackChildEnv+"=1")
-	out, err := cmd.CombinedOutput()
+	var out []byte
+	var err error
+	for range 3 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestAttachStack$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), stackChildEnv+"=1")
+		out, err = cmd.CombinedOutput()
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
 		const max = 6000
 		if len(out) > max {
@@ -76,7 +90,7 @@ func checkStackInChild(t testing.TB) {
 // attachWithinStackLimit serves attach(1) over fresh connections, 16 at a
 // time and three times over, with every goroutine's stack bounded: a new
 // connection's goroutine starts small and grows only as deep as the
-// request goes.
+// request goes. The margin is a few hundred bytes (README, Performance).
 func attachWithinStackLimit(t *testing.T) {
 	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
 	defer sim.Close()
@@ -117,25 +131,35 @@ spaces:
 		}
 		return nil
 	}
-	if err := attach(); err != nil { // initialization (caches, pools) outside the bound
-		t.Fatal(err)
+	rounds := func() {
+		for range 3 {
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for range 16 {
+				wg.Go(func() {
+					if err := attach(); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+		}
 	}
+	// First without the bound, so that one-time work (caches, pools, the
+	// runtime's timer heaps growing to hold 16 requests' timers, which
+	// allocates at the deepest point) is done; then bounded.
+	rounds()
+	// No collection during the bounded rounds: an allocation that has to
+	// sweep spans first (after a collection) goes some hundred bytes deeper
+	// than the request itself, at whatever depth it happens. That is the
+	// runtime's, rare, and costs only that goroutine a larger stack.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	runtime.GC() // and sweeps every span
 	debug.SetMaxStack(stackLimit())
-	for range 3 {
-		var wg sync.WaitGroup
-		errs := make(chan error, 16)
-		for range 16 {
-			wg.Go(func() {
-				if err := attach(); err != nil {
-					errs <- err
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-	}
+	rounds()
 	t.Log("attached within the stack limit")
 }
