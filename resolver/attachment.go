@@ -414,9 +414,9 @@ func (a *Attachment) fail(field string) {
 }
 
 // ID is the attachment's opaque id.
-func (a *Attachment) ID() graphql.ID {
+func (a *Attachment) ID() ID {
 	a.fail("id")
-	return graphql.ID(a.id)
+	return ID(a.id)
 }
 
 // EnvironmentID is the environment's GUID.
@@ -429,12 +429,12 @@ func (a *Attachment) EnvironmentID() *string {
 }
 
 // IntegrationPackInstanceID is the instance's opaque id.
-func (a *Attachment) IntegrationPackInstanceID() *graphql.ID {
+func (a *Attachment) IntegrationPackInstanceID() *ID {
 	if a.err != nil {
 		a.fail("integrationPackInstanceId")
 		return nil
 	}
-	id := graphql.ID(a.instanceID)
+	id := ID(a.instanceID)
 	return &id
 }
 
