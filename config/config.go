@@ -30,6 +30,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	GraphQL GraphQLConfig `yaml:"graphql"`
 	// Clients bounds each client's request rate.
 	Clients ClientsConfig `yaml:"clients"`
+	// Redis is where replicas share their limits, with
+	// platform.rateLimit.store: redis (store.go).
+	Redis RedisConfig `yaml:"redis"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
@@ -87,6 +91,14 @@ type RateLimitConfig struct {
 	// RequestsPerSecond per account; 0 disables pacing.
 	RequestsPerSecond float64 `yaml:"requestsPerSecond"`
 	Burst             int     `yaml:"burst"`
+	// Store is where this budget, the per-client limit and the
+	// failed-authentication throttle live: StoreMemory (one replica) or
+	// StoreRedis (shared by every replica). See store.go.
+	Store string `yaml:"store"`
+	// Replicas is how many gateway replicas run at once (a rollout's
+	// surge included): while Redis is down, each keeps to 1/Replicas of
+	// the budget.
+	Replicas int `yaml:"replicas"`
 }
 
 // BreakerConfig is the per-account circuit breaker.
@@ -215,6 +227,7 @@ func Default() Config {
 	retry := platformapi.DefaultRetryPolicy
 	limits := platformapi.DefaultLimits
 	res := resolver.DefaultOptions()
+	store := ratelimit.DefaultOptions()
 	partial := OnPartialFailureReport
 	if res.Rollback {
 		partial = OnPartialFailureRollback
@@ -236,7 +249,7 @@ func Default() Config {
 				WaitMax:       retry.WaitMax,
 				RetryAfterMax: retry.RetryAfterMax,
 			},
-			RateLimit: RateLimitConfig{RequestsPerSecond: limits.RequestsPerSecond, Burst: limits.Burst},
+			RateLimit: RateLimitConfig{RequestsPerSecond: limits.RequestsPerSecond, Burst: limits.Burst, Store: StoreMemory, Replicas: 1},
 			CircuitBreaker: BreakerConfig{
 				Enabled:        !limits.Breaker.Disabled,
 				FailureRatio:   limits.Breaker.FailureRatio,
@@ -270,6 +283,12 @@ func Default() Config {
 			AuthFailuresPerMinute: DefaultAuthFailuresPerMinute,
 			MaxQueued:             limits.MaxQueuedPerClient,
 		},
+		Redis: RedisConfig{
+			KeyPrefix:     store.KeyPrefix,
+			Timeout:       store.Timeout,
+			DialTimeout:   store.DialTimeout,
+			ProbeInterval: store.ProbeInterval,
+		},
 		ShutdownGrace: DefaultShutdownGrace,
 		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
 		Health: HealthConfig{
@@ -294,16 +313,17 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", syntaxError(data, err))
 	}
 	cfg := Default()
+	env := &envValues{written: map[*yaml.Node]string{}, vars: map[string]string{}}
 	if root.Kind != 0 { // an empty file is an empty config
-		if err := expandEnv(&root, "", getenv); err != nil {
+		if err := expandEnv(&root, "", getenv, env); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := decodeConfig(&root, &cfg); err != nil {
+		if err := decodeConfig(&root, &cfg, env); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, env.redact(err)
 	}
 	return &cfg, nil
 }
@@ -343,8 +363,9 @@ func syntaxError(data []byte, err error) error {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${NAME} in scalar values. Keys stay as written.
-func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
+// expandEnv replaces ${NAME} in scalar values, recording in env what it
+// put where. Keys stay as written.
+func expandEnv(n *yaml.Node, path string, getenv func(string) string, env *envValues) error {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -352,7 +373,7 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			if n.Kind == yaml.SequenceNode {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
-			if err := expandEnv(c, p, getenv); err != nil {
+			if err := expandEnv(c, p, getenv, env); err != nil {
 				return err
 			}
 		}
@@ -362,7 +383,7 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			if path != "" {
 				p = path + "." + p
 			}
-			if err := expandEnv(n.Content[i+1], p, getenv); err != nil {
+			if err := expandEnv(n.Content[i+1], p, getenv, env); err != nil {
 				return err
 			}
 		}
@@ -371,14 +392,17 @@ func expandEnv(n *yaml.Node, path string, getenv func(string) string) error {
 			break
 		}
 		var missing string
+		written := n.Value
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
 			name := ref[2 : len(ref)-1]
 			v := getenv(name)
 			if v == "" && missing == "" {
 				missing = name
 			}
+			env.vars[name] = v
 			return v
 		})
+		env.written[n] = written
 		if missing != "" {
 			return fmt.Errorf("%s: environment variable %s is not set", path, missing)
 		}
@@ -440,11 +464,13 @@ func (c *Config) Validate() error {
 	if p := c.Attach.OnPartialFailure; p != OnPartialFailureReport && p != OnPartialFailureRollback {
 		return bad("attach.onPartialFailure", "want report or rollback, got %q", p)
 	}
-	if c.Attach.SettleDelay < 0 || c.Attach.SettleDelay > c.Attach.SettleTimeout {
-		return bad("attach.settleDelay", "must be positive and less than attach.settleTimeout")
-	}
+	// settleDelay is bounded by settleTimeout: check that first, so that
+	// a bad settleTimeout is not blamed on settleDelay.
 	if c.Attach.SettleTimeout <= 0 {
-		return bad("attach.settleTimeout", "must be positive")
+		return bad("attach.settleTimeout", "must be positive, got %s", c.Attach.SettleTimeout)
+	}
+	if d := c.Attach.SettleDelay; d < 0 || d > c.Attach.SettleTimeout {
+		return bad("attach.settleDelay", "must be between 0s and attach.settleTimeout (%s), got %s", c.Attach.SettleTimeout, d)
 	}
 	if c.Clients.RequestsPerSecond < 0 {
 		return bad("clients.requestsPerSecond", "must not be negative (0 disables the limit)")
@@ -459,7 +485,7 @@ func (c *Config) Validate() error {
 		return bad("clients.maxQueued", "must not be negative (0 disables the bound)")
 	}
 	if c.ShutdownGrace < 0 {
-		return bad("shutdownGrace", "must be positive")
+		return bad("shutdownGrace", "must not be negative (0 cancels in-flight requests at once), got %s", c.ShutdownGrace)
 	}
 	if c.GraphQL.MaxRootFields < 1 {
 		return bad("graphql.maxRootFields", "must be positive")
@@ -489,6 +515,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateServer(); err != nil {
+		return err
+	}
+	if err := c.validateStore(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

@@ -16,10 +16,13 @@ import (
 // line of a document the user never wrote (the one after ${ENV}
 // expansion). It goes on past a bad key to report every one. It decodes
 // over what v holds: a key left out, or given no value, keeps it (Parse
-// passes Default); a list replaces the whole list.
-func decodeConfig(n *yaml.Node, v any) error {
+// passes Default); a list replaces the whole list. A value that came from
+// ${NAME} expansion (recorded in env) is never shown: its text as written
+// is.
+func decodeConfig(n *yaml.Node, v any, env *envValues) error {
 	var msgs []string
-	decodeValue(n, reflect.ValueOf(v).Elem(), "", func(err error) { msgs = append(msgs, err.Error()) })
+	d := decoder{env: env, report: func(err error) { msgs = append(msgs, err.Error()) }}
+	d.decodeValue(n, reflect.ValueOf(v).Elem(), "")
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -28,7 +31,15 @@ func decodeConfig(n *yaml.Node, v any) error {
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error)) {
+// decoder is one decoding's state: where expanded values are, and where
+// errors go.
+type decoder struct {
+	env    *envValues
+	report func(error)
+}
+
+func (d decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
+	report := d.report
 	for n.Kind == yaml.DocumentNode || n.Kind == yaml.AliasNode {
 		if n.Kind == yaml.AliasNode {
 			n = n.Alias
@@ -48,7 +59,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error))
 	switch v.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			report(fmt.Errorf("%s: want a mapping of keys, got %s", key, describeNode(n)))
+			report(fmt.Errorf("%s: want a mapping of keys, got %s", key, d.describeNode(n)))
 			return
 		}
 		t := v.Type()
@@ -65,53 +76,53 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, report func(error))
 				report(fmt.Errorf("%s: unknown key (known here: %s)", joinKey(path, name), strings.Join(tags(t), ", ")))
 				continue
 			}
-			decodeValue(n.Content[i+1], v.FieldByIndex(f.Index), joinKey(path, name), report)
+			d.decodeValue(n.Content[i+1], v.FieldByIndex(f.Index), joinKey(path, name))
 		}
 		return
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			report(fmt.Errorf("%s: want a list, got %s", key, describeNode(n)))
+			report(fmt.Errorf("%s: want a list, got %s", key, d.describeNode(n)))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			decodeValue(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i), report)
+			d.decodeValue(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
 		}
 		v.Set(s)
 		return
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			report(fmt.Errorf("%s: want a mapping, got %s", key, describeNode(n)))
+			report(fmt.Errorf("%s: want a mapping, got %s", key, d.describeNode(n)))
 			return
 		}
 		m := reflect.MakeMap(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := reflect.New(v.Type().Key()).Elem()
-			decodeValue(n.Content[i], k, path, report)
+			d.decodeValue(n.Content[i], k, path)
 			e := reflect.New(v.Type().Elem()).Elem()
-			decodeValue(n.Content[i+1], e, joinKey(path, n.Content[i].Value), report)
+			d.decodeValue(n.Content[i+1], e, joinKey(path, n.Content[i].Value))
 			m.SetMapIndex(k, e)
 		}
 		v.Set(m)
 		return
 	}
 	if n.Kind != yaml.ScalarNode {
-		report(fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), describeNode(n)))
+		report(fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), d.describeNode(n)))
 		return
 	}
 	if v.Type() == durationType {
 		// yaml would take a bare number as nanoseconds: "timeout: 5" is
 		// surely not 5ns. A duration needs its unit; only 0 goes without.
-		d, err := time.ParseDuration(n.Value)
+		dur, err := time.ParseDuration(n.Value)
 		if err != nil {
-			report(fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value))
+			report(fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), d.env.show(n)))
 			return
 		}
-		v.SetInt(int64(d))
+		v.SetInt(int64(dur))
 		return
 	}
 	if err := n.Decode(v.Addr().Interface()); err != nil {
-		report(fmt.Errorf("%s: want %s, got %q", key, describeType(v.Type()), n.Value))
+		report(fmt.Errorf("%s: want %s, got %s", key, describeType(v.Type()), d.env.show(n)))
 	}
 }
 
@@ -160,12 +171,12 @@ func describeType(t reflect.Type) string {
 	return "a " + t.String()
 }
 
-func describeNode(n *yaml.Node) string {
+func (d decoder) describeNode(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
 	}
-	return fmt.Sprintf("%q", n.Value)
+	return d.env.show(n)
 }

@@ -130,6 +130,7 @@ func measureDocument(query string) *docInfo {
 		m.frags[f.Name] = f
 	}
 	names := map[string]bool{}
+	var planner *rootPlanner // for mutations only: see rootkeys.go
 	for _, op := range doc.Operations {
 		if op.Name != "" {
 			if names[op.Name] {
@@ -140,13 +141,20 @@ func measureDocument(query string) *docInfo {
 		var top topFields
 		sz := m.set(op.SelectionSet, &top)
 		d.selections = min(d.selections+sz.selections, saturate)
-		fields, keys := top.namesAndKeys()
+		fields := top.names()
+		var root []rootSel
+		if op.Operation == ast.Mutation {
+			if planner == nil {
+				planner = newRootPlanner(m.frags)
+			}
+			root = planner.plan(op.SelectionSet)
+		}
 		d.operations = append(d.operations, operation{
 			name:       logName(op.Name, fields),
 			docName:    op.Name,
 			typ:        string(op.Operation),
 			fields:     fields,
-			rootKeys:   keys,
+			root:       root,
 			vars:       op.VariableDefinitions,
 			rootFields: sz.rootFields,
 			aliases:    sz.aliases,
@@ -271,24 +279,17 @@ func (t *topFields) addFragment(name string, fields []rootField) {
 	}
 }
 
-// namesAndKeys returns the distinct field names, in document order, and
-// for each name its response keys, in document order; a key selected twice
-// is executed once and listed once (see itemErrors).
-func (t *topFields) namesAndKeys() ([]string, map[string][]string) {
+// names returns the distinct field names, in document order.
+func (t *topFields) names() []string {
 	var names []string
-	keys := map[string][]string{}
-	seenName, seenKey := map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
 	for _, f := range t.fields {
-		if !seenName[f.name] {
-			seenName[f.name] = true
+		if !seen[f.name] {
+			seen[f.name] = true
 			names = append(names, f.name)
 		}
-		if !seenKey[f.key] {
-			seenKey[f.key] = true
-			keys[f.name] = append(keys[f.name], f.key)
-		}
 	}
-	return names, keys
+	return names
 }
 
 // set measures a selection set; top, when not nil, collects the fields it

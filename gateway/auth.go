@@ -157,10 +157,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sum, e = s.checkToken(sp, token, tokenSum)
 		}
 		if e != nil {
-			s.authFailures.charge(addressKey("auth", r))
+			s.authFailures.Charge(r.Context(), addressKey("auth", r))
 		}
 		if e == nil {
-			if ok, wait := s.clients.allow(sum); !ok {
+			if ok, wait := s.clients.Allow(r.Context(), sum); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 				e = errcode.New(errcode.RateLimited, "Too many requests from this client").With("retryAfter", retryAfterSeconds(wait))
 			}
@@ -266,7 +266,7 @@ func (sp *space) listsCredential(fp string) bool {
 // authenticate too often lately (clients.authFailuresPerMinute), so that
 // tokens and passwords cannot be guessed at speed.
 func (s *Server) refuseGuesser(w http.ResponseWriter, r *http.Request) bool {
-	blocked, wait := s.authFailures.exhausted(addressKey("auth", r))
+	blocked, wait := s.authFailures.Exhausted(r.Context(), addressKey("auth", r))
 	if !blocked {
 		return false
 	}

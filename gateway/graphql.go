@@ -128,7 +128,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	defer cancel()
 	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
-	resp.Errors = append(resp.Errors, itemErrors(ctx, op)...)
+	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
 }
 

@@ -115,6 +115,8 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if h.draining.Load() {
 		fail("draining", "yes")
 	}
+	// Informational: a replica on its local share still serves.
+	rd.Checks["rateLimitStore"] = s.limits.storeState()
 	switch {
 	case !h.checkUpstream || rd.Status != "ready":
 		rd.Checks["upstream"] = "not checked"

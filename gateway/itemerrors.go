@@ -11,15 +11,19 @@ import (
 // itemErrors turns the failures of single items of list inputs, which the
 // resolvers reported in ctx (resolver.WithItemErrors), into GraphQL errors
 // at path [key, index]: the key under which the client selected the field
-// (its alias) and the item's index, where the answer holds null.
-// Limitation: a field skipped by @skip or @include still counts among the
-// keys, so with several aliases of one field and a directive, the path may
-// name another alias.
-func itemErrors(ctx context.Context, op *operation) []*gqlerrors.QueryError {
+// (its alias) and the item's index, where the answer holds null. The key
+// is the one of the field's executions that failed, among those that ran
+// under the request's variables vars (see rootkeys.go).
+func itemErrors(ctx context.Context, op *operation, vars map[string]any) []*gqlerrors.QueryError {
+	failed := resolver.ItemErrors(ctx)
+	if len(failed) == 0 {
+		return nil
+	}
+	keys := responseKeys(op.root, vars, op.vars)
 	var out []*gqlerrors.QueryError
-	for _, ie := range resolver.ItemErrors(ctx) {
+	for _, ie := range failed {
 		key := ie.Field
-		if keys := op.rootKeys[ie.Field]; ie.Call < len(keys) {
+		if keys := keys[ie.Field]; ie.Call < len(keys) {
 			key = keys[ie.Call]
 		}
 		out = append(out, &gqlerrors.QueryError{

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
@@ -60,6 +61,12 @@ func NewObserver(version string, tp trace.TracerProvider) *Observer {
 // the attempt's span.
 func (o *Observer) AttemptStart(ctx context.Context, a platformapi.Attempt) (context.Context, error) {
 	if err := refusedAlready(ctx); err != nil {
+		if o.tracer != nil {
+			// No span of the attempt's own: hide the caller's (the
+			// request's server span) from AttemptDone, which ends the
+			// span it finds.
+			ctx = trace.ContextWithSpan(ctx, noop.Span{})
+		}
 		return ctx, err
 	}
 	if o.tracer != nil {

@@ -21,10 +21,11 @@ type operation struct {
 	docName string   // its name in the document, exactly; "" when anonymous
 	typ     string   // query, mutation or subscription; "" when unknown
 	fields  []string // distinct root field names, aliases resolved
-	// rootKeys maps each root field to its response keys, in document
-	// order (see itemErrors).
-	rootKeys map[string][]string
-	vars     ast.VariableDefinitionList // what the request's variables must fit
+	// root is a mutation's root selections, with their @skip and
+	// @include, from which itemErrors learns the response keys of a
+	// request (rootkeys.go); nil for other operations.
+	root []rootSel
+	vars ast.VariableDefinitionList // what the request's variables must fit
 	// rootFields, aliases and selections count fields (and, for
 	// selections, fragment spreads and inline fragments too) at the root,
 	// with an alias, and at every level, as the operation executes:

@@ -90,7 +90,7 @@ func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, 
 			s.refused.add(refusedKey(accountID, token))
 		}
 		if refused || pc.forbidden.Load() {
-			s.authFailures.charge(addressKey("auth", r))
+			s.authFailures.Charge(ctx, addressKey("auth", r))
 		}
 	}
 }

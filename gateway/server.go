@@ -37,6 +37,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
@@ -49,10 +50,10 @@ type Server struct {
 	schema   *graphql.Schema
 	analyzer *analyzer
 	vars     *varChecker // coerces and checks variables (variables.go)
-	clients  *clientLimiter
+	clients  ratelimit.Keyed
 	budget   Budget // for the budget's per-client queue bound; nil: none
 	// authFailures counts failed authentications per client address.
-	authFailures *clientLimiter
+	authFailures ratelimit.Keyed
 	handler      http.Handler
 	metrics      *metrics
 	health       *health
@@ -64,6 +65,10 @@ type Server struct {
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
 	conns   *connMetrics // of inbound connections (conns.go)
+
+	// limits are where clients, authFailures and the REST budget live:
+	// memory, or Redis shared by the replicas (store.go).
+	limits *Limits
 }
 
 // Deps are what NewServer wires into HTTP, built by the composition root.
@@ -84,6 +89,11 @@ type Deps struct {
 	// Signer issues and checks the gateway's JWTs (config's
 	// Tokens.Signer); nil when no tokens.signingKey is configured.
 	Signer *authtoken.Signer
+	// Limits are the per-client limit and the failed-authentication
+	// throttle, and where the REST budget takes its tokens (NewLimits;
+	// the REST client must get its TokenSource). Nil: both in memory.
+	// Serve closes them when it returns.
+	Limits *Limits
 	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
@@ -127,8 +137,11 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.clients = newClientLimiter(cfg.Clients.RequestsPerSecond, cfg.Clients.Burst)
-	s.authFailures = newClientLimiter(float64(cfg.Clients.AuthFailuresPerMinute)/60, cfg.Clients.AuthFailuresPerMinute)
+	s.limits = deps.Limits
+	if s.limits == nil {
+		s.limits = memoryLimits(cfg)
+	}
+	s.clients, s.authFailures = s.limits.clients, s.limits.authFailures
 	s.fields = rootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {
@@ -181,6 +194,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
+	defer s.limits.Close()
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()

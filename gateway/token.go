@@ -63,7 +63,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(spaces) == 0 {
 		info.outcome = outcomeRejected
-		s.authFailures.charge(addressKey("auth", r))
+		s.authFailures.Charge(r.Context(), addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
 		// account: which of them it was is no business of the caller's.

@@ -3,6 +3,7 @@ package platformapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 )
 
 // BulkSize is the most ids one REST bulk GET takes.
@@ -59,7 +60,11 @@ func bulkGet[T any](ctx context.Context, c *Client, acct Account, object string,
 		}
 		res := BulkResult[T]{Raw: raw}
 		if err := json.Unmarshal(raw, &res); err != nil {
-			return nil, &Error{Method: "POST", Object: object, StatusCode: 200, Err: err}
+			// A 2xx that is not what REST answers: unreadable, as in
+			// Client.try, and no status, which would make the client's
+			// error read "OK".
+			return nil, &Error{Method: "POST", Object: object, Ambiguous: true,
+				Err: fmt.Errorf("%w: decoding %s bulk response: %w", ErrUnreadableAnswer, object, err)}
 		}
 		out = append(out, res)
 	}

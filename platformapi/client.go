@@ -363,10 +363,9 @@ func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.
 			} else {
 				e.StatusCode, e.Err, e.NotSent = 0, refused.err, !st.ambiguous
 			}
-			e.Ambiguous, e.refused = st.ambiguous, true
-			if st.ambiguous {
-				e.NotSent = false
-			}
+			// Set here, whatever the refusal's *Error said: this attempt
+			// was not sent.
+			e.Ambiguous, e.NotSent, e.refused = st.ambiguous, !st.ambiguous, true
 		}
 		return e
 	}

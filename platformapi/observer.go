@@ -18,9 +18,9 @@ type Observer interface {
 	// attempt's span there (the transport below sees it). A non-nil
 	// error refuses the attempt before anything is sent: it is neither
 	// made nor retried, and the call fails with the *Error err is or
-	// wraps (its Method, Object and Attempts filled in), else with a
-	// NotSent *Error wrapping err; unknown all the same if an earlier
-	// attempt of the call may have been carried out.
+	// wraps (its Method, Object and Attempts filled in, and marked
+	// NotSent), else with a NotSent *Error wrapping err; unknown all the
+	// same if an earlier attempt of the call may have been carried out.
 	AttemptStart(ctx context.Context, a Attempt) (context.Context, error)
 	// AttemptDone is called when the attempt is over, with the context
 	// AttemptStart returned and a complete.

@@ -77,7 +77,8 @@ func TestObserverSeesEveryAttempt(t *testing.T) {
 
 // TestObserverRefusal: an error from AttemptStart stops the call before
 // anything is sent: no transport call, no retry, and the call fails with
-// the *Error the refusal gave.
+// the *Error the refusal gave, marked not sent (else a passthrough call
+// refused before sending read as an answered 401).
 func TestObserverRefusal(t *testing.T) {
 	sent := 0
 	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -93,6 +94,9 @@ func TestObserverRefusal(t *testing.T) {
 	var pe *platformapi.Error
 	if !errors.As(err, &pe) || pe.StatusCode != http.StatusUnauthorized || pe.Object != "IntegrationPackEnvironmentAttachment" || pe.Attempts != 1 {
 		t.Fatalf("CreateAttachment = %v, want the refusal's 401 *Error, of IntegrationPackEnvironmentAttachment", err)
+	}
+	if got := pe.Outcome(); got != platformapi.OutcomeNotSent {
+		t.Errorf("refused call's outcome = %v, want not_sent", got)
 	}
 	if sent != 0 || len(obs.started) != 1 || len(obs.done) != 1 || obs.done[0].Dispatched {
 		t.Errorf("sent %d, observer told of %d starts and %d ends (%+v); want nothing sent and one undispatched attempt", sent, len(obs.started), len(obs.done), obs.done)

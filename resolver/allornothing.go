@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"maps"
 	"strings"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
@@ -38,12 +39,19 @@ func (r *Resolver) skipAttached(ctx context.Context, acct platformapi.Account, i
 	atts, err := r.platform.QueryAttachments(ctx, acct, &f)
 	if err != nil {
 		e := fromPlatform(err)
+		fields := e.Fields
+		if fields["outcome"] == platformapi.OutcomeUnknown.String() {
+			// The query's outcome, of no matter for a read; no CREATE
+			// was sent.
+			fields = maps.Clone(fields)
+			delete(fields, "outcome")
+		}
 		for _, i := range todo {
 			it := items[i]
 			it.err = (&errcode.Error{
 				Code:    e.Code,
 				Message: "Not attempted: an all-or-nothing attach first reads which environments are attached already, and that failed: " + e.Message,
-				Fields:  e.Fields,
+				Fields:  fields,
 				Err:     err,
 			}).With("environmentId", it.environmentID)
 		}

@@ -152,9 +152,11 @@ func (r *Resolver) record(ctx context.Context, it *Attachment, instanceID string
 // rollback detaches the items this attach attached (todo: the ones it sent
 // a CREATE for) when some item failed, and marks them failed with the first
 // failure as the cause. An environment attached before the request
-// (skipAttached) is never among them. An item whose detach fails stays
-// attached and is reported so: the client is never told "failed" for an
-// attachment that exists.
+// (skipAttached) is never among them. An item whose detach is known to
+// have failed stays attached and is reported so: the client is never told
+// "failed" for an attachment that exists. One whose detach has an unknown
+// outcome is reported failed with outcome "unknown": "attached" could be
+// as wrong as "failed".
 func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, instanceID string, items []*Attachment, todo []int) {
 	var cause *Attachment
 	var undo []*Attachment
@@ -192,6 +194,16 @@ func (r *Resolver) rollback(ctx context.Context, acct platformapi.Account, insta
 		key := ids.AttachmentKey{InstanceID: instanceID, EnvironmentID: it.environmentID}
 		if err := r.remove(sctx, acct, instanceID, it.environmentID, restAttachmentID(key)); err != nil && !notFound(err) {
 			r.opts.Logger.DebugContext(ctx, "rollback failed for an environment", "environmentId", it.environmentID, "err", err)
+			if e := fromPlatform(err); e.Fields["outcome"] == platformapi.OutcomeUnknown.String() {
+				// Only a DELETE known to have failed leaves the item
+				// attached; this one may have detached it.
+				it.err = (&errcode.Error{
+					Code:    e.Code,
+					Message: fmt.Sprintf("Rollback outcome unknown: environment %s failed: %s; detaching this environment again was not confirmed, so it may or may not be attached: check before retrying (%s)", cause.environmentID, cause.err.Message, e.Message),
+					Err:     err,
+				}).With("environmentId", it.environmentID).With("outcome", platformapi.OutcomeUnknown.String()).With("cause", map[string]any{"environmentId": cause.environmentID, "code": string(cause.err.Code)})
+				return
+			}
 			mu.Lock()
 			kept = append(kept, it.environmentID)
 			keptErr = cmp.Or(keptErr, err)

@@ -17,8 +17,9 @@ import (
 const downstream = "Downstream Execution Error: "
 
 // fromPlatform turns a REST failure into the error a client sees: the code
-// from errcode's table, the vendor's message style, and the REST status in
-// extensions. The cause stays attached for logs.
+// from errcode's table, the vendor's message style, the REST status in
+// extensions, and extensions.outcome where the call's effect is not plain
+// from the code (see markOutcome). The cause stays attached for logs.
 func fromPlatform(err error) *errcode.Error {
 	var ce *errcode.Error
 	if errors.As(err, &ce) {
@@ -29,7 +30,7 @@ func fromPlatform(err error) *errcode.Error {
 		return &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal error", Err: err}
 	}
 	e := &errcode.Error{Err: err}
-	defer notSent(e, pe)
+	defer markOutcome(e, err, pe)
 	switch {
 	case errors.Is(err, platformapi.ErrQueryTokenRefused):
 		// A 400, but about the vendor's own paging token: not the client's
@@ -96,19 +97,40 @@ func fromPlatform(err error) *errcode.Error {
 	return e
 }
 
-// notSent marks the error of a call that never left the gateway, so that a
-// client knows nothing changed and may simply try again:
-// extensions.outcome "not_sent".
-func notSent(e *errcode.Error, pe *platformapi.Error) {
-	if pe.Outcome() != platformapi.OutcomeNotSent {
-		return
+// markOutcome says what the failed call did upstream, in
+// extensions.outcome, by platformapi's one rule: "not_sent" for a call that
+// never left the gateway, so that a client knows nothing changed and may
+// simply try again; "unknown" for one that may have been carried out (a
+// 500, a reset, a lost answer), unless settling learned what it did
+// (settled). Callers need not mark either themselves.
+func markOutcome(e *errcode.Error, err error, pe *platformapi.Error) {
+	var s *settledError
+	switch pe.Outcome() {
+	case platformapi.OutcomeNotSent:
+		if e.Fields == nil {
+			e.Fields = map[string]any{}
+		}
+		e.Fields["outcome"] = platformapi.OutcomeNotSent.String()
+		e.Message += "; the call was not sent, nothing was changed"
+	case platformapi.OutcomeUnknown:
+		if errors.As(err, &s) {
+			return
+		}
+		if e.Fields == nil {
+			e.Fields = map[string]any{}
+		}
+		e.Fields["outcome"] = platformapi.OutcomeUnknown.String()
 	}
-	if e.Fields == nil {
-		e.Fields = map[string]any{}
-	}
-	e.Fields["outcome"] = platformapi.OutcomeNotSent.String()
-	e.Message += "; the call was not sent, nothing was changed"
 }
+
+// settledError is the failure of a call of unknown outcome whose effect
+// settling then learned (settle.go): the attachment does not exist after a
+// CREATE, or still exists after a DELETE. The failure is known, so
+// fromPlatform does not call its outcome unknown.
+type settledError struct{ err error }
+
+func (e *settledError) Error() string { return e.err.Error() }
+func (e *settledError) Unwrap() error { return e.err }
 
 // upstreamFault is fromPlatform for calls that carry nothing the client
 // supplied: listing everything, or ids that REST itself answered. A 400 or

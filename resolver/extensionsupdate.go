@@ -47,6 +47,11 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	prepare func(json.RawMessage) json.RawMessage,
 	send func(context.Context, platformapi.Account, string, json.RawMessage) (json.RawMessage, error),
 ) (*[]*string, error) {
+	// Counted first, before anything can fail the field: the count tells
+	// which alias an item error belongs to (ItemError.Call), so every
+	// execution must count, a failed one too.
+	sink, _ := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
+	callNo := sink.begin(field)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -54,14 +59,13 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	if input == nil {
 		return nil, errNullInput()
 	}
-	sink, _ := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
-	callNo := sink.begin(field)
 	items := *input
 	if len(items) > MaxUpdateItems {
 		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input names %d items; at most %d are allowed per request", len(items), MaxUpdateItems)).With("argument", "input")
 	}
 	out := make([]*string, len(items))
 	errs := make([]*errcode.Error, len(items))
+	causes := make([]error, len(items)) // of failed REST calls, for the log
 	bodies := make([]json.RawMessage, len(items))
 	var order []string         // distinct ids, in input order
 	byID := map[string][]int{} // id -> indexes, in input order
@@ -94,14 +98,17 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 		for _, i := range byID[id] {
 			answer, err := send(call, acct, id, bodies[i])
 			if err != nil {
-				errs[i] = fromPlatform(err)
-				r.opts.Logger.WarnContext(ctx, field+" item failed", "index", i, "code", errs[i].Code, "err", err)
+				errs[i], causes[i] = fromPlatform(err), err
+				// Per item at debug level only; logUpdateFailures
+				// writes the field's one warning.
+				r.opts.Logger.DebugContext(ctx, field+" item failed", "index", i, "code", errs[i].Code, "err", err)
 				continue
 			}
 			s := string(answer)
 			out[i] = &s
 		}
 	})
+	r.logUpdateFailures(ctx, field, items, errs, causes)
 
 	var failed []ItemError
 	for i, e := range errs {
@@ -156,9 +163,11 @@ func withPartial(obj json.RawMessage) json.RawMessage {
 // answer holds null at Index, and the error belongs at path [field, Index].
 type ItemError struct {
 	Field string
-	// Call counts the executions of Field in the request, from 0: mutation
-	// fields run one after the other in document order, so it tells which
-	// of several aliases of Field failed.
+	// Call counts the executions of Field in the request, from 0, each
+	// counted as it begins, whether it fails whole or not: mutation fields
+	// run one after the other in document order (each response key once;
+	// none that @skip or @include leaves out), so with the request's
+	// variables it tells which of several aliases of Field failed.
 	Call  int
 	Index int
 	Err   *errcode.Error

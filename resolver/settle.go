@@ -97,9 +97,10 @@ func ambiguous(err error) bool {
 // before trying again; one that was not sent says that (see fromPlatform).
 func onceFailure(err error, hint string) *errcode.Error {
 	e := fromPlatform(err)
-	if ambiguous(err) {
-		e = e.With("outcome", platformapi.OutcomeUnknown.String())
-		e.Message += "; " + hint
+	if e.Fields["outcome"] == platformapi.OutcomeUnknown.String() {
+		c := *e // fromPlatform may hand back an error it did not make
+		c.Message += "; " + hint
+		e = &c
 	}
 	return e
 }
@@ -179,7 +180,7 @@ func (r *Resolver) settleCreate(ctx context.Context, acct platformapi.Account, i
 	case ok:
 		return platformapi.Attachment{IntegrationPackInstanceID: instanceID, EnvironmentID: env}, nil
 	}
-	return platformapi.Attachment{}, err // known: not attached
+	return platformapi.Attachment{}, &settledError{err} // known: not attached
 }
 
 // remove detaches key, settling a failure (see settleDelete).
@@ -216,5 +217,5 @@ func (r *Resolver) settleDelete(ctx context.Context, err error, op string, exist
 	case !ok:
 		return nil
 	}
-	return err // known: still there
+	return &settledError{err} // known: still there
 }

@@ -43,10 +43,22 @@ type Options struct {
 }
 
 // Gateway builds the gateway for cfg, logging to log.
-func Gateway(cfg *config.Config, log *slog.Logger, o Options) (*gateway.Server, error) {
+func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server, err error) {
 	obs := gateway.NewObserver(o.Version, o.Tracer)
 	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
 	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
+	// The rate limits first: with platform.rateLimit.store: redis, the
+	// REST budget and the inbound limits share one store.
+	lim, err := gateway.NewLimits(cfg, log, obs)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lim.Close() // Serve closes it otherwise
+		}
+	}()
+	deps.Limits = lim
 	p := o.Platform
 	if p == nil {
 		transport := o.Transport
@@ -58,6 +70,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (*gateway.Server, 
 		}
 		po := cfg.PlatformOptions()
 		po.Transport, po.Logger, po.Observer = transport, log, obs
+		po.Limits.TokenSource = lim.TokenSource
 		client, err := platformapi.New(po)
 		if err != nil {
 			return nil, err

@@ -5,8 +5,8 @@
 // separate processes on loopback, drives them with concurrent clients, and
 // writes results.json and results.svg to -out, then prints a summary.
 //
-//	go run ./cmd/gatewaybench            the full run, about two minutes
-//	go run ./cmd/gatewaybench -quick     a smoke run, under 30 seconds
+//	go run ./cmd/gatewaybench            the full run, about 2½ minutes
+//	go run ./cmd/gatewaybench -quick     a smoke run, under a minute
 //
 // Scenarios:
 //   - overhead: attach(1) through the gateway against the same REST CREATE
@@ -17,7 +17,12 @@
 //     gateway paced at that budget and through one whose budget is set
 //     out of reach, so that only retries of the 503s hold it back;
 //   - memory: the gateway's peak RSS with -memory-clients clients at 20 ms
-//     upstream latency.
+//     upstream latency;
+//   - scaleout: -scaleout-envs environments attached through concurrent
+//     attaches to one gateway (memory store, then Redis) and to three
+//     gateways sharing the budget through one Redis (a redis-server it
+//     starts on loopback), under the vendor's limit at 20 ms; and what the
+//     Redis round trip adds per REST call.
 //
 // Targets are reported, never enforced: the exit status says only whether
 // the run itself worked.
@@ -61,6 +66,7 @@ type config struct {
 	warmup         time.Duration
 	memoryDuration time.Duration
 	makespanN      []int
+	scaleOutEnvs   int
 	scenarios      map[string]bool
 	bins           binaries // prebuilt; empty fields are built
 	passthrough    string   // upstream: serve as the pass-through proxy
@@ -72,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("gatewaybench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := &config{}
-	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under 30 s): shorter loads, fewer N")
+	fs.BoolVar(&c.quick, "quick", false, "a short smoke run (under a minute): shorter loads, fewer N")
 	fs.StringVar(&c.out, "out", "gatewaybench-out", "`directory` for results.json and results.svg")
 	fs.BoolVar(&c.logs, "logs", false, "keep the gateway's and simulator's logs and configs in the -out directory")
 	fs.BoolVar(&c.profile, "profile", false, "write the gateway's CPU, allocation, heap and goroutine profiles (pprof) under load to the -out directory; the gateway must have -debug-listen, and profiling skews the figures")
@@ -84,7 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.bins.platformsim, "platformsim-bin", "", "a platformsim `binary` to use instead of building cmd/platformsim")
 	fs.StringVar(&c.passthrough, "internal-passthrough", "", "internal: serve as the pass-through proxy to the simulator at `URL` (the benchmark starts itself so)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "internal: the pass-through proxy's listen `address`")
-	only := fs.String("scenarios", "overhead,makespan,memory", "comma-separated scenarios to run")
+	fs.IntVar(&c.scaleOutEnvs, "scaleout-envs", 0, "environments per fan-out of the scaleout scenario (default 60, 20 with -quick)")
+	only := fs.String("scenarios", "overhead,makespan,memory,scaleout", "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -96,6 +103,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.quick {
 		c.duration, c.warmup, c.memoryDuration = time.Second, 250*time.Millisecond, time.Second
 		c.makespanN = []int{1, 20}
+	}
+	if c.scaleOutEnvs == 0 {
+		c.scaleOutEnvs = 60
+		if c.quick {
+			c.scaleOutEnvs = 20
+		}
 	}
 	if *duration != 0 {
 		c.duration = *duration
@@ -114,7 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	for _, s := range strings.Split(*only, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "overhead", "makespan", "memory":
+		case "overhead", "makespan", "memory", "scaleout":
 			c.scenarios[s] = true
 		default:
 			return nil, fmt.Errorf("-scenarios: unknown scenario %q", s)
@@ -125,6 +138,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("-clients must be between 1 and 10000")
 	case c.memoryClients < 1 || c.memoryClients > 10000:
 		return nil, errors.New("-memory-clients must be between 1 and 10000")
+	case c.scaleOutEnvs < 1 || c.scaleOutEnvs > 116:
+		return nil, errors.New("-scaleout-envs must be between 1 and 116 (the demo account's environments)")
 	case c.duration <= 0 || c.duration > 10*time.Minute:
 		return nil, errors.New("-duration must be positive and at most 10m")
 	}
@@ -214,6 +229,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		r.Memory = m
 	}
+	if cfg.scenarios["scaleout"] {
+		fmt.Fprintf(stderr, "gatewaybench: scale-out, %d environments through 1 and 3 replicas\n", cfg.scaleOutEnvs)
+		so, err := b.scaleOut(ctx, cfg.scaleOutEnvs, vendorBudget, vendorBurst, slowUpstream, loadSpec{clients: cfg.clients, warmup: cfg.warmup, duration: cfg.duration})
+		if err != nil {
+			return fmt.Errorf("scaleout: %w", err)
+		}
+		r.ScaleOut = so
+	}
 	for _, err := range b.prof.errors() {
 		fmt.Fprintln(stderr, "gatewaybench:", err)
 	}
@@ -255,6 +278,7 @@ type Report struct {
 	Overhead []Overhead `json:"overhead,omitempty"`
 	Makespan *Makespan  `json:"makespan,omitempty"`
 	Memory   *Memory    `json:"memory,omitempty"`
+	ScaleOut *ScaleOut  `json:"scaleOut,omitempty"`
 	Targets  []Target   `json:"targets"`
 }
 
@@ -326,6 +350,14 @@ func targets(r *Report) []Target {
 		ts = append(ts, Target{Name: "paced makespan / ideal, worst N", Want: fmt.Sprintf("≤ %.2f, 0×503", maxMakespanRatio),
 			Got: fmt.Sprintf("%.3f, %d×503, %d failed", worst, throttled, failed), Met: worst <= maxMakespanRatio && throttled == 0 && failed == 0, By: worst / maxMakespanRatio})
 	}
+	if so := r.ScaleOut; so != nil {
+		for _, run := range so.Runs {
+			if run.Replicas > 1 && run.Store == "redis" {
+				ts = append(ts, Target{Name: fmt.Sprintf("%d replicas on Redis: makespan / ideal", run.Replicas), Want: "≤ 1.10, 0×503",
+					Got: fmt.Sprintf("%.3f, %d×503, %d failed", run.Ratio, run.Throttled, run.Failed), Met: run.Ratio > 0 && run.Ratio <= 1.1 && run.Throttled == 0 && run.Failed == 0, By: run.Ratio / 1.1})
+			}
+		}
+	}
 	if m := r.Memory; m != nil {
 		t := atMost(fmt.Sprintf("peak RSS at %d clients / passthru", m.Clients), m.PeakRSSRatio, maxRSSRatio, ", 0 refused", m.Load.Errors == 0)
 		t.Got += fmt.Sprintf(" (%.1f / %.1f MiB), %d refused", m.PeakRSSMiB, m.PassthroughPeakRSSMiB, m.Load.Errors)
@@ -381,6 +413,16 @@ func printSummary(w io.Writer, r *Report, out string) {
 		fmt.Fprintf(w, "Memory: %d clients, %g ms upstream: gateway peak RSS %.1f MiB (idle %.1f MiB), %.0f req/s, p99 %.1f ms, %d errors;\n",
 			m.Clients, m.UpstreamLatencyMs, m.PeakRSSMiB, m.IdleRSSMiB, m.Load.PerSecond, m.Load.P99Ms, m.Load.Errors)
 		fmt.Fprintf(w, "  passthru peak RSS %.1f MiB, %.0f req/s, p99 %.1f ms; gateway/passthru peak RSS ×%.2f\n\n", m.PassthroughPeakRSSMiB, m.PassthroughLoad.PerSecond, m.PassthroughLoad.P99Ms, m.PeakRSSRatio)
+	}
+	if so := r.ScaleOut; so != nil {
+		fmt.Fprintf(w, "Scale-out: concurrent attaches (two per replica), vendor limit %g req/s (burst %d), %g ms upstream\n", so.BudgetPerSecond, so.VendorBurst, so.UpstreamLatencyMs)
+		fmt.Fprintf(w, "  %8s %-7s %5s %8s %18s %6s %7s\n", "replicas", "store", "envs", "ideal s", "makespan s (ratio)", "503s", "failed")
+		for _, run := range so.Runs {
+			fmt.Fprintf(w, "  %8d %-7s %5d %8.2f %9.2f (×%.3f) %6d %7d\n", run.Replicas, run.Store, run.Environments, run.IdealSeconds, run.Seconds, run.Ratio, run.Throttled, run.Failed)
+		}
+		fmt.Fprintf(w, "  one token from Redis: p50 %.3f ms, p99 %.3f ms (%d takes, %d errors)\n", so.TakeLatency.P50Ms, so.TakeLatency.P99Ms, so.TakeLatency.Requests, so.TakeLatency.Errors)
+		fmt.Fprintf(w, "  attach(1) at 0 ms, %d clients: memory p50 %.2f ms p99 %.2f ms %.0f/s; redis p50 %.2f ms p99 %.2f ms %.0f/s\n\n",
+			so.Attach1Clients, so.Attach1Memory.P50Ms, so.Attach1Memory.P99Ms, so.Attach1Memory.PerSecond, so.Attach1Redis.P50Ms, so.Attach1Redis.P99Ms, so.Attach1Redis.PerSecond)
 	}
 	fmt.Fprintln(w, "Targets (reported, not enforced):")
 	for _, t := range r.Targets {

@@ -56,6 +56,15 @@ type gatewayOpts struct {
 	pacing *pacing
 	// breakerOff disables the per-account circuit breaker.
 	breakerOff bool
+	// redis, when set, shares the budget through Redis
+	// (platform.rateLimit.store: redis).
+	redis *redisOpts
+}
+
+// redisOpts are platform.rateLimit.replicas and the redis section.
+type redisOpts struct {
+	url, prefix string
+	replicas    int
 }
 
 // pacing is platform.rateLimit; perSecond 0 disables pacing.
@@ -97,9 +106,16 @@ func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatew
 // is off because every load client shares one token.
 func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
-	platform := ""
+	platform, top := "", ""
+	if o.pacing != nil || o.redis != nil {
+		platform += "\n  rateLimit:"
+	}
 	if o.pacing != nil {
-		platform += fmt.Sprintf("\n  rateLimit:\n    requestsPerSecond: %g\n    burst: %d", o.pacing.perSecond, o.pacing.burst)
+		platform += fmt.Sprintf("\n    requestsPerSecond: %g\n    burst: %d", o.pacing.perSecond, o.pacing.burst)
+	}
+	if o.redis != nil {
+		platform += fmt.Sprintf("\n    store: redis\n    replicas: %d", o.redis.replicas)
+		top = fmt.Sprintf("redis:\n  url: %s\n  keyPrefix: %q\n", o.redis.url, o.redis.prefix)
 	}
 	if o.breakerOff {
 		platform += "\n  circuitBreaker:\n    enabled: false"
@@ -107,7 +123,7 @@ func gatewayConfig(upstream string, o gatewayOpts) string {
 	return fmt.Sprintf(`# Written by gatewaybench.
 platform:
   baseURL: %s%s
-clients:
+%sclients:
   requestsPerSecond: 0
 graphql:
   requestTimeout: 120s
@@ -118,7 +134,7 @@ spaces:
       username: %q
       password: %q
     clientTokens: ["sha256:%s"]
-`, upstream, platform, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
+`, upstream, platform, top, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))
 }
 
 // startPassthrough starts this program as the pass-through proxy.
@@ -154,10 +170,14 @@ func (b *bench) stop(p *proc) {
 
 // attachQuery is the vendor's attach sample for the first n environments
 // of the demo account.
-func attachQuery(n int) string {
+func attachQuery(n int) string { return attachRangeQuery(1, n) }
+
+// attachRangeQuery is the attach of the demo account's environments
+// first to first+n-1.
+func attachRangeQuery(first, n int) string {
 	envs := make([]string, n)
 	for i := range envs {
-		envs[i] = strconv.Quote(simulator.DemoEnvironment(i + 1))
+		envs[i] = strconv.Quote(simulator.DemoEnvironment(first + i))
 	}
 	return `mutation attachIpackInstance { ` + attachName + `(input: {integrationPackInstanceId: "` + benchInstance +
 		`", environmentIds: [` + strings.Join(envs, ", ") + `]}) { id environmentId integrationPackInstanceId environmentExtensions } }`

@@ -1,0 +1,106 @@
+package gateway
+
+import (
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/platformapi"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
+)
+
+// Limits are the gateway's rate limits where platform.rateLimit.store puts
+// them: in this process, or shared by every replica through Redis. The
+// composition root builds them with NewLimits, gives TokenSource to the
+// REST client (platformapi.Limits.TokenSource) and the rest to NewServer
+// (Deps.Limits).
+type Limits struct {
+	// TokenSource makes each account's REST budget shared through Redis;
+	// nil with the memory store (the REST client's in-process bucket) or
+	// without pacing.
+	TokenSource func(accountID string) platformapi.TokenSource
+
+	store        *ratelimit.Store // nil with the memory store
+	clients      ratelimit.Keyed  // clients.requestsPerSecond
+	authFailures ratelimit.Keyed  // clients.authFailuresPerMinute
+}
+
+// memoryLimits are cfg's limits in this process.
+func memoryLimits(cfg *config.Config) *Limits {
+	c := cfg.Clients
+	return &Limits{
+		clients:      ratelimit.NewMemory(c.RequestsPerSecond, c.Burst),
+		authFailures: ratelimit.NewMemory(float64(c.AuthFailuresPerMinute)/60, c.AuthFailuresPerMinute),
+	}
+}
+
+// NewLimits builds cfg's limits. With the redis store it opens the store
+// (without connecting: a Redis that is down only makes it degraded),
+// logging its state changes to log and exporting the gauge
+// ipack_gateway_rate_limit_store_degraded through obs.
+func NewLimits(cfg *config.Config, log *slog.Logger, obs *Observer) (*Limits, error) {
+	l := memoryLimits(cfg)
+	if cfg.Platform.RateLimit.Store != config.StoreRedis {
+		return l, nil
+	}
+	degraded := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: metricsNamespace, Name: "rate_limit_store_degraded",
+		Help: "1 while Redis, where the replicas share their rate limits, does not answer and this replica keeps to its local share; 0 otherwise.",
+	})
+	if err := obs.metrics.reg.Register(degraded); err != nil {
+		return nil, err
+	}
+	opts := cfg.StoreOptions()
+	opts.Logger = log
+	opts.OnChange = func(d bool) {
+		if d {
+			degraded.Set(1)
+		} else {
+			degraded.Set(0)
+		}
+	}
+	st, err := ratelimit.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	l.store = st
+	c, rl := cfg.Clients, cfg.Platform.RateLimit
+	if c.RequestsPerSecond > 0 {
+		// Redis down, a client keeps its whole allowance on each replica:
+		// no request is refused because Redis is.
+		l.clients = st.Keyed("clients", c.RequestsPerSecond, c.Burst, l.clients)
+	}
+	if n := c.AuthFailuresPerMinute; n > 0 {
+		// Redis down, each replica allows its share of the failures: an
+		// outage gives a guesser no more tries.
+		share := max(n/rl.Replicas, 1)
+		l.authFailures = st.Keyed("authfail", float64(n)/60, n, ratelimit.NewMemory(float64(share)/60, share))
+	}
+	if rl.RequestsPerSecond > 0 {
+		l.TokenSource = func(accountID string) platformapi.TokenSource {
+			return st.Budget(accountID, rl.RequestsPerSecond, rl.Burst, rl.Replicas)
+		}
+	}
+	return l, nil
+}
+
+// storeState is the rateLimitStore check of /readyz: where the limits
+// are, and whether this replica has fallen back to its share. It never
+// makes the gateway unready: a replica on its share still serves.
+func (l *Limits) storeState() string {
+	switch {
+	case l == nil || l.store == nil:
+		return config.StoreMemory
+	case l.store.Degraded():
+		return "redis degraded: Redis does not answer, this replica keeps to its share of the limits"
+	}
+	return config.StoreRedis
+}
+
+// Close closes the Redis store, if any; Serve calls it when it returns.
+func (l *Limits) Close() {
+	if l != nil && l.store != nil {
+		_ = l.store.Close()
+	}
+}
