@@ -34,20 +34,24 @@ type docInfo struct {
 }
 
 // operation returns the operation a request selects, as graphql-go will.
-func (d *docInfo) operation(name string) (operation, bool) {
+func (d *docInfo) operation(name string) (*operation, bool) {
 	if name == "" {
 		if len(d.operations) == 1 {
-			return d.operations[0], true
+			return &d.operations[0], true
 		}
-		return operation{}, false
+		return &noOperation, false
 	}
-	for _, op := range d.operations {
-		if op.docName == name {
-			return op, true
+	for i := range d.operations {
+		if d.operations[i].docName == name {
+			return &d.operations[i], true
 		}
 	}
-	return operation{}, false
+	return &noOperation, false
 }
+
+// noOperation is what operation answers when the document has no such
+// operation. Like a cached document's operations, it is only read.
+var noOperation operation
 
 // definesVariableAt reports whether an operation of the document defines a
 // variable at line and column.

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
@@ -53,16 +54,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	info.space = spaceFrom(r.Context())
 	doc := s.analyzer.analyze(req.Query)
 	op, found := doc.operation(req.OperationName)
-	info.op = op
+	info.op = *op
 	if !found {
-		info.op = operation{name: clip(req.OperationName, maxLoggedName)}
+		info.unknownOperation(req.OperationName)
 	}
 	if ref := s.admit(doc, op, found, r.Method); ref != nil {
-		if ref.err.Code == errcode.MethodNotAllowed {
-			w.Header().Set("Allow", "POST")
-			writeError(w, ref.err)
-			return
-		}
 		writeGraphQLRefusal(w, r, ref)
 		return
 	}
@@ -74,6 +70,24 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	} else if resp = s.execute(w, r, req, op); resp == nil {
 		return // refused, and answered
 	}
+	s.respond(w, r, resp, doc, info)
+}
+
+// unknownOperation names, for logs and metrics, an operation the document
+// does not hold. Out of line: its operation value would take room in
+// serveGraphQL's frame for the whole request.
+//
+//go:noinline
+func (i *requestInfo) unknownOperation(name string) {
+	i.op = operation{name: clip(name, maxLoggedName)}
+}
+
+// respond completes a GraphQL response and writes it. It is a function of
+// its own, as are the refusals, so that serveGraphQL's stack frame, which
+// stays for the whole execution, holds only what execution needs: every
+// request in flight keeps its goroutine's stack, and the deepest point of
+// an attach decides whether that is 16 or 32 KiB (README, Performance).
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *requestInfo) {
 	classify(resp.Errors)
 	locateInDocument(resp.Errors, doc)
 	sortErrors(resp.Errors)
@@ -88,25 +102,18 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	writeJSON(w, status, resp)
+	writeResponse(w, status, resp)
 }
 
 // execute runs the request's operation under the account's fair queue and
 // the request's deadline. It returns nil when it refused the request and
 // answered it itself.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op operation) *graphql.Response {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
 		if full, wait := s.queueFull(p.account, key); full {
-			// Nothing has run: refuse the request whole rather than let the
-			// client's queue grow without bound.
-			e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
-			if s.logRejection(r.Context()) {
-				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
-			writeError(w, e)
+			s.refuseQueued(w, r, wait)
 			return nil
 		}
 	}
@@ -123,6 +130,18 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
+}
+
+// refuseQueued answers a request whose client has too many requests
+// waiting for the account's REST budget. Nothing has run: the request is
+// refused whole rather than let the client's queue grow without bound.
+func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
+	if s.logRejection(r.Context()) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	writeError(w, e)
 }
 
 // documentErrorsOr returns the errors graphql-go's validation finds in the
@@ -205,8 +224,14 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 }
 
 // writeGraphQLRefusal answers a request refused before execution, with the
-// location in the query when the refusal has one.
+// location in the query when the refusal has one; a GET of a mutation is
+// an HTTP error.
 func writeGraphQLRefusal(w http.ResponseWriter, r *http.Request, ref *refusal) {
+	if ref.err.Code == errcode.MethodNotAllowed {
+		w.Header().Set("Allow", "POST")
+		writeError(w, ref.err)
+		return
+	}
 	item := errorItem{Message: ref.err.Message, Extensions: ref.err.Extensions()}
 	if ref.line > 0 {
 		item.Locations = []errorLocation{{Line: ref.line, Column: ref.col}}

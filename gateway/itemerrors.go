@@ -14,7 +14,7 @@ import (
 // (its alias) and the item's index, where the answer holds null. The key
 // is the one of the field's executions that failed, among those that ran
 // under the request's variables vars (see rootkeys.go).
-func itemErrors(ctx context.Context, op operation, vars map[string]any) []*gqlerrors.QueryError {
+func itemErrors(ctx context.Context, op *operation, vars map[string]any) []*gqlerrors.QueryError {
 	failed := resolver.ItemErrors(ctx)
 	if len(failed) == 0 {
 		return nil

@@ -25,7 +25,7 @@ func refuse(code errcode.Code, format string, args ...any) *refusal {
 // as it expands (fragments spread in place); the selection bound applies to
 // all its operations, since graphql-go validates them all, and the others
 // to the operation that executes.
-func (s *Server) admit(doc *docInfo, op operation, found bool, method string) *refusal {
+func (s *Server) admit(doc *docInfo, op *operation, found bool, method string) *refusal {
 	lim := s.cfg.GraphQL
 	switch {
 	case doc.parseErr != "":

@@ -43,7 +43,7 @@ func decodeLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 
 func TestThrottleLogs(t *testing.T) {
 	log, buf, now, _ := steppedLogger(t, 1, 3)
-	ctx := context.WithValue(context.Background(), requestIDKey{}, "req-1")
+	ctx := context.WithValue(context.Background(), requestInfoKey{}, &requestInfo{id: "req-1"})
 
 	// A burst of 3, then nothing within the same instant; a derived logger
 	// shares the limit.

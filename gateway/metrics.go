@@ -1,10 +1,10 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -173,11 +173,20 @@ func knownState(s string) bool {
 
 // instrumentGraphQL counts, times and gauges GraphQL requests. Labels are
 // read after the request, from what the handlers recorded in its
-// requestInfo.
+// requestInfo. It observes the metrics itself rather than through
+// promhttp's three wrappers, which cost a response-writer wrapper, two
+// label maps and their closures per request (4 allocations, 0.7 KiB; see
+// README, Performance); what is recorded is the same, and as there,
+// nothing but the in-flight gauge when a handler panics.
 func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
-	op := promhttp.WithLabelFromCtx("operation", func(ctx context.Context) string { return infoFrom(ctx).metricOperation() })
-	outcome := promhttp.WithLabelFromCtx("outcome", func(ctx context.Context) string { return infoFrom(ctx).metricOutcome() })
-	h := promhttp.InstrumentHandlerDuration(m.gqlDuration, next, op)
-	h = promhttp.InstrumentHandlerCounter(m.gqlRequests, h, op, outcome)
-	return promhttp.InstrumentHandlerInFlight(m.gqlInFlight, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.gqlInFlight.Inc()
+		defer m.gqlInFlight.Dec()
+		start := time.Now()
+		next.ServeHTTP(w, r)
+		info := infoFrom(r.Context())
+		op := info.metricOperation()
+		m.gqlDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+		m.gqlRequests.WithLabelValues(op, info.metricOutcome()).Inc()
+	})
 }

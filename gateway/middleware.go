@@ -14,16 +14,18 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
-type requestIDKey struct{}
-
 // requestID returns the request's id, or "".
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if i, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return i.id
+	}
+	return ""
 }
 
 // withRequestID honours a client's X-Request-Id when it is a sane token,
-// makes one up otherwise, and returns it in the response.
+// makes one up otherwise, and returns it in the response. It starts the
+// request's requestInfo with it: one context value and one copy of the
+// request for both, where each was a copy of its own.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -31,7 +33,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, &requestInfo{id: id})))
 	})
 }
 
@@ -83,7 +85,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // bad request cannot take the process down. http.ErrAbortHandler passes.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		// Under accessLog, its statusWriter already tells whether the
+		// answer has begun.
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -111,32 +118,46 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		info := &requestInfo{known: s.fields}
-		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
-		next.ServeHTTP(sw, r.WithContext(ctx))
-		level := slog.LevelInfo
-		if r.URL.Path != "/graphql" && sw.status < 500 {
-			level = slog.LevelDebug
+		ctx := r.Context()
+		info, ok := ctx.Value(requestInfoKey{}).(*requestInfo)
+		if !ok { // withRequestID starts it, when it is in front
+			info = &requestInfo{}
+			ctx = context.WithValue(ctx, requestInfoKey{}, info)
+			r = r.WithContext(ctx)
 		}
-		if info.outcome != "" { // a GraphQL request
-			annotateSpan(ctx, info)
-		}
-		refused := info.outcome == outcomeRejected || (info.outcome == "" && sw.status >= 400 && sw.status < 500)
-		if refused && !s.logRejection(ctx) {
-			return
-		}
-		s.log.LogAttrs(ctx, level, "request",
-			slog.String("method", r.Method),
-			slog.String("path", clipLogged(r.URL.Path)),
-			slog.Int("status", sw.status),
-			slog.String("space", info.space),
-			slog.String("operation", clipLogged(info.op.name)),
-			slog.String("operation_type", info.op.typ),
-			slog.String("outcome", info.outcome),
-			slog.Int64("rest_calls", info.restCalls.Load()),
-			slog.Int64("rest_retries", info.restRetries.Load()),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+		info.known = s.fields
+		next.ServeHTTP(sw, r)
+		s.logRequest(ctx, r, sw.status, info, start)
 	})
+}
+
+// logRequest writes a request's access line (and annotates its span). It
+// is a function of its own so that accessLog's stack frame, which stays
+// for the whole request, does not hold the line's attributes while the
+// request runs (README, Performance: stack per request).
+func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, info *requestInfo, start time.Time) {
+	level := slog.LevelInfo
+	if r.URL.Path != "/graphql" && status < 500 {
+		level = slog.LevelDebug
+	}
+	if info.outcome != "" { // a GraphQL request
+		annotateSpan(ctx, info)
+	}
+	refused := info.outcome == outcomeRejected || (info.outcome == "" && status >= 400 && status < 500)
+	if refused && !s.logRejection(ctx) {
+		return
+	}
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("method", r.Method),
+		slog.String("path", clipLogged(r.URL.Path)),
+		slog.Int("status", status),
+		slog.String("space", info.space),
+		slog.String("operation", clipLogged(info.op.name)),
+		slog.String("operation_type", info.op.typ),
+		slog.String("outcome", info.outcome),
+		slog.Int64("rest_calls", info.restCalls.Load()),
+		slog.Int64("rest_retries", info.restRetries.Load()),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 }
 
 // markGraphQL marks a request as a GraphQL one, rejected until execution
@@ -152,6 +173,7 @@ func markGraphQL(next http.Handler) http.Handler {
 // log line, metrics and span. The REST counters are atomic: an attach's
 // calls run concurrently.
 type requestInfo struct {
+	id          string // the request id (withRequestID)
 	space       string
 	op          operation
 	outcome     string
@@ -177,6 +199,11 @@ func (i *requestInfo) metricOutcome() string {
 
 type requestInfoKey struct{}
 
+// infoFrom is not inlined: its fallback requestInfo would otherwise take
+// its size in the stack frame of every handler that calls it, for the
+// whole request (README, Performance: stack per request).
+//
+//go:noinline
 func infoFrom(ctx context.Context) *requestInfo {
 	if i, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		return i

@@ -329,6 +329,14 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 	})
 
 	resp, err := c.rc.Do(req)
+	return c.answer(ctx, st, cl, resp, err, data, readErr, out)
+}
+
+// answer makes try's result from what go-retryablehttp returned. It is a
+// function of its own so that try's stack frame, which stays while the
+// attempts run, holds none of this (every call in flight keeps its
+// goroutine's stack; README, Performance).
+func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.Response, err error, data []byte, readErr error, out any) error {
 	fail := func(status int, msg string, err error) *Error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w", errDeadline, err)

@@ -3,7 +3,6 @@ package resolver
 import (
 	"context"
 
-	graphql "github.com/graph-gophers/graphql-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -75,7 +74,7 @@ type Atom struct {
 }
 
 // ID is the Atom's GUID.
-func (a *Atom) ID() graphql.ID { return graphql.ID(a.id) }
+func (a *Atom) ID() ID { return ID(a.id) }
 
 // Name is the Atom's name.
 func (a *Atom) Name() *string { return a.name }

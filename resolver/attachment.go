@@ -24,32 +24,37 @@ type AttachmentInput struct {
 	EnvironmentIDs            []graphql.ID
 }
 
-// IntegrationPackInstanceEnvironmentAttachmentAttach fans out one REST
-// CREATE per distinct environmentId, at most Options.AttachConcurrency at
-// once, and answers one item per environmentId in input order. An item that
-// failed resolves to an error whose path holds its index (see Attachment).
-func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input *AttachmentInput }) (*[]*Attachment, error) {
-	r := m.r
-	call, acct, err := account(ctx)
-	if err != nil {
-		return nil, err
+// attachPlan is what an attach's input asks for: an item per environment
+// id, and the indexes of the items to send a CREATE for.
+type attachPlan struct {
+	instanceID string
+	envs       []graphql.ID
+	items      []*Attachment
+	todo       []int
+	field      string
+}
+
+// planAttach checks an attach's input and plans its calls. It is a
+// function of its own so that the resolver's stack frame, which stays
+// while the REST calls run, holds none of the checking's buffers and
+// messages (every attach in flight keeps its goroutine's stack).
+func (r *Resolver) planAttach(ctx context.Context, in *AttachmentInput) (attachPlan, error) {
+	if in == nil {
+		return attachPlan{}, errNullInput()
 	}
-	if args.Input == nil {
-		return nil, errNullInput()
-	}
-	instanceID, err := ids.ParseInstance(string(args.Input.IntegrationPackInstanceID))
+	instanceID, err := ids.ParseInstance(string(in.IntegrationPackInstanceID))
 	if err != nil {
-		return nil, (&errcode.Error{
+		return attachPlan{}, (&errcode.Error{
 			Code:    errcode.InstanceIDInvalid,
-			Message: fmt.Sprintf("input.integrationPackInstanceId %q is not a valid integration pack instance id", truncate(string(args.Input.IntegrationPackInstanceID))),
+			Message: fmt.Sprintf("input.integrationPackInstanceId %q is not a valid integration pack instance id", truncate(string(in.IntegrationPackInstanceID))),
 		}).With("argument", "input.integrationPackInstanceId")
 	}
-	envs := args.Input.EnvironmentIDs
+	envs := in.EnvironmentIDs
 	switch {
 	case len(envs) == 0:
-		return nil, errcode.New(errcode.BadUserInput, "input.environmentIds must name at least one environment").With("argument", "input.environmentIds")
+		return attachPlan{}, errcode.New(errcode.BadUserInput, "input.environmentIds must name at least one environment").With("argument", "input.environmentIds")
 	case len(envs) > r.opts.MaxEnvironments:
-		return nil, errcode.New(errcode.BadUserInput, fmt.Sprintf("input.environmentIds names %d environments; at most %d are allowed per request", len(envs), r.opts.MaxEnvironments)).With("argument", "input.environmentIds")
+		return attachPlan{}, errcode.New(errcode.BadUserInput, fmt.Sprintf("input.environmentIds names %d environments; at most %d are allowed per request", len(envs), r.opts.MaxEnvironments)).With("argument", "input.environmentIds")
 	}
 	field := errorField(ctx)
 
@@ -84,6 +89,24 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		}
 		todo = nil
 	}
+	return attachPlan{instanceID: instanceID, envs: envs, items: items, todo: todo, field: field}, nil
+}
+
+// IntegrationPackInstanceEnvironmentAttachmentAttach fans out one REST
+// CREATE per distinct environmentId, at most Options.AttachConcurrency at
+// once, and answers one item per environmentId in input order. An item that
+// failed resolves to an error whose path holds its index (see Attachment).
+func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input *AttachmentInput }) (*[]*Attachment, error) {
+	r := m.r
+	call, acct, err := account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := r.planAttach(ctx, args.Input)
+	if err != nil {
+		return nil, err
+	}
+	instanceID, envs, items, todo, field := plan.instanceID, plan.envs, plan.items, plan.todo, plan.field
 	if r.opts.Rollback && len(todo) > 0 {
 		todo = r.skipAttached(call, acct, instanceID, items, todo)
 	}
@@ -93,16 +116,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	r.fanOut(len(todo), func(k int) {
 		it := items[todo[k]]
 		att, err := r.create(call, acct, instanceID, it.environmentID)
-		if err != nil {
-			it.err = fromPlatform(err).With("environmentId", it.environmentID)
-			// Per environment at debug level only; logAttachFailures
-			// writes the request's one warning.
-			r.opts.Logger.DebugContext(ctx, "attach failed for an environment", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
-			return
-		}
-		it.id = ids.Attachment(instanceID, att.EnvironmentID)
-		it.environmentID = att.EnvironmentID
-		it.instanceID = instanceID
+		r.record(ctx, it, instanceID, att, err)
 	})
 	if r.opts.Rollback {
 		r.rollback(call, acct, instanceID, items, todo)
@@ -115,6 +129,23 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		return nil, summarize(items, envs)
 	}
 	return &items, nil
+}
+
+// record fills in an attach item from its CREATE's outcome. It is a
+// function of its own so that the fan-out's frame, which stays while the
+// CREATE runs, holds neither the id's encoding buffers nor the log call's
+// arguments.
+func (r *Resolver) record(ctx context.Context, it *Attachment, instanceID string, att platformapi.Attachment, err error) {
+	if err != nil {
+		it.err = fromPlatform(err).With("environmentId", it.environmentID)
+		// Per environment at debug level only; logAttachFailures
+		// writes the request's one warning.
+		r.opts.Logger.DebugContext(ctx, "attach failed for an environment", "environmentId", it.environmentID, "code", it.err.Code, "err", err)
+		return
+	}
+	it.id = ids.Attachment(instanceID, att.EnvironmentID)
+	it.environmentID = att.EnvironmentID
+	it.instanceID = instanceID
 }
 
 // rollback detaches the items this attach attached (todo: the ones it sent
@@ -398,9 +429,9 @@ func (a *Attachment) fail(field string) {
 }
 
 // ID is the attachment's opaque id.
-func (a *Attachment) ID() graphql.ID {
+func (a *Attachment) ID() ID {
 	a.fail("id")
-	return graphql.ID(a.id)
+	return ID(a.id)
 }
 
 // EnvironmentID is the environment's GUID.
@@ -413,12 +444,12 @@ func (a *Attachment) EnvironmentID() *string {
 }
 
 // IntegrationPackInstanceID is the instance's opaque id.
-func (a *Attachment) IntegrationPackInstanceID() *graphql.ID {
+func (a *Attachment) IntegrationPackInstanceID() *ID {
 	if a.err != nil {
 		a.fail("integrationPackInstanceId")
 		return nil
 	}
-	id := graphql.ID(a.instanceID)
+	id := ID(a.instanceID)
 	return &id
 }
 

@@ -89,7 +89,7 @@ type Environment struct {
 }
 
 // ID is the environment's GUID.
-func (e *Environment) ID() graphql.ID { return graphql.ID(e.id) }
+func (e *Environment) ID() ID { return ID(e.id) }
 
 // Name is the environment's name.
 func (e *Environment) Name() *string { return &e.name }

@@ -96,7 +96,7 @@ const installHint = "the pack may have been installed: list integrationPackInsta
 
 // IntegrationPackInstanceUninstall uninstalls an instance (REST
 // IntegrationPackInstance DELETE) and answers its id.
-func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args struct{ ID graphql.ID }) (*graphql.ID, error) {
+func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args struct{ ID graphql.ID }) (*ID, error) {
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (m *Mutation) IntegrationPackInstanceUninstall(ctx context.Context, args st
 			return nil, m.r.warnUnknown(ctx, "uninstall", fromPlatform(err))
 		}
 	}
-	out := graphql.ID(id)
+	out := ID(id)
 	return &out, nil
 }
 
@@ -214,14 +214,14 @@ type Instance struct {
 }
 
 // ID is the instance's opaque id.
-func (i *Instance) ID() graphql.ID { return graphql.ID(i.id) }
+func (i *Instance) ID() ID { return ID(i.id) }
 
 // IntegrationPackID is the GUID of the installed pack.
-func (i *Instance) IntegrationPackID() *graphql.ID {
+func (i *Instance) IntegrationPackID() *ID {
 	if i.packID == "" {
 		return nil
 	}
-	id := graphql.ID(i.packID)
+	id := ID(i.packID)
 	return &id
 }
 
@@ -253,7 +253,7 @@ type Pack struct {
 }
 
 // ID is the pack's GUID.
-func (p *Pack) ID() graphql.ID { return graphql.ID(p.id) }
+func (p *Pack) ID() ID { return ID(p.id) }
 
 // Name is the pack's name.
 func (p *Pack) Name() *string { return &p.name }

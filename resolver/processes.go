@@ -153,7 +153,7 @@ type Process struct {
 }
 
 // ID is the process id.
-func (p *Process) ID() graphql.ID { return graphql.ID(p.p.ID) }
+func (p *Process) ID() ID { return ID(p.p.ID) }
 
 // Name is the process name.
 func (p *Process) Name() *string { return optional(p.p.Name) }
@@ -178,10 +178,10 @@ type ProcessPack struct {
 }
 
 // IntegrationPackID is the pack's id.
-func (p *ProcessPack) IntegrationPackID() *graphql.ID { return optionalID(p.p.IntegrationPackID) }
+func (p *ProcessPack) IntegrationPackID() *ID { return optionalID(p.p.IntegrationPackID) }
 
 // IntegrationPackInstanceID is the instance's opaque id.
-func (p *ProcessPack) IntegrationPackInstanceID() *graphql.ID {
+func (p *ProcessPack) IntegrationPackInstanceID() *ID {
 	return optionalID(p.p.IntegrationPackInstanceID)
 }
 
@@ -193,16 +193,16 @@ type ProcessSchedules struct {
 }
 
 // ID is the object's opaque id.
-func (s *ProcessSchedules) ID() *graphql.ID { return optionalID(s.s.ID) }
+func (s *ProcessSchedules) ID() *ID { return optionalID(s.s.ID) }
 
 // ProcessID is the process's id.
-func (s *ProcessSchedules) ProcessID() *graphql.ID { return optionalID(s.s.ProcessID) }
+func (s *ProcessSchedules) ProcessID() *ID { return optionalID(s.s.ProcessID) }
 
 // AtomID is the Atom's id.
-func (s *ProcessSchedules) AtomID() *graphql.ID { return optionalID(s.s.AtomID) }
+func (s *ProcessSchedules) AtomID() *ID { return optionalID(s.s.AtomID) }
 
 // EnvID is the environment of the Atom, when selected and known.
-func (s *ProcessSchedules) EnvID() (*graphql.ID, error) {
+func (s *ProcessSchedules) EnvID() (*ID, error) {
 	if s.envErr != nil {
 		return nil, s.envErr
 	}
@@ -266,10 +266,10 @@ func (r *Retry) MaxRetry() *int32 {
 }
 
 // optionalID is nil for "", else the id.
-func optionalID(s string) *graphql.ID {
+func optionalID(s string) *ID {
 	if s == "" {
 		return nil
 	}
-	id := graphql.ID(s)
+	id := ID(s)
 	return &id
 }

@@ -162,6 +162,13 @@ func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanc
 	} else if conclusive(err) {
 		return att, err
 	}
+	return r.settleCreate(ctx, acct, instanceID, env, err)
+}
+
+// settleCreate learns whether a CREATE of unknown outcome attached env. A
+// function of its own, so that create's stack frame, which stays while the
+// CREATE runs, does not hold the settling's (README, Performance).
+func (r *Resolver) settleCreate(ctx context.Context, acct platformapi.Account, instanceID, env string, err error) (platformapi.Attachment, error) {
 	sctx, cancel := r.settleContext(ctx)
 	defer cancel()
 	ok, qerr := r.attached(sctx, acct, instanceID, env)

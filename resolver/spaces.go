@@ -126,7 +126,7 @@ func (q *Query) SpaceAccounts(ctx context.Context, args struct{ Criteria *SpaceA
 type Space struct{ info SpaceInfo }
 
 // ID is the space guid.
-func (s *Space) ID() graphql.ID { return graphql.ID(s.info.ID) }
+func (s *Space) ID() ID { return ID(s.info.ID) }
 
 // Name is the configured name, else null.
 func (s *Space) Name() *string { return optional(s.info.Name) }
@@ -165,7 +165,7 @@ func (s *Space) Theme() *SpaceTheme { return nil }
 type AccountGroup struct{}
 
 // ID is never known.
-func (*AccountGroup) ID() *graphql.ID { return nil }
+func (*AccountGroup) ID() *ID { return nil }
 
 // Name is never known.
 func (*AccountGroup) Name() *string { return nil }
@@ -186,7 +186,7 @@ func (*SpaceTheme) LogoAltTxt() *string { return nil }
 type SpaceAccount struct{ id, name string }
 
 // ID is the vendor account id.
-func (a *SpaceAccount) ID() graphql.ID { return graphql.ID(a.id) }
+func (a *SpaceAccount) ID() ID { return ID(a.id) }
 
 // Name is the account's configured display name, else null.
 func (a *SpaceAccount) Name() *string { return optional(a.name) }

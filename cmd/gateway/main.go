@@ -7,6 +7,7 @@
 //	gateway -listen :9090        another address
 //	gateway -config f -check-config  validate a config file and exit
 //	gateway -version             print the version and exit
+//	gateway -debug-listen 127.0.0.1:6060  also serve Go's profiler there
 //
 // SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
 // SIGINT drain and stop.
@@ -38,6 +39,7 @@ import (
 )
 
 func main() {
+	setMemoryLimit() // from the container's, before anything allocates much
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -66,6 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logLevel := fs.String("log-level", "info", "least log level written: debug, info, warn or error")
 	checkConfig := fs.Bool("check-config", false, "validate the -config file and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	debugListen := fs.String("debug-listen", "", "serve Go's profiler (net/http/pprof) on this private `address`; off by default")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -152,6 +155,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if *debugListen != "" {
+		if err := serveDebug(ctx, *debugListen, log); err != nil {
+			return fmt.Errorf("-debug-listen: %w", err)
+		}
+	}
 	if !demo {
 		reloadOnHangup(ctx, srv, load)
 	}
@@ -160,7 +168,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	addr := ln.Addr().String()
-	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version())
+	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version(), "memoryLimit", memoryLimit())
 	if demo {
 		printDemo(stdout, addr)
 	}

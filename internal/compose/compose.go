@@ -36,6 +36,10 @@ type Options struct {
 	// Observer is the one REST attempts and attaches report to, for a
 	// test that reports to it too; nil: a new one for Version and Tracer.
 	Observer *gateway.Observer
+	// Transport replaces the REST client's HTTP transport (net/http's,
+	// with the attempt timeout), e.g. with a canned upstream in a
+	// benchmark of the gateway's own work; nil: net/http's.
+	Transport http.RoundTripper
 	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
 	// space and token); nil prefills placeholders.
 	GraphiQLHeaders map[string]string
@@ -63,7 +67,10 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 	deps.Limits = lim
 	p := o.Platform
 	if p == nil {
-		transport := http.RoundTripper(platformapi.NewTransport(cfg.Platform.AttemptTimeout))
+		transport := o.Transport
+		if transport == nil {
+			transport = platformapi.NewTransport(cfg.Platform.AttemptTimeout)
+		}
 		if o.Tracer != nil {
 			transport = gateway.TracingTransport(transport) // traceparent upstream
 		}

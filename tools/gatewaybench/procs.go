@@ -38,9 +38,11 @@ func buildBinaries(ctx context.Context, dir string, stderr io.Writer) (binaries,
 type proc struct {
 	name string
 	url  string // http://127.0.0.1:port
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit status, once done
+	// debugURL is the gateway's -debug-listen (pprof), with -profile.
+	debugURL string
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited
+	err      error         // its exit status, once done
 }
 
 // freeAddr finds a loopback port that nothing listens on. Another process

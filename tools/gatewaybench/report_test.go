@@ -103,14 +103,15 @@ func sampleReport() *Report {
 	return &Report{
 		Machine: Machine{OS: "linux", CPUs: 2},
 		Overhead: []Overhead{
-			{UpstreamLatencyMs: 0, Clients: 32, Direct: sum(30000, 1, 4), Passthrough: sum(12000, 2, 6), Gateway: sum(16000, 1.8, 2.9), P50Ratio: 1.8},
+			{UpstreamLatencyMs: 0, Clients: 32, Direct: sum(30000, 1, 4), Passthrough: sum(12000, 2, 6), Gateway: sum(8000, 1.8, 9.5), P50Ratio: 1.8,
+				CPURatio: 1.9, PassthroughThroughputRatio: 8000.0 / 12000, PassthroughP99Ratio: 9.5 / 6},
 			{UpstreamLatencyMs: 20, Clients: 32, Direct: sum(1500, 21, 24), Passthrough: sum(1450, 21.5, 25), Gateway: sum(1400, 22, 30), P50Ratio: 22.0 / 21},
 		},
 		Makespan: &Makespan{BudgetPerSecond: 10, VendorBurst: 10, UpstreamLatencyMs: 20,
 			Paced:   []MakespanRun{{N: 1, Seconds: 0.03, IdealSeconds: 0.12, Ratio: 0.25}, {N: 10, Seconds: 0.95, IdealSeconds: 1.02, Ratio: 0.93}},
 			Unpaced: []MakespanRun{{N: 1, Seconds: 0.03, IdealSeconds: 0.12, Ratio: 0.25}, {N: 10, Seconds: 3, IdealSeconds: 1.02, Ratio: 2.9, Throttled: 12, Failed: 1}},
 		},
-		Memory: &Memory{Clients: 1000, PeakRSSMiB: 75},
+		Memory: &Memory{Clients: 1000, PeakRSSMiB: 75, PassthroughPeakRSSMiB: 60, PeakRSSRatio: 1.25},
 	}
 }
 
@@ -123,15 +124,30 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	want := map[string]bool{
-		"attach(1)/s at 0 ms, 32 clients":   true,  // 16,000 ≥ 15,000
-		"attach(1) p99 at 0 ms, 32 clients": true,  // 2.9 ≤ 3
-		"gateway p50 / direct p50 at 20 ms": true,  // 22/21 ≤ 1.15
-		"paced makespan / ideal, worst N":   true,  // 0.93 ≤ 1.1, no 503
-		"peak RSS at 1000 clients":          false, // 75 > 60
+		"CPU per attach(1) at 0 ms / passthru":       true,  // 1.9 ≤ 2
+		"attach(1)/s at 0 ms, 32 clients / passthru": true,  // 8,000 / 12,000 ≥ 0.6
+		"p99 at 0 ms, 32 clients / passthru":         false, // 9.5 / 6 > 1.5
+		"gateway p50 / direct p50 at 20 ms":          true,  // 22/21 = 1.048 ≤ 1.05
+		"paced makespan / ideal, worst N":            true,  // 0.93 ≤ 1.1, no 503
+		"peak RSS at 1000 clients / passthru":        false, // 75 / 60 > 1.2
 	}
 	for name, met := range want {
 		if m, ok := got[name]; !ok || m != met {
 			t.Errorf("target %q: met = %v (present %v), want %v", name, m, ok, met)
+		}
+	}
+
+	// A peak within the ratio is still missed when a request was refused,
+	// and a CPU ratio that could not be measured (0) is not met.
+	r := sampleReport()
+	r.Memory.PeakRSSRatio, r.Memory.Load.Errors = 1.1, 3
+	r.Overhead[0].CPURatio = 0
+	for _, tg := range targets(r) {
+		switch tg.Name {
+		case "peak RSS at 1000 clients / passthru", "CPU per attach(1) at 0 ms / passthru":
+			if tg.Met {
+				t.Errorf("target %q met with %s", tg.Name, tg.Got)
+			}
 		}
 	}
 }
@@ -222,11 +238,14 @@ func TestParseFlags(t *testing.T) {
 	if !c.quick || c.duration != time.Second || len(c.makespanN) != 2 || !c.scenarios["memory"] {
 		t.Errorf("-quick gave %+v", c)
 	}
-	c, err = parseFlags([]string{"-makespan-n", "5, 7", "-scenarios", "makespan", "-duration", "2s"}, io.Discard)
+	if c.profile {
+		t.Error("profiling is on by default")
+	}
+	c, err = parseFlags([]string{"-makespan-n", "5, 7", "-scenarios", "makespan", "-duration", "2s", "-profile"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.makespanN) != 2 || c.makespanN[1] != 7 || c.scenarios["overhead"] || c.duration != 2*time.Second {
+	if len(c.makespanN) != 2 || c.makespanN[1] != 7 || c.scenarios["overhead"] || c.duration != 2*time.Second || !c.profile {
 		t.Errorf("flags gave %+v", c)
 	}
 	for _, args := range [][]string{

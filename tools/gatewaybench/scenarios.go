@@ -31,8 +31,9 @@ const (
 // bench holds what every scenario needs.
 type bench struct {
 	bins  binaries
-	work  string  // scratch directory: configs, logs
-	procs []*proc // started, to stop at the end
+	work  string    // scratch directory: configs, logs
+	procs []*proc   // started, to stop at the end
+	prof  *profiler // nil unless -profile
 }
 
 func (b *bench) logPath(name string) string { return filepath.Join(b.work, name+".log") }
@@ -81,8 +82,20 @@ func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatew
 	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, o)), 0o600); err != nil {
 		return nil, err
 	}
-	p, err := startProc(ctx, name, b.bins.gateway, "/healthz", b.logPath(name), "-config", path)
+	args := []string{"-config", path}
+	debug := ""
+	if b.prof != nil {
+		var err error
+		if debug, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "-debug-listen", debug)
+	}
+	p, err := startProc(ctx, name, b.bins.gateway, "/healthz", b.logPath(name), args...)
 	if err == nil {
+		if debug != "" {
+			p.debugURL = "http://" + debug
+		}
 		b.procs = append(b.procs, p)
 	}
 	return p, err
@@ -227,6 +240,12 @@ type Overhead struct {
 	P50Ratio        float64 `json:"p50Ratio"`
 	P99Ratio        float64 `json:"p99Ratio"`
 	ThroughputRatio float64 `json:"throughputRatio"`
+	// The gateway against the pass-through proxy, the floor: its CPU per
+	// request and p99 over the proxy's, its throughput over the proxy's
+	// (below 1: slower). 0 where one of them served nothing.
+	CPURatio                   float64 `json:"cpuRatioToPassthrough"`
+	PassthroughThroughputRatio float64 `json:"throughputRatioToPassthrough"`
+	PassthroughP99Ratio        float64 `json:"p99RatioToPassthrough"`
 }
 
 func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSpec) (Overhead, error) {
@@ -252,7 +271,9 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 	o := Overhead{UpstreamLatencyMs: ms(latency), Clients: spec.clients}
 	o.Direct = measure(ctx, client, directTarget(sim.url), spec, sim, nil)
 	o.Passthrough = measure(ctx, client, gatewayTarget(pt.url, 1), spec, pt, sim)
+	b.prof.overLoad(ctx, gw, fmt.Sprintf("%gms", ms(latency)), spec)
 	o.Gateway = measure(ctx, client, gatewayTarget(gw.url, 1), spec, gw, sim)
+	b.prof.wait()
 	if o.Direct.P50Ms > 0 {
 		o.P50Ratio = o.Gateway.P50Ms / o.Direct.P50Ms
 		o.P99Ratio = o.Gateway.P99Ms / o.Direct.P99Ms
@@ -260,6 +281,9 @@ func (b *bench) overhead(ctx context.Context, latency time.Duration, spec loadSp
 	if o.Gateway.PerSecond > 0 {
 		o.ThroughputRatio = o.Direct.PerSecond / o.Gateway.PerSecond
 	}
+	o.CPURatio = safeDiv(o.Gateway.CPUMicros, o.Passthrough.CPUMicros)
+	o.PassthroughThroughputRatio = safeDiv(o.Gateway.PerSecond, o.Passthrough.PerSecond)
+	o.PassthroughP99Ratio = safeDiv(o.Gateway.P99Ms, o.Passthrough.P99Ms)
 	return o, ctx.Err()
 }
 
@@ -430,6 +454,8 @@ type Memory struct {
 	// PassthroughPeakRSSMiB is the pass-through proxy's peak.
 	PassthroughPeakRSSMiB float64 `json:"passthroughPeakRSSMiB"`
 	PassthroughLoad       Summary `json:"passthroughLoad"`
+	// PeakRSSRatio is the gateway's peak over the proxy's.
+	PeakRSSRatio float64 `json:"peakRSSRatioToPassthrough"`
 }
 
 func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec) (*Memory, error) {
@@ -456,10 +482,13 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 		return nil, err
 	}
 	defer b.stop(gw)
+	b.prof.midLoad(ctx, gw, "memory", spec)
 	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, err = loadPeak(ctx, gw, sim, spec)
+	b.prof.wait()
 	if err != nil {
 		return nil, err
 	}
+	m.PeakRSSRatio = safeDiv(m.PeakRSSMiB, m.PassthroughPeakRSSMiB)
 	return m, ctx.Err()
 }
 

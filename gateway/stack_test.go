@@ -1,0 +1,165 @@
+package gateway_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/internal/compose"
+	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
+)
+
+// stackLimit is what an attach(1) may use of its goroutine's stack: under
+// 16 KiB, the size class a request in flight then holds instead of 32 KiB
+// (1,000 attaches waiting on a slow upstream: 16 MiB less; README,
+// Performance). The race detector's instrumentation doubles frames.
+func stackLimit() int {
+	if raceEnabled {
+		return 32 << 10
+	}
+	return 16 << 10
+}
+
+const stackChildEnv = "GATEWAY_STACK_CHILD"
+
+// TestAttachStack: attach(1) through the whole server (net/http's server,
+// the middleware, GraphQL, the resolver, the REST client, net/http's client
+// to the simulator) fits in stackLimit. It runs in a child process whose
+// goroutines may not grow past the limit: the runtime ends one that would
+// with "fatal error: stack overflow" and its stack, which the test shows.
+func TestAttachStack(t *testing.T) {
+	if os.Getenv(stackChildEnv) == "1" {
+		attachWithinStackLimit(t)
+		return
+	}
+	checkStackInChild(t)
+}
+
+// BenchmarkAttachStack is TestAttachStack for builds without the race
+// detector, where the limit is 16 KiB (CI runs tests with -race, and
+// benchmarks without).
+func BenchmarkAttachStack(b *testing.B) {
+	for b.Loop() {
+		checkStackInChild(b)
+	}
+}
+
+// checkStackInChild runs the attaches in a child process, up to three
+// times: the runtime itself may go a few hundred bytes deeper than the
+// request now and then (growing a timer heap, or sweeping, in an
+// allocation at the deepest point), which costs that one goroutine a larger
+// stack and is no regression; a request path deeper than the limit fails
+// every time, as it did before the frames were trimmed.
+func checkStackInChild(t testing.TB) {
+	t.Helper()
+	var out []byte
+	var err error
+	for range 3 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestAttachStack$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), stackChildEnv+"=1")
+		out, err = cmd.CombinedOutput()
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		const max = 6000
+		if len(out) > max {
+			out = out[:max]
+		}
+		t.Fatalf("attach(1) needs more than %d KiB of goroutine stack (%v):\n%s", stackLimit()>>10, err, out)
+	}
+	if !strings.Contains(string(out), "attached within the stack limit") {
+		t.Fatalf("the child process did not run the attaches:\n%s", out)
+	}
+}
+
+// attachWithinStackLimit serves attach(1) over fresh connections, 16 at a
+// time and three times over, with every goroutine's stack bounded: a new
+// connection's goroutine starts small and grows only as deep as the
+// request goes. The margin is a few hundred bytes (README, Performance).
+func attachWithinStackLimit(t *testing.T) {
+	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
+	defer sim.Close()
+	sum := sha256.Sum256([]byte(gateway.BenchToken))
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+platform: {baseURL: %q, rateLimit: {requestsPerSecond: 0}}
+clients: {requestsPerSecond: 0}
+spaces:
+  - guid: %s
+    accountId: %s
+    credentials: {username: %q, password: %q}
+    clientTokens: ["sha256:%s"]
+`, sim.URL, gateway.BenchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), compose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(s)
+	defer gw.Close()
+	attach := func() error {
+		req, err := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(gateway.BenchAttach))
+		if err != nil {
+			return err
+		}
+		req.Header = gateway.BenchRequest("").Header
+		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}} // a fresh server goroutine each time
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || strings.Contains(string(body), `"errors"`) {
+			return fmt.Errorf("status %d: %s", resp.StatusCode, body)
+		}
+		return nil
+	}
+	rounds := func() {
+		for range 3 {
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for range 16 {
+				wg.Go(func() {
+					if err := attach(); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+		}
+	}
+	// First without the bound, so that one-time work (caches, pools, the
+	// runtime's timer heaps growing to hold 16 requests' timers, which
+	// allocates at the deepest point) is done; then bounded.
+	rounds()
+	// No collection during the bounded rounds: an allocation that has to
+	// sweep spans first (after a collection) goes some hundred bytes deeper
+	// than the request itself, at whatever depth it happens. That is the
+	// runtime's, rare, and costs only that goroutine a larger stack.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	runtime.GC() // and sweeps every span
+	debug.SetMaxStack(stackLimit())
+	rounds()
+	t.Log("attached within the stack limit")
+}
