@@ -361,7 +361,11 @@ func TestOnChangeEndsOnTheStoresState(t *testing.T) {
 	var ch changes
 	var st *ratelimit.Store
 	ctx := context.Background()
+	// The probe can find the restarted Redis before Restart has seen it
+	// answer; killing it then would fail Restart. The hook waits for it.
+	restarted := make(chan struct{})
 	hook := &onMessage{Handler: slog.DiscardHandler, msg: "answers again", do: func() {
+		<-restarted
 		srv.Kill()
 		if _, err := st.Budget("acct", 10, 1, 1).Take(ctx); err != nil {
 			t.Errorf("Take with Redis down: %v", err)
@@ -376,8 +380,14 @@ func TestOnChangeEndsOnTheStoresState(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Restart(t)
+	close(restarted)
 	// Down, up, down again: three reports.
-	waitFor(t, "three state changes", func() bool { return len(ch.get()) >= 3 })
+	for i := 0; i < 500 && len(ch.get()) < 3; i++ { // 500 × 20 ms: 10 s at most
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(ch.get()) < 3 {
+		t.Fatalf("state changes %v within 10 s; want three (down, up, down)", ch.get())
+	}
 	got := ch.get()
 	if !st.Degraded() {
 		t.Fatal("store healthy after Redis was killed again")

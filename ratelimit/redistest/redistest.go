@@ -70,16 +70,25 @@ func New(t testing.TB) *Server {
 
 // Start runs bin (redis-server) on a free loopback port, with dir as its
 // working directory, and waits until it answers.
+// A port found free can be taken by another process before redis-server
+// binds it (tests run in parallel), so a server that exits at start is
+// tried again on another port, three times in all.
 func Start(ctx context.Context, bin, dir string) (*Server, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	var err error
+	for range 3 {
+		var addr string
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		s := &Server{Addr: addr, bin: bin, dir: dir}
+		if err = s.start(ctx); err == nil {
+			return s, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
 	}
-	s := &Server{Addr: addr, bin: bin, dir: dir}
-	if err := s.start(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil, err
 }
 
 // URL is the server's redis:// URL.
@@ -169,9 +178,22 @@ func (s *Server) Restart(t testing.TB) {
 }
 
 // RestartContext is Restart for callers without a testing.TB.
+// The port must stay the same; another process may hold it for a moment,
+// so a start that fails is tried again, three times in all.
 func (s *Server) RestartContext(ctx context.Context) error {
 	s.Kill()
-	return s.start(ctx)
+	var err error
+	for range 3 {
+		if err = s.start(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // Stop ends the server (SIGTERM, then SIGKILL after 5 s).
