@@ -1,11 +1,8 @@
 package gateway_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,10 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
-	"github.com/ipack-gateway/ipack-gateway/internal/compose"
-	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
 // stackLimit is what an attach(1) may use of its goroutine's stack: under
@@ -92,25 +86,7 @@ func checkStackInChild(t testing.TB) {
 // connection's goroutine starts small and grows only as deep as the
 // request goes. The margin is a few hundred bytes (README, Performance).
 func attachWithinStackLimit(t *testing.T) {
-	sim := httptest.NewServer(simulator.NewDemo(simulator.Options{RateLimit: -1}))
-	defer sim.Close()
-	sum := sha256.Sum256([]byte(gateway.BenchToken))
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-platform: {baseURL: %q, rateLimit: {requestsPerSecond: 0}}
-clients: {requestsPerSecond: 0}
-spaces:
-  - guid: %s
-    accountId: %s
-    credentials: {username: %q, password: %q}
-    clientTokens: ["sha256:%s"]
-`, sim.URL, gateway.BenchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hex.EncodeToString(sum[:]))), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := compose.Gateway(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), compose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := benchServer(t)
 	gw := httptest.NewServer(s)
 	defer gw.Close()
 	attach := func() error {
