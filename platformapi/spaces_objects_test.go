@@ -2,6 +2,8 @@ package platformapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -200,6 +202,26 @@ func TestSpacesObjectsRetry503(t *testing.T) {
 			_, err := c.QueryProcesses(ctx, a, nil)
 			return err
 		}},
+		{"QueryEnvironmentExtensions", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.QueryEnvironmentExtensions(ctx, a, &f)
+			return err
+		}},
+		{"UpdateEnvironmentExtensions", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.UpdateEnvironmentExtensions(ctx, a, simulator.DemoExtensionsAnswerID, json.RawMessage(`{"partial":true}`))
+			return err
+		}},
+		{"QueryMapExtensionsSummaries", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.QueryMapExtensionsSummaries(ctx, a, &f)
+			return err
+		}},
+		{"GetMapExtensions", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.GetMapExtensions(ctx, a, []string{simulator.DemoMapExtension})
+			return err
+		}},
+		{"UpdateMapExtension", func(c *platformapi.Client, a platformapi.Account) error {
+			_, err := c.UpdateMapExtension(ctx, a, simulator.DemoMapperUpdateID, json.RawMessage(`{"name":"x"}`))
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, acct, n := busyOnce(t)
@@ -230,4 +252,42 @@ func busyOnce(t *testing.T) (*platformapi.Client, platformapi.Account, *atomic.I
 		t.Fatal(err)
 	}
 	return c, platformapi.Account{ID: simulator.DemoAccountID, Credentials: platformapi.Basic(simulator.DemoUsername, simulator.DemoPassword)}, &n
+}
+
+func TestExtensionCalls(t *testing.T) {
+	c, sim, acct := newDemoClient(t, platformapi.Options{})
+	ctx := context.Background()
+
+	f := platformapi.Equals("environmentId", simulator.DemoMappersEnvironment)
+	exts, err := c.QueryEnvironmentExtensions(ctx, acct, &f)
+	if err != nil || len(exts) != 2 || exts[0].ExtensionGroupID != simulator.DemoProcess1 || !strings.HasPrefix(string(exts[0].Raw), `{"@type":"EnvironmentExtensions",`) {
+		t.Fatalf("QueryEnvironmentExtensions = %+v, %v", exts, err)
+	}
+
+	sums, err := c.QueryMapExtensionsSummaries(ctx, acct, &f)
+	if err != nil || len(sums) != 1 || sums[0].ID != simulator.DemoMapExtension || sums[0].ProcessID != simulator.DemoProcess1 {
+		t.Fatalf("QueryMapExtensionsSummaries = %+v, %v", sums, err)
+	}
+	res, err := c.GetMapExtensions(ctx, acct, []string{sums[0].ID})
+	if err != nil || len(res) != 1 || len(res[0].Response) != 1 || !res[0].Response[0].OK() ||
+		!strings.HasPrefix(string(res[0].Raw), `{"@type":"BulkResult","response":[{"@type":"BulkResponse","Result":{"@type":"EnvironmentMapExtension","Map":`) {
+		t.Errorf("GetMapExtensions = %+v, %v", res, err)
+	}
+
+	// UPDATE: POST {Object}/{id}/update with the body as given; the answer
+	// is REST's, compacted.
+	sim.ResetRequests()
+	body := json.RawMessage(`{"name":"renamed","id":"` + simulator.DemoMapperUpdateID + `"}`)
+	answer, err := c.UpdateMapExtension(ctx, acct, simulator.DemoMapperUpdateID, body)
+	if err != nil || string(answer) != `{"@type":"EnvironmentMapExtension","name":"renamed","id":"`+simulator.DemoMapperUpdateID+`"}` {
+		t.Errorf("UpdateMapExtension = %s, %v", answer, err)
+	}
+	if r := lastRequest(t, sim); r.Path != "/demo-account/EnvironmentMapExtension/"+simulator.DemoMapperUpdateID+"/update" || string(r.Body) != string(body) {
+		t.Errorf("update request = %s %s", r.Path, r.Body)
+	}
+	_, err = c.UpdateEnvironmentExtensions(ctx, acct, "bm8tc3VjaA", json.RawMessage(`{}`))
+	var pe *platformapi.Error
+	if !errors.As(err, &pe) || pe.StatusCode != 400 || pe.Object != "EnvironmentExtensions" {
+		t.Errorf("update of an unknown id = %v, want a 400", err)
+	}
 }
