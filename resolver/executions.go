@@ -25,13 +25,9 @@ type DateTime struct{ s string }
 func (DateTime) ImplementsGraphQLType(name string) bool { return name == "DateTime" }
 
 // UnmarshalGraphQL takes a string.
-func (d *DateTime) UnmarshalGraphQL(input any) error {
-	s, ok := input.(string)
-	if !ok {
-		return fmt.Errorf("DateTime: want a string such as 2023-01-31T15:32:00Z, got %T", input)
-	}
-	d.s = s
-	return nil
+func (d *DateTime) UnmarshalGraphQL(input any) (err error) {
+	d.s, err = stringInput("DateTime", "a string such as 2023-01-31T15:32:00Z", input)
+	return err
 }
 
 // MarshalJSON writes the time as REST gave it.
@@ -50,13 +46,38 @@ func (HistoryStatus) ImplementsGraphQLType(name string) bool { return name == "E
 
 // UnmarshalGraphQL takes an enum value or a string; graphql-go hands both
 // over as a string.
-func (h *HistoryStatus) UnmarshalGraphQL(input any) error {
+func (h *HistoryStatus) UnmarshalGraphQL(input any) (err error) {
+	h.s, err = stringInput("ExecutionHistoryStatus", "a status such as ERROR", input)
+	return err
+}
+
+// stringInput reads a string-valued custom scalar; the resolver checks the
+// value itself, so that a bad one is a BAD_USER_INPUT naming the argument.
+func stringInput(scalar, want string, input any) (string, error) {
 	s, ok := input.(string)
 	if !ok {
-		return fmt.Errorf("ExecutionHistoryStatus: want a status such as ERROR, got %T", input)
+		return "", fmt.Errorf("%s: want %s, got a %s", scalar, want, graphQLKind(input))
 	}
-	h.s = s
-	return nil
+	return s, nil
+}
+
+// graphQLKind names a literal's kind as GraphQL does, not as Go does.
+func graphQLKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "Boolean"
+	case int32, int64, int:
+		return "Int"
+	case float64, float32:
+		return "Float"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "input object"
+	case nil:
+		return "null"
+	}
+	return "value"
 }
 
 // MarshalJSON writes the status.
