@@ -1,0 +1,392 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/internal/roundrobin"
+)
+
+// admission bounds the GraphQL requests that execute at once
+// (graphql.maxExecuting). A request beyond the bound waits for a turn
+// before the gateway builds anything for it: before routing,
+// authentication, reading its body or parsing its query. It then holds
+// only what net/http holds for any request (its connection's buffers and a
+// shallow goroutine stack), the same as the pass-through proxy's requests
+// that wait for an upstream connection, instead of the ~30 KiB of an
+// executing request's stack and heap (README, Performance: memory).
+//
+// Turns are fair, as the REST budget's grants are: round-robin over the
+// spaces with waiting requests, within a space over its clients, and a
+// client's own requests first come first served. So a client that floods
+// the gateway delays another space's request by at most one turn per
+// other space waiting, not by its whole backlog.
+//
+// A request whose REST calls all wait for the account's rate budget does
+// not count as executing while they wait (it is told by its flow's
+// platformapi.WaitObserver): otherwise the requests of a paced account
+// could hold every turn while they wait for tokens, and a request of
+// another space would wait for whole requests to end instead of for its
+// own grant, breaking the budget's "at most one grant per other space".
+// A request that gets its token counts again at once, above the bound if
+// need be: it holds a grant that must not go stale.
+//
+// An admitted request executes on a goroutine of its own, not on its
+// connection's: its stack grows to what execution needs (16 KiB; see
+// TestAttachStack) while the connection's stays as net/http left it, so
+// the goroutines of waiting requests stay small.
+type admission struct {
+	limit   int
+	maxWait time.Duration
+	queue   func(n int) // told the number of waiting requests; may be nil
+
+	mu      sync.Mutex
+	active  int // requests executing, not counting those parked on the budget
+	waiting int // requests waiting for a turn
+	spaces  roundrobin.Ring[*admSpace]
+	bySpace map[string]*admSpace
+}
+
+// admSpace is a space's part of the queue.
+type admSpace struct {
+	name     string
+	clients  roundrobin.Ring[*admClient]
+	byClient map[[32]byte]*admClient
+}
+
+// admClient is a client's waiting requests, first come first served.
+type admClient struct {
+	space *admSpace
+	key   [32]byte
+	queue []*ticket
+}
+
+// A ticket is a GraphQL request's place in the admission: waiting, then
+// executing. It is the request's flow observer (platformapi.WaitObserver).
+type ticket struct {
+	a       *admission
+	ch      chan struct{} // closed on admission; only for requests that waited
+	client  *admClient    // while waiting
+	waited  time.Duration // how long the request waited for its turn
+	refusal *errcode.Error
+
+	// Under a.mu:
+	admitted bool
+	finished bool
+	calls    int // REST calls waiting for the budget
+}
+
+// newAdmission returns an admission of at most limit requests executing
+// at once, each waiting at most maxWait for its turn. queue, when not nil,
+// is told the number of requests waiting each time it changes.
+func newAdmission(limit int, maxWait time.Duration, queue func(int)) *admission {
+	return &admission{limit: limit, maxWait: maxWait, queue: queue, bySpace: map[string]*admSpace{}}
+}
+
+// admissionKey is whom a request waits as: the same space and, as nearly
+// as can be told before authentication, the same client as the REST
+// budget's fair queue. A client token a space lists keys its client; any
+// other token (a JWT, which the client can mint afresh, or a token that is
+// no credential at all) and a passthrough space's tokens key the client's
+// address, so that fresh tokens are not fresh turns. A space the gateway
+// does not serve shares one queue: its requests are refused as soon as
+// they run.
+func (s *Server) admissionKey(r *http.Request) (string, [32]byte) {
+	guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
+	sp := s.space(guid)
+	if sp == nil {
+		return "", addressKey("admission", r)
+	}
+	if sp.passthrough {
+		return sp.guid, addressKey("passthrough:"+sp.guid, r)
+	}
+	if token, ok := bearerToken(r.Header.Get("Authorization")); ok {
+		if sum := sha256.Sum256([]byte(token)); sp.allows(sum) {
+			return sp.guid, sum
+		}
+	}
+	return sp.guid, addressKey("admission:"+sp.guid, r)
+}
+
+// inTurn serves GraphQL requests through next once they have their turn,
+// each on a goroutine of its own; other paths go straight to next. A
+// request that cannot have a turn (it waited maxWait, or its client went
+// away) runs next on its connection's goroutine with its refusal, which
+// refuseUnadmitted answers, so that it is logged and counted like any
+// other refusal.
+func (s *Server) inTurn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/graphql" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.metrics.gqlInFlight.Inc()
+		defer s.metrics.gqlInFlight.Dec()
+		// A request takes its turn with its body read: a client that sends
+		// its body slowly must not hold a turn meanwhile (a hundred such
+		// clients would stop every other request). Only the body's bytes
+		// are kept; the limits on it are decodeRequest's, as before.
+		r.Body = prefetch(r.Body, s.cfg.GraphQL.MaxBodyBytes)
+		space, client := s.admissionKey(r)
+		t := s.admission.enter(r.Context(), space, client)
+		r = r.WithContext(context.WithValue(r.Context(), ticketKey{}, t))
+		if t.refusal != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer s.admission.leave(t)
+		serveElsewhere(w, r, next)
+	})
+}
+
+// prefetch reads body, up to one byte past limit, and returns a body that
+// reads what was read and then the rest of body, so that readers see the
+// same bytes, the same errors and the same end as body's.
+func prefetch(body io.ReadCloser, limit int64) io.ReadCloser {
+	if body == nil || body == http.NoBody {
+		return body
+	}
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	rest := io.Reader(body)
+	if err != nil {
+		rest = io.MultiReader(errReader{err}, body)
+	}
+	return prefetched{Reader: io.MultiReader(&buf, rest), Closer: body}
+}
+
+// prefetched is a request body whose first bytes were read ahead.
+type prefetched struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader fails every read with err: a read error met while reading
+// ahead, reported where the body's reader would have met it.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// serveElsewhere runs next on a new goroutine and waits for it. A panic
+// there is raised again here, where net/http expects it (an
+// http.ErrAbortHandler, or one the recoverer let through).
+func serveElsewhere(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		next.ServeHTTP(w, r)
+	}()
+	if p := <-done; p != nil {
+		panic(p)
+	}
+}
+
+// refuseUnadmitted answers a GraphQL request that had no turn to execute:
+// 503, with a Retry-After, when it waited graphql.requestTimeout; when its
+// client went away, the same, to no one, for the log line.
+func (s *Server) refuseUnadmitted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := ticketFrom(r.Context())
+		if t == nil || t.refusal == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.logRejection(r.Context()) {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(t.refusal.Code)))
+		}
+		w.Header().Set("Retry-After", "1")
+		writeError(w, t.refusal)
+	})
+}
+
+type ticketKey struct{}
+
+func ticketFrom(ctx context.Context) *ticket {
+	t, _ := ctx.Value(ticketKey{}).(*ticket)
+	return t
+}
+
+// queuedFor is how long the request of ctx waited for its turn.
+func queuedFor(ctx context.Context) time.Duration {
+	if t := ticketFrom(ctx); t != nil {
+		return t.waited
+	}
+	return 0
+}
+
+// enter returns the request's ticket once it may execute, or one with its
+// refusal once it has waited maxWait or ctx has ended.
+func (a *admission) enter(ctx context.Context, space string, client [32]byte) *ticket {
+	t := &ticket{a: a}
+	a.mu.Lock()
+	if a.waiting == 0 && a.active < a.limit {
+		a.active++
+		t.admitted = true
+		a.mu.Unlock()
+		return t
+	}
+	t.ch = make(chan struct{})
+	a.enqueue(t, space, client)
+	a.mu.Unlock()
+
+	start := time.Now()
+	timer := time.NewTimer(a.maxWait)
+	defer timer.Stop()
+	var cause string
+	select {
+	case <-t.ch:
+		t.waited = time.Since(start)
+		return t
+	case <-timer.C:
+		cause = fmt.Sprintf("waited %s for one of the %d requests that execute at once", a.maxWait, a.limit)
+	case <-ctx.Done():
+		cause = "the client went away while the request waited for its turn"
+	}
+	t.waited = time.Since(start)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if t.admitted {
+		return t // admitted as it gave up: use the turn
+	}
+	a.abandon(t)
+	t.refusal = errcode.New(errcode.Unavailable, "The gateway is at capacity: the request "+cause+"; retry later").With("retryAfter", 1)
+	return t
+}
+
+// leave ends t's turn and hands it to the next waiting request.
+func (a *admission) leave(t *ticket) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.finished = true
+	if t.calls == 0 {
+		a.active--
+	}
+	a.dispatch()
+}
+
+// WaitStart is told that one of t's REST calls waits for the account's
+// rate budget: from the first, t stops counting as executing.
+func (t *ticket) WaitStart() {
+	a := t.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.calls++
+	if t.calls == 1 && !t.finished {
+		a.active--
+		a.dispatch()
+	}
+}
+
+// WaitDone is told that a call of t stopped waiting for the budget: once
+// none waits, t counts as executing again, whatever the bound.
+func (t *ticket) WaitDone() {
+	a := t.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.calls--
+	if t.calls == 0 && !t.finished {
+		a.active++
+	}
+}
+
+// dispatch admits waiting requests, in their turns, while fewer than limit
+// execute. Callers hold mu.
+func (a *admission) dispatch() {
+	for a.waiting > 0 && a.active < a.limit {
+		t := a.next()
+		t.admitted = true
+		a.active++
+		close(t.ch)
+	}
+}
+
+// enqueue puts t last in its client's queue. Callers hold mu.
+func (a *admission) enqueue(t *ticket, space string, client [32]byte) {
+	sp := a.bySpace[space]
+	if sp == nil {
+		sp = &admSpace{name: space, byClient: map[[32]byte]*admClient{}}
+		a.bySpace[space] = sp
+	}
+	c := sp.byClient[client]
+	if c == nil {
+		c = &admClient{space: sp, key: client}
+		sp.byClient[client] = c
+	}
+	if len(c.queue) == 0 {
+		if sp.clients.Len() == 0 {
+			a.spaces.Push(sp)
+		}
+		sp.clients.Push(c)
+	}
+	c.queue = append(c.queue, t)
+	t.client = c
+	a.waiting++
+	a.reportQueue()
+}
+
+// next pops the request whose turn it is; some must wait. Callers hold mu.
+func (a *admission) next() *ticket {
+	sp := a.spaces.Current()
+	c := sp.clients.Current()
+	t := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	sp.clients.Served(len(c.queue) == 0)
+	a.spaces.Served(sp.clients.Len() == 0)
+	a.forget(c)
+	a.waiting--
+	a.reportQueue()
+	return t
+}
+
+// abandon takes t, whose request gave up, out of its client's queue.
+// Callers hold mu.
+func (a *admission) abandon(t *ticket) {
+	c := t.client
+	for i, q := range c.queue {
+		if q == t {
+			c.queue = append(c.queue[:i], c.queue[i+1:]...)
+			break
+		}
+	}
+	if len(c.queue) == 0 {
+		sp := c.space
+		sp.clients.Remove(c)
+		if sp.clients.Len() == 0 {
+			a.spaces.Remove(sp)
+		}
+	}
+	a.forget(c)
+	a.waiting--
+	a.reportQueue()
+}
+
+// forget drops c, and its space, once nothing of theirs waits. Callers
+// hold mu.
+func (a *admission) forget(c *admClient) {
+	if len(c.queue) > 0 {
+		return
+	}
+	sp := c.space
+	delete(sp.byClient, c.key)
+	if len(sp.byClient) == 0 {
+		delete(a.bySpace, sp.name)
+	}
+}
+
+// reportQueue tells the queue's length to whoever counts it. Callers hold
+// mu.
+func (a *admission) reportQueue() {
+	if a.queue != nil {
+		a.queue(a.waiting)
+	}
+}

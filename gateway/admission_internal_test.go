@@ -1,0 +1,187 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
+)
+
+func clientKey(s string) [32]byte {
+	var k [32]byte
+	copy(k[:], s)
+	return k
+}
+
+// waitQueued waits until a holds n waiting requests.
+func waitQueued(t *testing.T, a *admission, n int) {
+	t.Helper()
+	testutil.Eventually(t, "requests queue", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.waiting == n
+	})
+}
+
+// TestAdmissionTurns: with the one turn taken, waiting requests get it in
+// round-robin over spaces, then over a space's clients, then in arrival
+// order, whatever order they came in.
+func TestAdmissionTurns(t *testing.T) {
+	type arrival struct{ space, client, label string }
+	tests := []struct {
+		name     string
+		arrivals []arrival
+		want     []string
+	}{
+		{"one client: first come first served",
+			[]arrival{{"s1", "c1", "a"}, {"s1", "c1", "b"}, {"s1", "c1", "c"}},
+			[]string{"a", "b", "c"}},
+		{"a space's clients take turns",
+			[]arrival{{"s1", "c1", "a1"}, {"s1", "c1", "a2"}, {"s1", "c1", "a3"}, {"s1", "c2", "b1"}, {"s1", "c2", "b2"}},
+			[]string{"a1", "b1", "a2", "b2", "a3"}},
+		{"spaces take turns, whatever their clients",
+			[]arrival{{"s1", "c1", "a1"}, {"s1", "c1", "a2"}, {"s1", "c2", "b1"}, {"s1", "c2", "b2"}, {"s2", "c1", "x1"}, {"s2", "c1", "x2"}},
+			[]string{"a1", "x1", "b1", "x2", "a2", "b2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAdmission(1, time.Minute, nil)
+			holder := a.enter(context.Background(), "s0", clientKey("c0"))
+			if !holder.admitted {
+				t.Fatal("the first request waits")
+			}
+			admitted := make(chan *ticket, len(tt.arrivals))
+			label := map[*ticket]string{}
+			var mu sync.Mutex
+			for i, ar := range tt.arrivals {
+				go func() {
+					tk := a.enter(context.Background(), ar.space, clientKey(ar.client))
+					mu.Lock()
+					label[tk] = ar.label
+					mu.Unlock()
+					admitted <- tk
+				}()
+				waitQueued(t, a, i+1)
+			}
+			var got []string
+			a.leave(holder)
+			for range tt.arrivals {
+				tk := <-admitted
+				mu.Lock()
+				got = append(got, label[tk])
+				mu.Unlock()
+				a.leave(tk)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("turns %v, want %v", got, tt.want)
+			}
+			if a.active != 0 || a.waiting != 0 || len(a.bySpace) != 0 || a.spaces.Len() != 0 {
+				t.Errorf("idle admission keeps %d active, %d waiting, %d spaces", a.active, a.waiting, len(a.bySpace))
+			}
+		})
+	}
+}
+
+// TestAdmissionParks: a request whose REST calls wait for the budget does
+// not hold its turn meanwhile; once its calls stop waiting it executes
+// again at once, above the bound if need be, and the bound holds again
+// for the requests after it.
+func TestAdmissionParks(t *testing.T) {
+	a := newAdmission(1, time.Minute, nil)
+	ctx := context.Background()
+	first := a.enter(ctx, "s1", clientKey("c1"))
+	first.WaitStart()
+	first.WaitStart() // two of its calls wait; the first only counts
+	second := a.enter(ctx, "s2", clientKey("c2"))
+	if !second.admitted {
+		t.Fatal("a request waits for one whose calls all wait for the budget")
+	}
+	first.WaitDone()
+	first.WaitDone() // granted: it executes again, beside the second
+	if a.active != 2 {
+		t.Fatalf("%d requests count as executing, want 2 (the bound is exceeded, not waited for)", a.active)
+	}
+	third := make(chan *ticket, 1)
+	go func() { third <- a.enter(ctx, "s3", clientKey("c3")) }()
+	waitQueued(t, a, 1)
+	a.leave(first) // admits synchronously, if at all
+	a.mu.Lock()
+	stillWaits := a.waiting == 1
+	a.mu.Unlock()
+	if !stillWaits {
+		t.Fatal("a request was admitted with the bound still reached")
+	}
+	a.leave(second)
+	a.leave(<-third)
+	if a.active != 0 {
+		t.Errorf("%d active after every request left", a.active)
+	}
+
+	// A request that ends with a call still waiting (its deadline ended
+	// the request first) does not count twice.
+	last := a.enter(ctx, "s1", clientKey("c1"))
+	last.WaitStart()
+	a.leave(last)
+	last.WaitDone()
+	if a.active != 0 {
+		t.Errorf("%d active after a request left while parked", a.active)
+	}
+}
+
+// TestAdmissionGivesUp: a request that waited maxWait, or whose client
+// went away, is refused with SERVICE_UNAVAILABLE and leaves no trace in
+// the queue; the requests behind it keep their turns.
+func TestAdmissionGivesUp(t *testing.T) {
+	var queued []int
+	a := newAdmission(1, 50*time.Millisecond, func(n int) { queued = append(queued, n) })
+	ctx := context.Background()
+	holder := a.enter(ctx, "s1", clientKey("c1"))
+
+	late := a.enter(ctx, "s2", clientKey("c2"))
+	if late.refusal == nil || late.refusal.Code != errcode.Unavailable || late.admitted {
+		t.Fatalf("a request that waited maxWait: refusal %v, admitted %v", late.refusal, late.admitted)
+	}
+	if late.waited < 50*time.Millisecond {
+		t.Errorf("it waited %v, want at least maxWait", late.waited)
+	}
+
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if tk := a.enter(gone, "s2", clientKey("c2")); tk.refusal == nil {
+		t.Fatal("a request whose client went away was not refused")
+	}
+	if a.waiting != 0 || len(a.bySpace) != 0 || a.spaces.Len() != 0 {
+		t.Errorf("the queue keeps %d waiting, %d spaces", a.waiting, len(a.bySpace))
+	}
+	if !slices.Equal(queued, []int{1, 0, 1, 0}) {
+		t.Errorf("queue lengths reported %v, want [1 0 1 0]", queued)
+	}
+	a.leave(holder)
+	if tk := a.enter(ctx, "s2", clientKey("c2")); !tk.admitted {
+		t.Error("a request waits with no request executing")
+	}
+}
+
+// TestServeElsewhere: a request served on its own goroutine panics on its
+// connection's, where net/http expects it.
+func TestServeElsewhere(t *testing.T) {
+	defer func() {
+		if p := recover(); !errors.Is(p.(error), errSentinelPanic) {
+			t.Errorf("recovered %v, want the handler's panic", p)
+		}
+	}()
+	serveElsewhere(nil, nil, panickingHandler{})
+	t.Fatal("no panic")
+}
+
+var errSentinelPanic = errors.New("handler panic")
+
+type panickingHandler struct{}
+
+func (panickingHandler) ServeHTTP(http.ResponseWriter, *http.Request) { panic(errSentinelPanic) }
