@@ -31,6 +31,7 @@ import (
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
+	"github.com/panjf2000/ants/v2"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
@@ -58,6 +59,7 @@ type Server struct {
 	fields    map[string]bool      // root fields of the schema, for metric labels
 	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
 	admission *admission           // turns to execute GraphQL requests (admission.go)
+	workers   *ants.Pool           // the goroutines admitted requests execute on
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
@@ -145,6 +147,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
+	s.workers = newWorkers()
 	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
 	s.handler = s.routes()
 	return s, nil
@@ -193,6 +196,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
+	defer s.workers.Release() // after every handler has returned
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()
