@@ -8,24 +8,25 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/panjf2000/ants/v2"
-
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/internal/roundrobin"
 )
 
 // admission bounds the GraphQL requests that execute at once
-// (graphql.maxExecuting). A request beyond the bound waits for a turn
-// before the gateway builds anything for it: before routing,
-// authentication, reading its body or parsing its query. It then holds
-// only what net/http holds for any request (its connection's buffers and a
-// shallow goroutine stack), the same as the pass-through proxy's requests
-// that wait for an upstream connection, instead of the ~30 KiB of an
-// executing request's stack and heap (README, Performance: memory).
+// (graphql.maxExecuting). A request beyond the bound waits for a turn with
+// nothing built for it but its body's bytes (read first, so that a slow
+// sender holds no turn): no routing, parsing, execution state or deep
+// goroutine stack. It then holds what net/http holds for any request (its
+// connection's buffers and a shallow stack), as the pass-through proxy's
+// requests do while they wait for an upstream connection, instead of the
+// ~30 KiB of an executing request's stack and heap (README, Performance).
+// Requests that authentication will refuse take no turn.
 //
 // Turns are fair, as the REST budget's grants are: round-robin over the
 // spaces with waiting requests, within a space over its clients, and a
@@ -33,19 +34,22 @@ import (
 // the gateway delays another space's request by at most one turn per
 // other space waiting, not by its whole backlog.
 //
-// A request whose REST calls all wait for the account's rate budget does
+// A request with REST calls waiting for the account's rate budget does
 // not count as executing while they wait (it is told by its flow's
-// platformapi.WaitObserver): otherwise the requests of a paced account
-// could hold every turn while they wait for tokens, and a request of
-// another space would wait for whole requests to end instead of for its
-// own grant, breaking the budget's "at most one grant per other space".
-// A request that gets its token counts again at once, above the bound if
-// need be: it holds a grant that must not go stale.
+// platformapi.WaitObserver), even if others of its calls are in flight:
+// otherwise the requests of a paced account could hold every turn while
+// they wait for tokens, and a request of another space would wait for
+// whole requests to end instead of for its own grant, breaking the
+// budget's "at most one grant per other space". A request whose calls are
+// granted counts again at once, above the bound if need be: it holds a
+// grant that must not go stale. Under pacing it is therefore the budget,
+// and clients.maxQueued per client, that bound what executes.
 //
-// An admitted request executes on a goroutine of its own, not on its
-// connection's: its stack grows to what execution needs (16 KiB; see
-// TestAttachStack) while the connection's stays as net/http left it, so
-// the goroutines of waiting requests stay small.
+// A request that waited for its turn executes on a worker goroutine, not
+// on its connection's: its stack grows to what execution needs (16 KiB;
+// see TestAttachStack) while the connection's stays as net/http left it,
+// so the goroutines of waiting requests stay small. One admitted at once
+// executes on its connection's goroutine: nothing waits then.
 type admission struct {
 	limit   int
 	maxWait time.Duration
@@ -80,6 +84,7 @@ type ticket struct {
 	client  *admClient    // while waiting
 	waited  time.Duration // how long the request waited for its turn
 	refusal *errcode.Error
+	auth    *preAuth // what admissionKey learned of its credentials
 
 	// Under a.mu:
 	admitted bool
@@ -94,37 +99,55 @@ func newAdmission(limit int, maxWait time.Duration, queue func(int)) *admission 
 	return &admission{limit: limit, maxWait: maxWait, queue: queue, bySpace: map[string]*admSpace{}}
 }
 
-// admissionKey is whom a request waits as: the same space and, as nearly
-// as can be told before authentication, the same client as the REST
-// budget's fair queue. A client token a space lists keys its client; any
-// other token (a JWT, which the client can mint afresh, or a token that is
-// no credential at all) and a passthrough space's tokens key the client's
-// address, so that fresh tokens are not fresh turns. A space the gateway
-// does not serve shares one queue: its requests are refused as soon as
-// they run.
-func (s *Server) admissionKey(r *http.Request) (string, [32]byte) {
-	guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
-	sp := s.space(guid)
-	if sp == nil {
-		return "", addressKey("admission", r)
-	}
-	if sp.passthrough {
-		return sp.guid, addressKey("passthrough:"+sp.guid, r)
-	}
-	if token, ok := bearerToken(r.Header.Get("Authorization")); ok {
-		if sum := sha256.Sum256([]byte(token)); sp.allows(sum) {
-			return sp.guid, sum
-		}
-	}
-	return sp.guid, addressKey("admission:"+sp.guid, r)
+// preAuth is what admissionKey learned of a request's credentials, which
+// authenticate then does not work out again (a JWT's signature).
+type preAuth struct {
+	sp       *space // the space as configured then; a reload makes another
+	tokenSum [32]byte
+	client   [32]byte
+	claims   *authtoken.Claims
 }
 
-// inTurn serves GraphQL requests through next once they have their turn,
-// each on a goroutine of its own; other paths go straight to next. A
-// request that cannot have a turn (it waited maxWait, or its client went
-// away) runs next on its connection's goroutine with its refusal, which
-// refuseUnadmitted answers, so that it is logged and counted like any
-// other refusal.
+// admissionKey says whom a request waits as: the space and the client the
+// REST budget's fair queue knows it by, worked out the same way (a client
+// token a space lists is its client; a JWT is the user it was issued to,
+// its signature checked, so that fresh or forged JWTs are no fresh turns;
+// on a passthrough space, the address). ok is false for a request that
+// authentication will refuse: it takes no turn, since it executes nothing,
+// and so a flood of bad credentials cannot queue ahead of good ones. (A
+// reload between here and authenticate can make either side of that call
+// wrong for the requests in between: a refused request took a turn it did
+// not need, or an accepted one ran without its turn.)
+func (s *Server) admissionKey(r *http.Request) (space string, auth *preAuth, ok bool) {
+	if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
+		return "", nil, false
+	}
+	sp := s.space(strings.TrimSpace(r.Header.Get("SPACE_GUID")))
+	token, hasToken := bearerToken(r.Header.Get("Authorization"))
+	if sp == nil || !hasToken {
+		return "", nil, false
+	}
+	if sp.passthrough {
+		// Any token passes here (REST judges it): key by address, as the
+		// budget does.
+		return sp.guid, &preAuth{client: addressKey("passthrough:"+sp.guid, r)}, true
+	}
+	a := &preAuth{sp: sp, tokenSum: sha256.Sum256([]byte(token))}
+	var e *errcode.Error
+	if a.client, a.claims, e = s.checkToken(sp, token, a.tokenSum); e != nil {
+		return "", nil, false
+	}
+	return sp.guid, a, true
+}
+
+// inTurn serves GraphQL requests through next once they have their turn;
+// other paths go straight to next. A request that waited for its turn
+// executes on a worker goroutine, one admitted at once on its own. A
+// request that cannot have a turn (it waited maxWait, or it was cancelled
+// while waiting) runs next on its connection's goroutine with its refusal,
+// which refuseUnadmitted answers, so that it is logged and counted like
+// any other refusal; so does, without a turn, a request that will be
+// refused before it executes (bad credentials, a body over the limit).
 func (s *Server) inTurn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/graphql" {
@@ -137,9 +160,15 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 		// its body slowly must not hold a turn meanwhile (a hundred such
 		// clients would stop every other request). Only the body's bytes
 		// are kept; the limits on it are decodeRequest's, as before.
-		r.Body = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
-		space, client := s.admissionKey(r)
-		t := s.admission.enter(r.Context(), space, client)
+		var tooLarge bool
+		r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
+		space, auth, ok := s.admissionKey(r)
+		if !ok || tooLarge {
+			next.ServeHTTP(w, r)
+			return
+		}
+		t := s.admission.enter(r.Context(), space, auth.client)
+		t.auth = auth
 		r = r.WithContext(context.WithValue(r.Context(), ticketKey{}, t))
 		if t.refusal != nil {
 			next.ServeHTTP(w, r)
@@ -154,35 +183,54 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		serveElsewhere(s.workers, w, r, next)
+		s.workers.serve(w, r, next)
 	})
 }
 
-// prefetch reads body ahead: its declared length when that is within
-// limit (one allocation of exactly that size, the common case), else up to
-// one byte past limit. It returns a body that reads what was read and then
-// the rest of body, so that readers see the same bytes, the same errors and
-// the same end as body's, and decodeRequest's limit applies as before.
-func prefetch(body io.ReadCloser, length, limit int64) io.ReadCloser {
+// preAuthFor returns what inTurn learned of the credentials of the request
+// of ctx, if it was for sp (as configured now) and the token of tokenSum.
+func preAuthFor(ctx context.Context, sp *space, tokenSum [32]byte) *preAuth {
+	t := ticketFrom(ctx)
+	if t == nil || t.auth == nil || t.auth.sp != sp || t.auth.tokenSum != tokenSum {
+		return nil
+	}
+	return t.auth
+}
+
+// prefetch reads body ahead, up to one byte past limit, and reports
+// whether it found more than limit bytes. It returns a body that reads
+// what was read and then the rest of body, so that readers see the same
+// bytes, the same errors and the same end as body's, and decodeRequest's
+// limit applies as before. A declared length up to prefetchExact is read
+// into one allocation of that size (the common case); past it, the buffer
+// grows as bytes arrive, so that a declared length costs nothing until
+// the bytes are sent.
+func prefetch(body io.ReadCloser, length, limit int64) (io.ReadCloser, bool) {
 	if body == nil || body == http.NoBody {
-		return body
+		return body, false
 	}
 	p := &prefetched{body: body}
-	if length >= 0 && length <= limit {
+	if length >= 0 && length <= min(limit, prefetchExact) {
 		p.buf = make([]byte, length)
 		var n int
 		n, p.err = io.ReadFull(body, p.buf)
 		p.buf = p.buf[:n]
-		if p.err == io.ErrUnexpectedEOF || p.err == io.EOF {
-			p.err = nil // the body's own reader says so again
+		if p.err == io.EOF || p.err == io.ErrUnexpectedEOF {
+			// Shorter than declared: net/http's body says so once, then
+			// io.EOF; say it where the body's reader would have.
+			p.err = io.ErrUnexpectedEOF
 		}
-		return p
+		return p, false
 	}
 	var buf bytes.Buffer
 	_, p.err = buf.ReadFrom(io.LimitReader(body, limit+1))
 	p.buf = buf.Bytes()
-	return p
+	return p, int64(len(p.buf)) > limit
 }
+
+// prefetchExact is the longest declared body read into a buffer of its
+// size at once: net/http's own read buffer per connection.
+const prefetchExact = 4 << 10
 
 // prefetched is a request body whose first bytes were read ahead.
 type prefetched struct {
@@ -205,35 +253,55 @@ func (p *prefetched) Read(b []byte) (int, error) {
 
 func (p *prefetched) Close() error { return p.body.Close() }
 
-// newWorkers returns the pool of goroutines that admitted requests
-// execute on. Its goroutines are reused (idle ones end after a second), so
-// that a request does not grow a fresh goroutine's stack to the 16 KiB
-// execution needs: growing it, frame by frame, took ~10 % of the CPU of an
-// attach(1) (BenchmarkServeAttachCanned). Its size is unbounded: the
-// admission bounds what executes.
-func newWorkers() *ants.Pool {
-	p, err := ants.NewPool(-1, ants.WithExpiryDuration(time.Second))
-	if err != nil {
-		panic(err) // only for invalid options, which these are not
-	}
-	return p
+// workers are the goroutines that requests which waited for their turn
+// execute on. A goroutine is reused while requests keep coming, so that a
+// request does not grow a fresh goroutine's stack to the 16 KiB execution
+// needs: growing it, frame by frame, took ~10 % of the CPU of an attach(1)
+// (BenchmarkServeAttachCanned). An idle one ends after workerIdle. There
+// is no bound here (the admission bounds what executes) and no goroutine
+// of the pool's own, so an unserved Server leaves nothing running; for
+// that reason this is not a pool library such as ants, whose pools keep
+// a clock goroutine until released.
+type workers struct {
+	tasks chan func() // unbuffered: a send succeeds only to an idle worker
 }
 
-// serveElsewhere runs next on one of workers' goroutines (a new one when
-// the pool is closed) and waits for it. A panic there is raised again
-// here, where net/http expects it (an http.ErrAbortHandler, or one the
-// recoverer let through).
-func serveElsewhere(workers *ants.Pool, w http.ResponseWriter, r *http.Request, next http.Handler) {
+const workerIdle = time.Second
+
+func newWorkers() *workers { return &workers{tasks: make(chan func())} }
+
+// serve runs next on a worker and waits for it. A panic there is raised
+// again here, where net/http expects it (an http.ErrAbortHandler, or one
+// the recoverer let through).
+func (ws *workers) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	done := make(chan any, 1)
 	task := func() {
 		defer func() { done <- recover() }()
 		next.ServeHTTP(w, r)
 	}
-	if workers == nil || workers.Submit(task) != nil {
-		go task()
+	select {
+	case ws.tasks <- task:
+	default:
+		go ws.work(task)
 	}
 	if p := <-done; p != nil {
 		panic(p)
+	}
+}
+
+// work runs task, then the tasks handed to it, until it has been idle for
+// workerIdle.
+func (ws *workers) work(task func()) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		task()
+		idle.Reset(workerIdle)
+		select {
+		case task = <-ws.tasks:
+		case <-idle.C:
+			return
+		}
 	}
 }
 
@@ -294,9 +362,9 @@ func (a *admission) enter(ctx context.Context, space string, client [32]byte) *t
 		t.waited = time.Since(start)
 		return t
 	case <-timer.C:
-		cause = fmt.Sprintf("waited %s for one of the %d requests that execute at once", a.maxWait, a.limit)
+		cause = fmt.Sprintf("waited %s for a turn among the %d requests that execute at once", a.maxWait, a.limit)
 	case <-ctx.Done():
-		cause = "the client went away while the request waited for its turn"
+		cause = "was cancelled while it waited for its turn (the client went away, or the gateway is shutting down)"
 	}
 	t.waited = time.Since(start)
 	a.mu.Lock()
@@ -399,11 +467,8 @@ func (a *admission) next() *ticket {
 // Callers hold mu.
 func (a *admission) abandon(t *ticket) {
 	c := t.client
-	for i, q := range c.queue {
-		if q == t {
-			c.queue = append(c.queue[:i], c.queue[i+1:]...)
-			break
-		}
+	if i := slices.Index(c.queue, t); i >= 0 {
+		c.queue = slices.Delete(c.queue, i, i+1) // clears the freed slot
 	}
 	if len(c.queue) == 0 {
 		sp := c.space

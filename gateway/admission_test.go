@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,16 +31,20 @@ func TestAdmissionAtCapacity(t *testing.T) {
 		return platformapi.Attachment{ID: "att-" + env, EnvironmentID: env, IntegrationPackInstanceID: inst}, nil
 	}}, func(c *config.Config) {
 		c.GraphQL.MaxExecuting = 1
-		c.GraphQL.RequestTimeout = 300 * time.Millisecond
+		// The wait for a turn; long enough for the test to see it.
+		c.GraphQL.RequestTimeout = time.Second
 	})
 	gw := httptest.NewServer(srv)
 	t.Cleanup(gw.Close)
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free) // before gw.Close, which waits for the handler
 	const env = "86b413a8-1ebf-4c95-bc5b-139573b77910"
 	body := `{"query":` + strconv.Quote(attachQuery(seedInst, env)) + `}`
-	post := func() (int, http.Header, string) {
+	postAs := func(token, body string) (int, http.Header, string) {
 		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(body))
 		req.Header["SPACE_GUID"] = []string{"fake-space"}
-		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -50,6 +55,7 @@ func TestAdmissionAtCapacity(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, res.Header, string(b)
 	}
+	post := func() (int, http.Header, string) { return postAs(testToken, body) }
 	metric := func(name string) string {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -86,6 +92,15 @@ func TestAdmissionAtCapacity(t *testing.T) {
 		t.Fatalf("the first request ended (%d) before it executed: the slow client held the turn", st)
 	}
 
+	// Requests that will be refused before they execute take no turn:
+	// they are answered at once, not after a wait.
+	if st, _, b := postAs("not-a-token", body); st != http.StatusUnauthorized {
+		t.Errorf("a bad token at capacity: %d %s, want 401 at once", st, b)
+	}
+	if st, _, b := postAs(testToken, `{"query":"`+strings.Repeat(" ", 2<<20)+`{ __typename }"}`); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the limit at capacity: %d %.200s, want 413 at once", st, b)
+	}
+
 	second := make(chan [3]any, 1)
 	go func() { st, h, b := post(); second <- [3]any{st, h, b} }()
 	testutil.Eventually(t, "the second request queues", func() bool {
@@ -105,11 +120,11 @@ func TestAdmissionAtCapacity(t *testing.T) {
 	if m := metric("graphql_requests_queued "); m != "ipack_gateway_graphql_requests_queued 0" {
 		t.Errorf("after the refusal: %s", m)
 	}
-	if m := metric(`graphql_requests_total{operation="unknown",outcome="rejected"}`); !strings.HasSuffix(m, " 1") {
-		t.Errorf("the refusal is not counted as rejected: %q", m)
+	if m := metric(`graphql_requests_total{operation="unknown",outcome="rejected"}`); !strings.HasSuffix(m, " 3") {
+		t.Errorf("the refusals (401, 413, 503) are not counted as rejected: %q", m)
 	}
 
-	close(release)
+	free()
 	if st := <-first; st != http.StatusOK {
 		t.Fatalf("the request that held the turn: %d", st)
 	}

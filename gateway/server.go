@@ -31,7 +31,6 @@ import (
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
-	"github.com/panjf2000/ants/v2"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
@@ -59,7 +58,7 @@ type Server struct {
 	fields    map[string]bool      // root fields of the schema, for metric labels
 	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
 	admission *admission           // turns to execute GraphQL requests (admission.go)
-	workers   *ants.Pool           // the goroutines admitted requests execute on
+	workers   *workers             // goroutines that requests which waited execute on
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
@@ -196,7 +195,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
-	defer s.workers.Release() // after every handler has returned
 	errc := make(chan error, 1)
 	s.health.listening.Store(true)
 	go func() { errc <- hs.Serve(ln) }()
