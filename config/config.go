@@ -154,6 +154,10 @@ type GraphQLConfig struct {
 	MaxSelections int `yaml:"maxSelections"`
 	// MaxVariablesBytes bounds the JSON text of a request's variables.
 	MaxVariablesBytes int `yaml:"maxVariablesBytes"`
+	// MaxExecuting bounds the GraphQL requests executing at once; the
+	// others wait for a fair turn, before anything is built for them, for
+	// at most RequestTimeout.
+	MaxExecuting int `yaml:"maxExecuting"`
 }
 
 // SpaceConfig ties a space to a vendor account and the clients it admits.
@@ -276,6 +280,7 @@ func Default() Config {
 			MaxAliases:        DefaultMaxAliases,
 			MaxSelections:     DefaultMaxSelections,
 			MaxVariablesBytes: DefaultMaxVariablesBytes,
+			MaxExecuting:      platformapi.MaxConnsPerHost,
 		},
 		Clients: ClientsConfig{
 			RequestsPerSecond:     DefaultClientRequestsPerSecond,
@@ -510,6 +515,9 @@ func (c *Config) Validate() error {
 	}
 	if c.GraphQL.MaxVariablesBytes < 1 {
 		return bad("graphql.maxVariablesBytes", "must be positive")
+	}
+	if c.GraphQL.MaxExecuting < 1 {
+		return bad("graphql.maxExecuting", "must be positive")
 	}
 	if err := c.validateOps(); err != nil {
 		return err

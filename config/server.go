@@ -51,9 +51,10 @@ func (c *Config) validateServer() error {
 // its answer, so that a client that stops reading (or pipelines requests
 // and never reads) cannot hold a connection for ever. It is derived, not
 // configured, to exceed the longest a request may legitimately take: its
-// body, its REST calls (graphql.requestTimeout), settling their outcomes
+// body, its wait for a turn to execute (at most graphql.requestTimeout),
+// its REST calls (graphql.requestTimeout), settling their outcomes
 // (attach.settleTimeout), and a margin; a shorter bound would cut answers
 // whose outcome the gateway went to lengths to learn.
 func (c *Config) WriteTimeout() time.Duration {
-	return c.Server.ReadTimeout + c.GraphQL.RequestTimeout + c.Attach.SettleTimeout + 30*time.Second
+	return c.Server.ReadTimeout + 2*c.GraphQL.RequestTimeout + c.Attach.SettleTimeout + 30*time.Second
 }

@@ -33,6 +33,9 @@ const (
 	UnsupportedMediaType    Code = "UNSUPPORTED_MEDIA_TYPE"
 	GraphQLParseFailed      Code = "GRAPHQL_PARSE_FAILED"
 	GraphQLValidationFailed Code = "GRAPHQL_VALIDATION_FAILED"
+	// Unavailable is the gateway's own capacity: a request that waited
+	// too long for a turn to execute. Retry later.
+	Unavailable Code = "SERVICE_UNAVAILABLE"
 )
 
 // table maps each code to the HTTP status it is answered with. Where several
@@ -58,7 +61,8 @@ var table = []struct {
 	{UnsupportedMediaType, http.StatusUnsupportedMediaType, nil},
 	{RateLimited, http.StatusTooManyRequests, []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
 	{GenericSystemError, http.StatusInternalServerError, nil},
-	{PlatformCallError, http.StatusBadGateway, nil}, // every other upstream status
+	{Unavailable, http.StatusServiceUnavailable, nil}, // the REST API's 503 is RateLimited's
+	{PlatformCallError, http.StatusBadGateway, nil},   // every other upstream status
 	{UpstreamTimeout, http.StatusGatewayTimeout, []int{http.StatusGatewayTimeout, http.StatusRequestTimeout}},
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
@@ -155,7 +156,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sum = addressKey("passthrough:"+sp.guid, r)
 			e = s.checkPassthrough(sp, token)
 		default:
-			sum, claims, e = s.checkToken(sp, token, tokenSum)
+			if a := preAuthFor(r.Context(), sp, tokenSum); a != nil && (a.claims == nil || a.claims.ExpiresAt == nil || a.claims.ExpiresAt.After(time.Now())) {
+				// Checked before the request waited for its turn; a JWT
+				// that expired meanwhile is checked again, and refused.
+				sum, claims = a.client, a.claims
+			} else {
+				sum, claims, e = s.checkToken(sp, token, tokenSum)
+			}
 		}
 		if e != nil {
 			s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))

@@ -26,9 +26,21 @@ const instancesQuery = `{ integrationPackInstances { id } }`
 // TestFairnessAcrossSpaces (issue 13, item 5): one token floods the
 // account with attaches; another space's one-call query is still served
 // within a few of the account's grants, not after every queued request.
+// So too when far fewer requests may execute at once than the flood has
+// (graphql.maxExecuting, issue 12): the flood's requests, waiting for the
+// budget, do not hold the turns that the query waits for.
 func TestFairnessAcrossSpaces(t *testing.T) {
+	for _, tt := range []struct{ name, extraYAML string }{
+		{"default", ""},
+		{"two requests execute at once", "graphql: {maxExecuting: 2}\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { fairnessAcrossSpaces(t, tt.extraYAML) })
+	}
+}
+
+func fairnessAcrossSpaces(t *testing.T, extraYAML string) {
 	// 50/s keeps the test short; fairness is counted in grants, not time.
-	e := newEnv(t, envOptions{platformYAML: "  rateLimit: {requestsPerSecond: 50, burst: 1}\n"})
+	e := newEnv(t, envOptions{platformYAML: "  rateLimit: {requestsPerSecond: 50, burst: 1}\n", extraYAML: extraYAML})
 
 	// The flood: 64 concurrent attach(100) from the test space's one token.
 	// Each keeps attach.concurrency (8) calls queued for the budget.

@@ -122,7 +122,15 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	// goes away or the server shuts down; execution itself runs to the end
 	// so that every environment's outcome reaches the response. The flow
 	// is the request's place in the account's fair queue.
-	flowCtx, endFlow := platformapi.WithFlow(r.Context(), key)
+	var flowCtx context.Context
+	var endFlow func()
+	if t := ticketFrom(r.Context()); t != nil {
+		// Its calls that wait for the budget tell the admission that the
+		// request only waits (admission.go).
+		flowCtx, endFlow = platformapi.WithFlowObserver(r.Context(), key, t)
+	} else {
+		flowCtx, endFlow = platformapi.WithFlow(r.Context(), key)
+	}
 	defer endFlow()
 	call, cancel := context.WithTimeout(flowCtx, s.cfg.GraphQL.RequestTimeout)
 	defer cancel()

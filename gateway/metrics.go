@@ -23,6 +23,7 @@ type metrics struct {
 	gqlRequests *prometheus.CounterVec   // operation, outcome
 	gqlDuration *prometheus.HistogramVec // operation
 	gqlInFlight prometheus.Gauge
+	gqlQueued   prometheus.Gauge
 
 	restRequests *prometheus.CounterVec   // object, method, code
 	restDuration *prometheus.HistogramVec // object, method
@@ -75,7 +76,11 @@ func newMetrics(version string) *metrics {
 		}, []string{"operation"}),
 		gqlInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "graphql_requests_in_flight",
-			Help: "GraphQL requests being served.",
+			Help: "GraphQL requests being served, from their headers in: those reading their body or waiting for a turn to execute (graphql_requests_queued) included.",
+		}),
+		gqlQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: metricsNamespace, Name: "graphql_requests_queued",
+			Help: "GraphQL requests waiting for a turn to execute (graphql.maxExecuting).",
 		}),
 		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "rest_requests_total",
@@ -113,7 +118,7 @@ func newMetrics(version string) *metrics {
 			Help: "Configuration reloads (SIGHUP) by result (ok, error).",
 		}, []string{"result"}),
 	}
-	for _, c := range []prometheus.Collector{m.gqlRequests, m.gqlDuration, m.gqlInFlight, m.restRequests, m.restDuration,
+	for _, c := range []prometheus.Collector{m.gqlRequests, m.gqlDuration, m.gqlInFlight, m.gqlQueued, m.restRequests, m.restDuration,
 		m.restRetries, m.rateWait, m.circuits, m.circuitTransitions, m.fanOut, m.reloads} {
 		f(c)
 	}
@@ -171,7 +176,8 @@ func knownState(s string) bool {
 	return false
 }
 
-// instrumentGraphQL counts, times and gauges GraphQL requests. Labels are
+// instrumentGraphQL counts and times GraphQL requests (inTurn gauges them,
+// from before their turn). Labels are
 // read after the request, from what the handlers recorded in its
 // requestInfo. It observes the metrics itself rather than through
 // promhttp's three wrappers, which cost a response-writer wrapper, two
@@ -180,8 +186,6 @@ func knownState(s string) bool {
 // nothing but the in-flight gauge when a handler panics.
 func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.gqlInFlight.Inc()
-		defer m.gqlInFlight.Dec()
 		start := time.Now()
 		next.ServeHTTP(w, r)
 		info := infoFrom(r.Context())

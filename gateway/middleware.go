@@ -147,7 +147,7 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, in
 	if refused && !s.logRejection(ctx) {
 		return
 	}
-	s.log.LogAttrs(ctx, level, "request",
+	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", clipLogged(r.URL.Path)),
 		slog.Int("status", status),
@@ -157,7 +157,15 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, in
 		slog.String("outcome", info.outcome),
 		slog.Int64("rest_calls", info.restCalls.Load()),
 		slog.Int64("rest_retries", info.restRetries.Load()),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		{}, // queued_ms, when the request waited for its turn
+	}
+	n := len(attrs) - 1
+	if q := queuedFor(ctx); q > 0 {
+		attrs[n] = slog.Float64("queued_ms", float64(q.Microseconds())/1000)
+		n++
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs[:n]...)
 }
 
 // markGraphQL marks a request as a GraphQL one, rejected until execution

@@ -31,8 +31,9 @@ func (f fakePlatform) CreateAttachment(ctx context.Context, acct platformapi.Acc
 
 // fakeServer is the gateway over p, built by the composition root, with
 // one credentials space "fake-space" of account "acct-fake" that admits
-// testToken, and the Observer it reports to.
-func fakeServer(t *testing.T, p resolver.Platform) (*gateway.Server, *gateway.Observer) {
+// testToken, and the Observer it reports to;
+// tune, when given, changes the config first.
+func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config)) (*gateway.Server, *gateway.Observer) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Spaces = []config.SpaceConfig{{
@@ -40,6 +41,9 @@ func fakeServer(t *testing.T, p resolver.Platform) (*gateway.Server, *gateway.Ob
 		Credentials:  config.Credentials{Username: "u", Password: "p"},
 		ClientTokens: []string{sha(testToken)},
 	}}
+	for _, f := range tune {
+		f(&cfg)
+	}
 	obs := gateway.NewObserver("", nil)
 	srv, err := compose.Gateway(&cfg, slog.New(slog.DiscardHandler), compose.Options{Platform: p, Observer: obs})
 	if err != nil {

@@ -32,8 +32,11 @@ func (s *Server) routes() http.Handler {
 	}
 	// GraphQL: a browser gets GraphiQL (no credentials asked: the page
 	// sends them with each request); the rest is counted and timed, marked
-	// rejected until it executes, authenticated, and served.
-	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.authenticate).
+	// rejected until it executes, refused if it had no turn to execute,
+	// authenticated, and served.
+	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
-	return r
+	// Before all of it, a GraphQL request waits for its turn to execute,
+	// and then runs on a goroutine of its own (admission.go).
+	return s.inTurn(r)
 }

@@ -57,6 +57,8 @@ type Server struct {
 	graphiql  *graphiql.Handler    // nil when disabled
 	fields    map[string]bool      // root fields of the schema, for metric labels
 	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
+	admission *admission           // turns to execute GraphQL requests (admission.go)
+	workers   *workers             // goroutines that requests which waited execute on
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
@@ -144,6 +146,8 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
+	s.workers = newWorkers()
+	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
 	s.handler = s.routes()
 	return s, nil
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/internal/roundrobin"
 )
 
 // budget paces one account's REST attempts to the vendor's rate limit, so
@@ -39,27 +41,27 @@ type budget struct {
 	queued atomic.Int64 // calls waiting; written under mu
 
 	mu      sync.Mutex
-	spaces  ring[*spaceQueue]      // spaces with waiting calls, in service order
-	byName  map[string]*spaceQueue // spaces with waiting calls or counted requests
-	flows   map[*flow]*flowQueue   // flows with waiting calls or counted
-	anon    flow                   // the flow of calls made outside any
-	running bool                   // a dispatcher goroutine is handing out tokens
+	spaces  roundrobin.Ring[*spaceQueue] // spaces with waiting calls, in service order
+	byName  map[string]*spaceQueue       // spaces with waiting calls or counted requests
+	flows   map[*flow]*flowQueue         // flows with waiting calls or counted
+	anon    flow                         // the flow of calls made outside any
+	running bool                         // a dispatcher goroutine is handing out tokens
 }
 
 // spaceQueue is a space's part of the queue.
 type spaceQueue struct {
 	name    string
-	clients ring[*clientQueue]      // clients with waiting calls
-	byKey   map[string]*clientQueue // clients with waiting calls or counted requests
+	clients roundrobin.Ring[*clientQueue] // clients with waiting calls
+	byKey   map[string]*clientQueue       // clients with waiting calls or counted requests
 }
 
 // clientQueue is a client's part of its space's queue.
 type clientQueue struct {
 	space   *spaceQueue
 	key     string
-	flows   ring[*flowQueue] // the client's requests with waiting calls
-	waiting int              // calls waiting
-	held    int              // requests counted against maxQueued
+	flows   roundrobin.Ring[*flowQueue] // the client's requests with waiting calls
+	waiting int                         // calls waiting
+	held    int                         // requests counted against maxQueued
 }
 
 // flowQueue is a request's waiting calls, first come first served.
@@ -137,6 +139,10 @@ func (b *budget) wait(ctx context.Context, f *flow) error {
 		go b.dispatch()
 	}
 	b.mu.Unlock()
+	if f.obs != nil {
+		f.obs.WaitStart()
+		defer f.obs.WaitDone()
+	}
 
 	select {
 	case <-g.ch:
@@ -211,14 +217,14 @@ func (b *budget) enqueue(f *flow, g *grant) error {
 		}
 	}
 	if len(fq.waiters) == 0 {
-		if cq.flows.len() == 0 {
+		if cq.flows.Len() == 0 {
 			sp := cq.space
-			if sp.clients.len() == 0 {
-				b.spaces.push(sp)
+			if sp.clients.Len() == 0 {
+				b.spaces.Push(sp)
 			}
-			sp.clients.push(cq)
+			sp.clients.Push(cq)
 		}
-		cq.flows.push(fq)
+		cq.flows.Push(fq)
 	}
 	fq.waiters = append(fq.waiters, g)
 	cq.waiting++
@@ -229,20 +235,20 @@ func (b *budget) enqueue(f *flow, g *grant) error {
 // next pops the waiter whose turn it is, or returns nil when none waits,
 // and moves every level of the round-robin past it. Callers hold mu.
 func (b *budget) next() *grant {
-	if b.spaces.len() == 0 {
+	if b.spaces.Len() == 0 {
 		return nil
 	}
-	sp := b.spaces.current()
-	cq := sp.clients.current()
-	fq := cq.flows.current()
+	sp := b.spaces.Current()
+	cq := sp.clients.Current()
+	fq := cq.flows.Current()
 	g := fq.waiters[0]
 	fq.waiters[0] = nil
 	fq.waiters = fq.waiters[1:]
 	cq.waiting--
 	b.queued.Add(-1)
-	cq.flows.served(len(fq.waiters) == 0)
-	sp.clients.served(cq.flows.len() == 0)
-	b.spaces.served(sp.clients.len() == 0)
+	cq.flows.Served(len(fq.waiters) == 0)
+	sp.clients.Served(cq.flows.Len() == 0)
+	b.spaces.Served(sp.clients.Len() == 0)
 	b.tidy(fq)
 	return g
 }
@@ -256,12 +262,12 @@ func (b *budget) abandon(f *flow, g *grant) {
 	cq.waiting--
 	b.queued.Add(-1)
 	if len(fq.waiters) == 0 {
-		cq.flows.remove(fq)
-		if cq.flows.len() == 0 {
+		cq.flows.Remove(fq)
+		if cq.flows.Len() == 0 {
 			sp := cq.space
-			sp.clients.remove(cq)
-			if sp.clients.len() == 0 {
-				b.spaces.remove(sp)
+			sp.clients.Remove(cq)
+			if sp.clients.Len() == 0 {
+				b.spaces.Remove(sp)
 			}
 		}
 	}
@@ -289,7 +295,7 @@ func (b *budget) tidy(fq *flowQueue) {
 	}
 	delete(b.flows, fq.f)
 	cq := fq.client
-	if cq.flows.len() > 0 || cq.held > 0 {
+	if cq.flows.Len() > 0 || cq.held > 0 {
 		return
 	}
 	sp := cq.space
@@ -325,49 +331,9 @@ func (b *budget) estimate(cq *clientQueue) time.Duration {
 	if b.perSecond <= 0 {
 		return time.Second
 	}
-	share := b.perSecond / float64(max(b.spaces.len(), 1)*max(cq.space.clients.len(), 1))
+	share := b.perSecond / float64(max(b.spaces.Len(), 1)*max(cq.space.clients.Len(), 1))
 	d := time.Duration(float64(max(cq.waiting, 1)) / share * float64(time.Second))
 	return min(max(d, time.Second), time.Minute)
-}
-
-// ring is a round-robin list: items in service order, pos the next one.
-type ring[T comparable] struct {
-	items []T
-	pos   int
-}
-
-func (r *ring[T]) len() int { return len(r.items) }
-
-func (r *ring[T]) push(x T) { r.items = append(r.items, x) }
-
-// current is the item whose turn it is; r must not be empty.
-func (r *ring[T]) current() T {
-	if r.pos >= len(r.items) {
-		r.pos = 0
-	}
-	return r.items[r.pos]
-}
-
-// served moves past the current item, dropping it when it is done.
-func (r *ring[T]) served(done bool) {
-	if done {
-		r.removeAt(r.pos)
-	} else {
-		r.pos++
-	}
-}
-
-func (r *ring[T]) remove(x T) {
-	if i := slices.Index(r.items, x); i >= 0 {
-		r.removeAt(i)
-	}
-}
-
-func (r *ring[T]) removeAt(i int) {
-	r.items = slices.Delete(r.items, i, i+1)
-	if i < r.pos {
-		r.pos--
-	}
 }
 
 // FlowKey says whom a flow's calls are for. An account's budget is shared
@@ -386,6 +352,7 @@ type FlowKey struct {
 // its address.
 type flow struct {
 	key FlowKey
+	obs WaitObserver // nil: none
 
 	mu      sync.Mutex
 	ended   bool
@@ -432,6 +399,26 @@ type flowKey struct{}
 // without a client.
 func WithFlow(ctx context.Context, key FlowKey) (_ context.Context, end func()) {
 	f := &flow{key: key}
+	return context.WithValue(ctx, flowKey{}, f), f.end
+}
+
+// A WaitObserver is told when a flow's calls wait for the account's rate
+// budget: WaitStart once a call has queued, WaitDone once it stops waiting
+// (granted, or given up). Calls that find a token at hand, and calls
+// refused at once, are not reported. Calls of one flow may run on several
+// goroutines, so the two may be called concurrently.
+//
+// The gateway uses it to tell a request that is executing from one that
+// only waits for the budget (see gateway's admission).
+type WaitObserver interface {
+	WaitStart()
+	WaitDone()
+}
+
+// WithFlowObserver is WithFlow, with the flow's waiting calls reported to
+// obs.
+func WithFlowObserver(ctx context.Context, key FlowKey, obs WaitObserver) (_ context.Context, end func()) {
+	f := &flow{key: key, obs: obs}
 	return context.WithValue(ctx, flowKey{}, f), f.end
 }
 

@@ -337,3 +337,62 @@ func TestBudgetDeadline(t *testing.T) {
 		t.Error("RequestsPerSecond 0 makes a budget; want none, no pacing")
 	}
 }
+
+// countingObserver counts what a flow's WaitObserver is told.
+type countingObserver struct {
+	mu            sync.Mutex
+	starts, dones int
+}
+
+func (o *countingObserver) WaitStart() { o.mu.Lock(); o.starts++; o.mu.Unlock() }
+func (o *countingObserver) WaitDone()  { o.mu.Lock(); o.dones++; o.mu.Unlock() }
+
+func (o *countingObserver) counts() (int, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.starts, o.dones
+}
+
+// TestBudgetWaitObserver: a flow's observer hears of each call that queues
+// (WaitStart before its wait, WaitDone after, granted or given up), and of
+// no call that found a token at hand.
+func TestBudgetWaitObserver(t *testing.T) {
+	src := &fakeSource{tokens: 1}
+	b := newBudget(src, 10, 0)
+	obs := &countingObserver{}
+	ctx, end := WithFlowObserver(context.Background(), FlowKey{"s", "c"}, obs)
+	defer end()
+	f := flowFrom(ctx)
+
+	if err := b.wait(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if s, d := obs.counts(); s != 0 || d != 0 {
+		t.Fatalf("a call with a token at hand was reported: %d starts, %d dones", s, d)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- b.wait(ctx, f) }()
+	eventually(t, "the call is queued and reported", func() bool { s, _ := obs.counts(); return s == 1 })
+	if _, d := obs.counts(); d != 0 {
+		t.Fatal("WaitDone before the call was granted")
+	}
+	src.give(1)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s, d := obs.counts(); s != 1 || d != 1 {
+		t.Fatalf("after the grant: %d starts, %d dones, want 1 and 1", s, d)
+	}
+
+	gone, cancel := context.WithCancel(ctx)
+	go func() { done <- b.wait(gone, f) }()
+	eventually(t, "the second call is queued and reported", func() bool { s, _ := obs.counts(); return s == 2 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the call that gave up: %v", err)
+	}
+	if s, d := obs.counts(); s != 2 || d != 2 {
+		t.Fatalf("after giving up: %d starts, %d dones, want 2 and 2", s, d)
+	}
+}

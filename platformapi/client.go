@@ -192,6 +192,10 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
+// MaxConnsPerHost is how many connections NewTransport opens to one host
+// at most: past it, calls wait for one of them.
+const MaxConnsPerHost = 128
+
 // NewTransport returns the transport New uses by default: pooled keep-alive
 // connections (enough idle ones per host for a wide fan-out) and timeouts on
 // every phase that could otherwise hang. It opens no more connections per
@@ -204,8 +208,8 @@ func NewTransport(headerTimeout time.Duration) *http.Transport {
 		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   128,
-		MaxConnsPerHost:       128,
+		MaxIdleConnsPerHost:   MaxConnsPerHost,
+		MaxConnsPerHost:       MaxConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: headerTimeout,

@@ -1,0 +1,504 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/internal/roundrobin"
+)
+
+// admission bounds the GraphQL requests that execute at once
+// (graphql.maxExecuting). A request beyond the bound waits for a turn with
+// nothing built for it but its body's bytes (read first, so that a slow
+// sender holds no turn): no routing, parsing, execution state or deep
+// goroutine stack. It then holds what net/http holds for any request (its
+// connection's buffers and a shallow stack), as the pass-through proxy's
+// requests do while they wait for an upstream connection, instead of the
+// ~30 KiB of an executing request's stack and heap (README, Performance).
+// Requests that authentication will refuse take no turn.
+//
+// Turns are fair, as the REST budget's grants are: round-robin over the
+// spaces with waiting requests, within a space over its clients, and a
+// client's own requests first come first served. So a client that floods
+// the gateway delays another space's request by at most one turn per
+// other space waiting, not by its whole backlog.
+//
+// A request with REST calls waiting for the account's rate budget does
+// not count as executing while they wait (it is told by its flow's
+// platformapi.WaitObserver), even if others of its calls are in flight:
+// otherwise the requests of a paced account could hold every turn while
+// they wait for tokens, and a request of another space would wait for
+// whole requests to end instead of for its own grant, breaking the
+// budget's "at most one grant per other space". A request whose calls are
+// granted counts again at once, above the bound if need be: it holds a
+// grant that must not go stale. Under pacing it is therefore the budget,
+// and clients.maxQueued per client, that bound what executes.
+//
+// A request that waited for its turn executes on a worker goroutine, not
+// on its connection's: its stack grows to what execution needs (16 KiB;
+// see TestAttachStack) while the connection's stays as net/http left it,
+// so the goroutines of waiting requests stay small. One admitted at once
+// executes on its connection's goroutine: nothing waits then.
+type admission struct {
+	limit   int
+	maxWait time.Duration
+	queue   func(n int) // told the number of waiting requests; may be nil
+
+	mu      sync.Mutex
+	active  int // requests executing, not counting those parked on the budget
+	waiting int // requests waiting for a turn
+	spaces  roundrobin.Ring[*admSpace]
+	bySpace map[string]*admSpace
+}
+
+// admSpace is a space's part of the queue.
+type admSpace struct {
+	name     string
+	clients  roundrobin.Ring[*admClient]
+	byClient map[[32]byte]*admClient
+}
+
+// admClient is a client's waiting requests, first come first served.
+type admClient struct {
+	space *admSpace
+	key   [32]byte
+	queue []*ticket
+}
+
+// A ticket is a GraphQL request's place in the admission: waiting, then
+// executing. It is the request's flow observer (platformapi.WaitObserver).
+type ticket struct {
+	a       *admission
+	ch      chan struct{} // closed on admission; only for requests that waited
+	client  *admClient    // while waiting
+	waited  time.Duration // how long the request waited for its turn
+	refusal *errcode.Error
+	auth    *preAuth // what admissionKey learned of its credentials
+
+	// Under a.mu:
+	admitted bool
+	finished bool
+	calls    int // REST calls waiting for the budget
+}
+
+// newAdmission returns an admission of at most limit requests executing
+// at once, each waiting at most maxWait for its turn. queue, when not nil,
+// is told the number of requests waiting each time it changes.
+func newAdmission(limit int, maxWait time.Duration, queue func(int)) *admission {
+	return &admission{limit: limit, maxWait: maxWait, queue: queue, bySpace: map[string]*admSpace{}}
+}
+
+// preAuth is what admissionKey learned of a request's credentials, which
+// authenticate then does not work out again (a JWT's signature).
+type preAuth struct {
+	sp       *space // the space as configured then; a reload makes another
+	tokenSum [32]byte
+	client   [32]byte
+	claims   *authtoken.Claims
+}
+
+// admissionKey says whom a request waits as: the space and the client the
+// REST budget's fair queue knows it by, worked out the same way (a client
+// token a space lists is its client; a JWT is the user it was issued to,
+// its signature checked, so that fresh or forged JWTs are no fresh turns;
+// on a passthrough space, the address). ok is false for a request that
+// authentication will refuse: it takes no turn, since it executes nothing,
+// and so a flood of bad credentials cannot queue ahead of good ones. (A
+// reload between here and authenticate can make either side of that call
+// wrong for the requests in between: a refused request took a turn it did
+// not need, or an accepted one ran without its turn.)
+func (s *Server) admissionKey(r *http.Request) (space string, auth *preAuth, ok bool) {
+	if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
+		return "", nil, false
+	}
+	sp := s.space(strings.TrimSpace(r.Header.Get("SPACE_GUID")))
+	token, hasToken := bearerToken(r.Header.Get("Authorization"))
+	if sp == nil || !hasToken {
+		return "", nil, false
+	}
+	if sp.passthrough {
+		// Any token passes here (REST judges it): key by address, as the
+		// budget does.
+		return sp.guid, &preAuth{client: addressKey("passthrough:"+sp.guid, r)}, true
+	}
+	a := &preAuth{sp: sp, tokenSum: sha256.Sum256([]byte(token))}
+	var e *errcode.Error
+	if a.client, a.claims, e = s.checkToken(sp, token, a.tokenSum); e != nil {
+		return "", nil, false
+	}
+	return sp.guid, a, true
+}
+
+// inTurn serves GraphQL requests through next once they have their turn;
+// other paths go straight to next. A request that waited for its turn
+// executes on a worker goroutine, one admitted at once on its own. A
+// request that cannot have a turn (it waited maxWait, or it was cancelled
+// while waiting) runs next on its connection's goroutine with its refusal,
+// which refuseUnadmitted answers, so that it is logged and counted like
+// any other refusal; so does, without a turn, a request that will be
+// refused before it executes (bad credentials, a body over the limit).
+func (s *Server) inTurn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/graphql" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.metrics.gqlInFlight.Inc()
+		defer s.metrics.gqlInFlight.Dec()
+		// A request takes its turn with its body read: a client that sends
+		// its body slowly must not hold a turn meanwhile (a hundred such
+		// clients would stop every other request). Only the body's bytes
+		// are kept; the limits on it are decodeRequest's, as before.
+		var tooLarge bool
+		r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
+		space, auth, ok := s.admissionKey(r)
+		if !ok || tooLarge {
+			next.ServeHTTP(w, r)
+			return
+		}
+		t := s.admission.enter(r.Context(), space, auth.client)
+		t.auth = auth
+		r = r.WithContext(context.WithValue(r.Context(), ticketKey{}, t))
+		if t.refusal != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer s.admission.leave(t)
+		if t.ch == nil {
+			// Admitted at once: nothing waits, so nothing is gained by
+			// keeping this goroutine's stack small, and handing over to a
+			// worker would cost two wake-ups of an idle core (~30 µs of
+			// CPU per request, BenchmarkServeAttachCanned).
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.workers.serve(w, r, next)
+	})
+}
+
+// preAuthFor returns what inTurn learned of the credentials of the request
+// of ctx, if it was for sp (as configured now) and the token of tokenSum.
+func preAuthFor(ctx context.Context, sp *space, tokenSum [32]byte) *preAuth {
+	t := ticketFrom(ctx)
+	if t == nil || t.auth == nil || t.auth.sp != sp || t.auth.tokenSum != tokenSum {
+		return nil
+	}
+	return t.auth
+}
+
+// prefetch reads body ahead, up to one byte past limit, and reports
+// whether it found more than limit bytes. It returns a body that reads
+// what was read and then the rest of body, so that readers see the same
+// bytes, the same errors and the same end as body's, and decodeRequest's
+// limit applies as before. A declared length up to prefetchExact is read
+// into one allocation of that size (the common case); past it, the buffer
+// grows as bytes arrive, so that a declared length costs nothing until
+// the bytes are sent.
+func prefetch(body io.ReadCloser, length, limit int64) (io.ReadCloser, bool) {
+	if body == nil || body == http.NoBody {
+		return body, false
+	}
+	p := &prefetched{body: body}
+	if length >= 0 && length <= min(limit, prefetchExact) {
+		p.buf = make([]byte, length)
+		var n int
+		n, p.err = io.ReadFull(body, p.buf)
+		p.buf = p.buf[:n]
+		if p.err == io.EOF || p.err == io.ErrUnexpectedEOF {
+			// Shorter than declared: net/http's body says so once, then
+			// io.EOF; say it where the body's reader would have.
+			p.err = io.ErrUnexpectedEOF
+		}
+		return p, false
+	}
+	var buf bytes.Buffer
+	_, p.err = buf.ReadFrom(io.LimitReader(body, limit+1))
+	p.buf = buf.Bytes()
+	return p, int64(len(p.buf)) > limit
+}
+
+// prefetchExact is the longest declared body read into a buffer of its
+// size at once: net/http's own read buffer per connection.
+const prefetchExact = 4 << 10
+
+// prefetched is a request body whose first bytes were read ahead.
+type prefetched struct {
+	buf  []byte // read ahead, not yet read from here
+	err  error  // met while reading ahead, after buf
+	body io.ReadCloser
+}
+
+func (p *prefetched) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	if p.err != nil {
+		return 0, p.err
+	}
+	return p.body.Read(b)
+}
+
+func (p *prefetched) Close() error { return p.body.Close() }
+
+// workers are the goroutines that requests which waited for their turn
+// execute on. A goroutine is reused while requests keep coming, so that a
+// request does not grow a fresh goroutine's stack to the 16 KiB execution
+// needs: growing it, frame by frame, took ~10 % of the CPU of an attach(1)
+// (BenchmarkServeAttachCanned). An idle one ends after workerIdle. There
+// is no bound here (the admission bounds what executes) and no goroutine
+// of the pool's own, so an unserved Server leaves nothing running; for
+// that reason this is not a pool library such as ants, whose pools keep
+// a clock goroutine until released.
+type workers struct {
+	tasks chan func() // unbuffered: a send succeeds only to an idle worker
+}
+
+const workerIdle = time.Second
+
+func newWorkers() *workers { return &workers{tasks: make(chan func())} }
+
+// serve runs next on a worker and waits for it. A panic there is raised
+// again here, where net/http expects it (an http.ErrAbortHandler, or one
+// the recoverer let through).
+func (ws *workers) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	done := make(chan any, 1)
+	task := func() {
+		defer func() { done <- recover() }()
+		next.ServeHTTP(w, r)
+	}
+	select {
+	case ws.tasks <- task:
+	default:
+		go ws.work(task)
+	}
+	if p := <-done; p != nil {
+		panic(p)
+	}
+}
+
+// work runs task, then the tasks handed to it, until it has been idle for
+// workerIdle.
+func (ws *workers) work(task func()) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		task()
+		idle.Reset(workerIdle)
+		select {
+		case task = <-ws.tasks:
+		case <-idle.C:
+			return
+		}
+	}
+}
+
+// refuseUnadmitted answers a GraphQL request that had no turn to execute:
+// 503, with a Retry-After, when it waited graphql.requestTimeout; when its
+// client went away, the same, to no one, for the log line.
+func (s *Server) refuseUnadmitted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := ticketFrom(r.Context())
+		if t == nil || t.refusal == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.logRejection(r.Context()) {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(t.refusal.Code)))
+		}
+		w.Header().Set("Retry-After", "1")
+		writeError(w, t.refusal)
+	})
+}
+
+type ticketKey struct{}
+
+func ticketFrom(ctx context.Context) *ticket {
+	t, _ := ctx.Value(ticketKey{}).(*ticket)
+	return t
+}
+
+// queuedFor is how long the request of ctx waited for its turn.
+func queuedFor(ctx context.Context) time.Duration {
+	if t := ticketFrom(ctx); t != nil {
+		return t.waited
+	}
+	return 0
+}
+
+// enter returns the request's ticket once it may execute, or one with its
+// refusal once it has waited maxWait or ctx has ended.
+func (a *admission) enter(ctx context.Context, space string, client [32]byte) *ticket {
+	t := &ticket{a: a}
+	a.mu.Lock()
+	if a.waiting == 0 && a.active < a.limit {
+		a.active++
+		t.admitted = true
+		a.mu.Unlock()
+		return t
+	}
+	t.ch = make(chan struct{})
+	a.enqueue(t, space, client)
+	a.mu.Unlock()
+
+	start := time.Now()
+	timer := time.NewTimer(a.maxWait)
+	defer timer.Stop()
+	var cause string
+	select {
+	case <-t.ch:
+		t.waited = time.Since(start)
+		return t
+	case <-timer.C:
+		cause = fmt.Sprintf("waited %s for a turn among the %d requests that execute at once", a.maxWait, a.limit)
+	case <-ctx.Done():
+		cause = "was cancelled while it waited for its turn (the client went away, or the gateway is shutting down)"
+	}
+	t.waited = time.Since(start)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if t.admitted {
+		return t // admitted as it gave up: use the turn
+	}
+	a.abandon(t)
+	t.refusal = errcode.New(errcode.Unavailable, "The gateway is at capacity: the request "+cause+"; retry later").With("retryAfter", 1)
+	return t
+}
+
+// leave ends t's turn and hands it to the next waiting request.
+func (a *admission) leave(t *ticket) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.finished = true
+	if t.calls == 0 {
+		a.active--
+	}
+	a.dispatch()
+}
+
+// WaitStart is told that one of t's REST calls waits for the account's
+// rate budget: from the first, t stops counting as executing.
+func (t *ticket) WaitStart() {
+	a := t.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.calls++
+	if t.calls == 1 && !t.finished {
+		a.active--
+		a.dispatch()
+	}
+}
+
+// WaitDone is told that a call of t stopped waiting for the budget: once
+// none waits, t counts as executing again, whatever the bound.
+func (t *ticket) WaitDone() {
+	a := t.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t.calls--
+	if t.calls == 0 && !t.finished {
+		a.active++
+	}
+}
+
+// dispatch admits waiting requests, in their turns, while fewer than limit
+// execute. Callers hold mu.
+func (a *admission) dispatch() {
+	for a.waiting > 0 && a.active < a.limit {
+		t := a.next()
+		t.admitted = true
+		a.active++
+		close(t.ch)
+	}
+}
+
+// enqueue puts t last in its client's queue. Callers hold mu.
+func (a *admission) enqueue(t *ticket, space string, client [32]byte) {
+	sp := a.bySpace[space]
+	if sp == nil {
+		sp = &admSpace{name: space, byClient: map[[32]byte]*admClient{}}
+		a.bySpace[space] = sp
+	}
+	c := sp.byClient[client]
+	if c == nil {
+		c = &admClient{space: sp, key: client}
+		sp.byClient[client] = c
+	}
+	if len(c.queue) == 0 {
+		if sp.clients.Len() == 0 {
+			a.spaces.Push(sp)
+		}
+		sp.clients.Push(c)
+	}
+	c.queue = append(c.queue, t)
+	t.client = c
+	a.waiting++
+	a.reportQueue()
+}
+
+// next pops the request whose turn it is; some must wait. Callers hold mu.
+func (a *admission) next() *ticket {
+	sp := a.spaces.Current()
+	c := sp.clients.Current()
+	t := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	sp.clients.Served(len(c.queue) == 0)
+	a.spaces.Served(sp.clients.Len() == 0)
+	a.forget(c)
+	a.waiting--
+	a.reportQueue()
+	return t
+}
+
+// abandon takes t, whose request gave up, out of its client's queue.
+// Callers hold mu.
+func (a *admission) abandon(t *ticket) {
+	c := t.client
+	if i := slices.Index(c.queue, t); i >= 0 {
+		c.queue = slices.Delete(c.queue, i, i+1) // clears the freed slot
+	}
+	if len(c.queue) == 0 {
+		sp := c.space
+		sp.clients.Remove(c)
+		if sp.clients.Len() == 0 {
+			a.spaces.Remove(sp)
+		}
+	}
+	a.forget(c)
+	a.waiting--
+	a.reportQueue()
+}
+
+// forget drops c, and its space, once nothing of theirs waits. Callers
+// hold mu.
+func (a *admission) forget(c *admClient) {
+	if len(c.queue) > 0 {
+		return
+	}
+	sp := c.space
+	delete(sp.byClient, c.key)
+	if len(sp.byClient) == 0 {
+		delete(a.bySpace, sp.name)
+	}
+}
+
+// reportQueue tells the queue's length to whoever counts it. Callers hold
+// mu.
+func (a *admission) reportQueue() {
+	if a.queue != nil {
+		a.queue(a.waiting)
+	}
+}
