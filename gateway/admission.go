@@ -156,35 +156,46 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 		}
 		s.metrics.gqlInFlight.Inc()
 		defer s.metrics.gqlInFlight.Dec()
-		// A request takes its turn with its body read: a client that sends
-		// its body slowly must not hold a turn meanwhile (a hundred such
-		// clients would stop every other request). Only the body's bytes
-		// are kept; the limits on it are decodeRequest's, as before.
-		var tooLarge bool
-		r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
-		space, auth, ok := s.admissionKey(r)
-		if !ok || tooLarge {
-			next.ServeHTTP(w, r)
-			return
-		}
-		t := s.admission.enter(r.Context(), space, auth.client)
-		t.auth = auth
-		r = r.WithContext(context.WithValue(r.Context(), ticketKey{}, t))
-		if t.refusal != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		defer s.admission.leave(t)
-		if t.ch == nil {
+		r, t := s.takeTurn(r)
+		switch {
+		case t == nil || t.refusal != nil:
+			next.ServeHTTP(w, r) // without a turn
+		case t.ch == nil:
 			// Admitted at once: nothing waits, so nothing is gained by
 			// keeping this goroutine's stack small, and handing over to a
 			// worker would cost two wake-ups of an idle core (~30 µs of
 			// CPU per request, BenchmarkServeAttachCanned).
+			defer s.admission.leave(t)
 			next.ServeHTTP(w, r)
-			return
+		default:
+			defer s.admission.leave(t)
+			s.workers.serve(w, r, next)
 		}
-		s.workers.serve(w, r, next)
 	})
+}
+
+// takeTurn reads r's body ahead and waits for r's turn. It returns r, with
+// its ticket in its context when it has one, and the ticket: nil for a
+// request that takes no turn, one with a refusal for a request that had
+// none. Out of line, so that its work takes no room in inTurn's stack
+// frame, which stays for the whole request (README, Performance: stack
+// per request; TestAttachStack).
+//
+//go:noinline
+func (s *Server) takeTurn(r *http.Request) (*http.Request, *ticket) {
+	// A request takes its turn with its body read: a client that sends its
+	// body slowly must not hold a turn meanwhile (a hundred such clients
+	// would stop every other request). Only the body's bytes are kept; the
+	// limits on it are decodeRequest's, as before.
+	var tooLarge bool
+	r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
+	space, auth, ok := s.admissionKey(r)
+	if !ok || tooLarge {
+		return r, nil
+	}
+	t := s.admission.enter(r.Context(), space, auth.client)
+	t.auth = auth
+	return r.WithContext(context.WithValue(r.Context(), ticketKey{}, t)), t
 }
 
 // preAuthFor returns what inTurn learned of the credentials of the request
@@ -310,17 +321,24 @@ func (ws *workers) work(task func()) {
 // client went away, the same, to no one, for the log line.
 func (s *Server) refuseUnadmitted(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := ticketFrom(r.Context())
-		if t == nil || t.refusal == nil {
-			next.ServeHTTP(w, r)
+		if t := ticketFrom(r.Context()); t != nil && t.refusal != nil {
+			s.refuseTurn(w, r, t.refusal)
 			return
 		}
-		if s.logRejection(r.Context()) {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(t.refusal.Code)))
-		}
-		w.Header().Set("Retry-After", "1")
-		writeError(w, t.refusal)
+		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseTurn answers a request that had no turn. Out of line: its frame
+// would stay in refuseUnadmitted's for every request that executes.
+//
+//go:noinline
+func (s *Server) refuseTurn(w http.ResponseWriter, r *http.Request, e *errcode.Error) {
+	if s.logRejection(r.Context()) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
+	}
+	w.Header().Set("Retry-After", "1")
+	writeError(w, e)
 }
 
 type ticketKey struct{}

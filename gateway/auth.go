@@ -127,71 +127,97 @@ func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, e *errcode.E
 
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
-			// Two values could be read differently by a proxy in front.
-			writeError(w, errcode.New(errcode.BadRequest, "SPACE_GUID and Authorization may be sent once each"))
-			return
+		ctx, done := s.authorize(w, r)
+		if ctx == nil {
+			return // refused, and answered
 		}
-		if s.refuseGuesser(w, r) {
-			return
-		}
-		guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
-		token, hasToken := bearerToken(r.Header.Get("Authorization"))
-		var e *errcode.Error
-		var claims *authtoken.Claims // the JWT's, when it is one
-		sp := s.space(guid)
-		tokenSum := sha256.Sum256([]byte(token))
-		sum := tokenSum // the client's key: checkToken may name another
-		switch {
-		case guid == "":
-			e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
-		case !hasToken:
-			e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
-		case sp == nil:
-			e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
-		case sp.passthrough:
-			// Any token passes here, so a token says nothing of who sends
-			// it: limit by address, or fresh tokens would be fresh budgets
-			// to spend the account's REST budget with.
-			sum = addressKey("passthrough:"+sp.guid, r)
-			e = s.checkPassthrough(sp, token)
-		default:
-			if a := preAuthFor(r.Context(), sp, tokenSum); a != nil && (a.claims == nil || a.claims.ExpiresAt == nil || a.claims.ExpiresAt.After(time.Now())) {
-				// Checked before the request waited for its turn; a JWT
-				// that expired meanwhile is checked again, and refused.
-				sum, claims = a.client, a.claims
-			} else {
-				sum, claims, e = s.checkToken(sp, token, tokenSum)
-			}
-		}
-		if e != nil {
-			s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))
-		}
-		if e == nil {
-			if ok, wait := s.limits.clients.Allow(r.Context(), sum); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
-				e = errcode.New(errcode.RateLimited, "Too many requests from this client").With("retryAfter", retryAfterSeconds(wait))
-			}
-		}
-		if e != nil {
-			s.refuseAuth(w, r, e, hasToken)
-			return
-		}
-		acct := sp.account
-		// The same key for the inbound limit and for the REST budget's
-		// fairness and queue bound: fresh tokens on a passthrough space are
-		// no fresh queues either.
-		ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum})
-		if sp.passthrough {
-			acct.Credentials = platformapi.Bearer(token)
-			var done func()
-			ctx, done = s.watchRefusals(ctx, r, sp.account.ID, token)
+		if done != nil {
 			defer done()
 		}
-		ctx = resolver.WithAccount(ctx, acct)
-		ctx = s.withViewer(ctx, sp, tokenSum, claims)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// authorize decides whether r may be served. It returns the context to
+// serve it with (its principal, account and viewer), and a function to
+// call once it is served, if any; or a nil context when it refused r and
+// answered it. Out of line, so that authenticate's stack frame, which
+// stays for the whole request, holds none of this (README, Performance:
+// stack per request; TestAttachStack).
+//
+//go:noinline
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Context, func()) {
+	if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
+		// Two values could be read differently by a proxy in front.
+		writeError(w, errcode.New(errcode.BadRequest, "SPACE_GUID and Authorization may be sent once each"))
+		return nil, nil
+	}
+	if s.refuseGuesser(w, r) {
+		return nil, nil
+	}
+	guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
+	token, hasToken := bearerToken(r.Header.Get("Authorization"))
+	var e *errcode.Error
+	var claims *authtoken.Claims // the JWT's, when it is one
+	sp := s.space(guid)
+	tokenSum := sha256.Sum256([]byte(token))
+	sum := tokenSum // the client's key: checkToken may name another
+	switch {
+	case guid == "":
+		e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
+	case !hasToken:
+		e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
+	case sp == nil:
+		e = errcode.New(errcode.SpaceNotFound, "Unauthorized: unknown space")
+	case sp.passthrough:
+		// Any token passes here, so a token says nothing of who sends
+		// it: limit by address, or fresh tokens would be fresh budgets
+		// to spend the account's REST budget with.
+		sum = addressKey("passthrough:"+sp.guid, r)
+		e = s.checkPassthrough(sp, token)
+	default:
+		sum, claims, e = s.checkTokenOnce(r.Context(), sp, token, tokenSum)
+	}
+	if e != nil {
+		s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))
+	}
+	if e == nil {
+		if ok, wait := s.limits.clients.Allow(r.Context(), sum); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			e = errcode.New(errcode.RateLimited, "Too many requests from this client").With("retryAfter", retryAfterSeconds(wait))
+		}
+	}
+	if e != nil {
+		s.refuseAuth(w, r, e, hasToken)
+		return nil, nil
+	}
+	acct := sp.account
+	// The same key for the inbound limit and for the REST budget's
+	// fairness and queue bound: fresh tokens on a passthrough space are
+	// no fresh queues either.
+	ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum})
+	var done func()
+	if sp.passthrough {
+		acct.Credentials = platformapi.Bearer(token)
+		ctx, done = s.watchRefusals(ctx, r, sp.account.ID, token)
+	}
+	ctx = resolver.WithAccount(ctx, acct)
+	ctx = s.withViewer(ctx, sp, tokenSum, claims)
+	return ctx, done
+}
+
+// checkTokenOnce is checkToken, unless the admission checked the same
+// token for the same space before the request waited for its turn (a
+// JWT's signature is not checked twice); a JWT that expired meanwhile is
+// checked again, and refused. Out of line, so that authenticate's frame,
+// which stays for the whole request, stays small.
+//
+//go:noinline
+func (s *Server) checkTokenOnce(ctx context.Context, sp *space, token string, sum [32]byte) ([32]byte, *authtoken.Claims, *errcode.Error) {
+	if a := preAuthFor(ctx, sp, sum); a != nil && (a.claims == nil || a.claims.ExpiresAt == nil || a.claims.ExpiresAt.After(time.Now())) {
+		return a.client, a.claims, nil
+	}
+	return s.checkToken(sp, token, sum)
 }
 
 // checkToken decides whether token may act on sp, a space that is not
