@@ -412,7 +412,8 @@ func printSummary(w io.Writer, r *Report, out string) {
 	if m := r.Memory; m != nil {
 		fmt.Fprintf(w, "Memory: %d clients, %g ms upstream: gateway peak RSS %.1f MiB (idle %.1f MiB), %.0f req/s, p99 %.1f ms, %d errors;\n",
 			m.Clients, m.UpstreamLatencyMs, m.PeakRSSMiB, m.IdleRSSMiB, m.Load.PerSecond, m.Load.P99Ms, m.Load.Errors)
-		fmt.Fprintf(w, "  passthru peak RSS %.1f MiB, %.0f req/s, p99 %.1f ms; gateway/passthru peak RSS ×%.2f\n\n", m.PassthroughPeakRSSMiB, m.PassthroughLoad.PerSecond, m.PassthroughLoad.P99Ms, m.PeakRSSRatio)
+		fmt.Fprintf(w, "  passthru peak RSS %.1f MiB, %.0f req/s, p99 %.1f ms; gateway/passthru peak RSS ×%.2f\n", m.PassthroughPeakRSSMiB, m.PassthroughLoad.PerSecond, m.PassthroughLoad.P99Ms, m.PeakRSSRatio)
+		fmt.Fprintf(w, "  anonymous RSS (heap and stacks, without the binary's pages; sampled every %s): gateway %.1f MiB, passthru %.1f MiB, ×%.2f\n\n", anonSampleEvery, m.PeakAnonMiB, m.PassthroughPeakAnonMiB, m.PeakAnonRatio)
 	}
 	if so := r.ScaleOut; so != nil {
 		fmt.Fprintf(w, "Scale-out: concurrent attaches (two per replica), vendor limit %g req/s (burst %d), %g ms upstream\n", so.BudgetPerSecond, so.VendorBurst, so.UpstreamLatencyMs)

@@ -135,6 +135,9 @@ func (p *proc) peakRSS() (int64, error) { return peakRSS(p.cmd.Process.Pid) }
 // rss returns the process's resident set size now, in bytes.
 func (p *proc) rss() (int64, error) { return currentRSS(p.cmd.Process.Pid) }
 
+// anonRSS is p's resident memory that is no file's (see anonRSS).
+func (p *proc) anonRSS() (int64, error) { return anonRSS(p.cmd.Process.Pid) }
+
 // cpu returns the CPU time, user and system, the process has used so far.
 func (p *proc) cpu() (time.Duration, error) { return cpuTime(p.cmd.Process.Pid) }
 

@@ -16,6 +16,10 @@ func setDeathSignal(cmd *exec.Cmd) {
 func peakRSS(pid int) (int64, error)    { return readStatus(pid, "VmHWM") }
 func currentRSS(pid int) (int64, error) { return readStatus(pid, "VmRSS") }
 
+// anonRSS is the resident memory that is no file's: heap, stacks and the
+// runtime's own, without the pages of the binary's code and data.
+func anonRSS(pid int) (int64, error) { return readStatus(pid, "RssAnon") }
+
 // clockTick is the unit of /proc's CPU times: USER_HZ, 100 on every Linux
 // architecture Go supports.
 const clockTick = 10 * time.Millisecond

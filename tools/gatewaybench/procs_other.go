@@ -11,5 +11,6 @@ func setDeathSignal(*exec.Cmd) {}
 
 func peakRSS(int) (int64, error)         { return 0, errNoProc }
 func currentRSS(int) (int64, error)      { return 0, errNoProc }
+func anonRSS(int) (int64, error)         { return 0, errNoProc }
 func cpuTime(int) (time.Duration, error) { return 0, errNoProc }
 func selfCPU() (time.Duration, error)    { return 0, errNoProc }

@@ -456,7 +456,18 @@ type Memory struct {
 	PassthroughLoad       Summary `json:"passthroughLoad"`
 	// PeakRSSRatio is the gateway's peak over the proxy's.
 	PeakRSSRatio float64 `json:"peakRSSRatioToPassthrough"`
+	// PeakAnonMiB and PassthroughPeakAnonMiB are the highest anonymous
+	// resident memory (heap, stacks, the runtime's: RSS without the pages
+	// of the binary) seen, sampled every anonSampleEvery during the load:
+	// what the requests in flight cost, apart from the size of the code
+	// that serves them. Not the target's figure; context for it.
+	PeakAnonMiB            float64 `json:"peakAnonMiB"`
+	PassthroughPeakAnonMiB float64 `json:"passthroughPeakAnonMiB"`
+	PeakAnonRatio          float64 `json:"peakAnonRatioToPassthrough"`
 }
+
+// anonSampleEvery is how often the memory scenario samples anonymous RSS.
+const anonSampleEvery = 20 * time.Millisecond
 
 func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec) (*Memory, error) {
 	sim, err := b.startSim(ctx, "platformsim-memory", latency, 0, 1)
@@ -471,7 +482,7 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 	if err != nil {
 		return nil, err
 	}
-	m.PassthroughLoad, m.PassthroughPeakRSSMiB, _, err = loadPeak(ctx, pt, sim, spec)
+	m.PassthroughLoad, m.PassthroughPeakRSSMiB, _, m.PassthroughPeakAnonMiB, err = loadPeak(ctx, pt, sim, spec)
 	b.stop(pt)
 	if err != nil {
 		return nil, err
@@ -483,30 +494,57 @@ func (b *bench) memory(ctx context.Context, latency time.Duration, spec loadSpec
 	}
 	defer b.stop(gw)
 	b.prof.midLoad(ctx, gw, "memory", spec)
-	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, err = loadPeak(ctx, gw, sim, spec)
+	m.Load, m.PeakRSSMiB, m.IdleRSSMiB, m.PeakAnonMiB, err = loadPeak(ctx, gw, sim, spec)
 	b.prof.wait()
 	if err != nil {
 		return nil, err
 	}
 	m.PeakRSSRatio = safeDiv(m.PeakRSSMiB, m.PassthroughPeakRSSMiB)
+	m.PeakAnonRatio = safeDiv(m.PeakAnonMiB, m.PassthroughPeakAnonMiB)
 	return m, ctx.Err()
 }
 
 // loadPeak drives attach(1) at p with spec and returns what the load
 // measured, p's peak RSS and its RSS before the load, in MiB.
-func loadPeak(ctx context.Context, p, sim *proc, spec loadSpec) (Summary, float64, float64, error) {
+func loadPeak(ctx context.Context, p, sim *proc, spec loadSpec) (Summary, float64, float64, float64, error) {
 	idle, err := p.rss()
 	if err != nil {
-		return Summary{}, 0, 0, err
+		return Summary{}, 0, 0, 0, err
 	}
 	client := newLoadClient(spec.clients)
 	defer client.CloseIdleConnections()
+	stop, anon := sampleMax(p.anonRSS, anonSampleEvery)
 	s := measure(ctx, client, gatewayTarget(p.url, 1), spec, p, sim)
+	stop()
 	peak, err := p.peakRSS()
 	if err != nil {
-		return Summary{}, 0, 0, err
+		return Summary{}, 0, 0, 0, err
 	}
-	return s, mib(peak), mib(idle), nil
+	return s, mib(peak), mib(idle), mib(*anon), nil
+}
+
+// sampleMax reads f every d until stop is called, and keeps the highest
+// value it read (0 when every read failed) in *max, which is final once
+// stop has returned.
+func sampleMax(f func() (int64, error), d time.Duration) (stop func(), max *int64) {
+	max = new(int64)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			if v, err := f(); err == nil && v > *max {
+				*max = v
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }, max
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
