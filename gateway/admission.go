@@ -20,8 +20,8 @@ import (
 
 // admission bounds the GraphQL requests that execute at once
 // (graphql.maxExecuting). A request beyond the bound waits for a turn with
-// nothing built for it but its body's bytes (read first, so that a slow
-// sender holds no turn): no routing, parsing, execution state or deep
+// nothing built for it but its body's bytes (read before the wait, so that
+// a slow sender holds no turn, once its credentials are known good): no routing, parsing, execution state or deep
 // goroutine stack. It then holds what net/http holds for any request (its
 // connection's buffers and a shallow stack), as the pass-through proxy's
 // requests do while they wait for an upstream connection, instead of the
@@ -133,6 +133,18 @@ func (s *Server) admissionKey(r *http.Request) (space string, auth *preAuth, ok 
 		return sp.guid, &preAuth{client: addressKey("passthrough:"+sp.guid, r)}, true
 	}
 	a := &preAuth{sp: sp, tokenSum: sha256.Sum256([]byte(token))}
+	if sp.allows(a.tokenSum) {
+		a.client = a.tokenSum
+		return sp.guid, a, true
+	}
+	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
+		return "", nil, false
+	}
+	// A signature costs CPU: an address throttled for failed
+	// authentications gets none checked, here as in authenticate.
+	if blocked, _ := s.limits.authFailures.Exhausted(r.Context(), addressKey("auth", r)); blocked {
+		return "", nil, false
+	}
 	var e *errcode.Error
 	if a.client, a.claims, e = s.checkToken(sp, token, a.tokenSum); e != nil {
 		return "", nil, false
@@ -187,10 +199,15 @@ func (s *Server) takeTurn(r *http.Request) (*http.Request, *ticket) {
 	// body slowly must not hold a turn meanwhile (a hundred such clients
 	// would stop every other request). Only the body's bytes are kept; the
 	// limits on it are decodeRequest's, as before.
-	var tooLarge bool
-	r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes)
+	// Credentials first: a request that will be refused gets no byte of
+	// its body read (an unauthenticated client must not make the gateway
+	// hold maxBodyBytes per connection).
 	space, auth, ok := s.admissionKey(r)
-	if !ok || tooLarge {
+	if !ok {
+		return r, nil
+	}
+	var tooLarge bool
+	if r.Body, tooLarge = prefetch(r.Body, r.ContentLength, s.cfg.GraphQL.MaxBodyBytes); tooLarge {
 		return r, nil
 	}
 	t := s.admission.enter(r.Context(), space, auth.client)

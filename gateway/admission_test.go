@@ -93,7 +93,18 @@ func TestAdmissionAtCapacity(t *testing.T) {
 	}
 
 	// Requests that will be refused before they execute take no turn:
-	// they are answered at once, not after a wait.
+	// they are answered at once, not after a wait; a bad token's body is
+	// not even read (here it never comes).
+	badBody := &countingReader{r: strings.NewReader(body)}
+	badReq := httptest.NewRequest(http.MethodPost, "/graphql", badBody)
+	badReq.Header["SPACE_GUID"] = []string{"fake-space"}
+	badReq.Header.Set("Authorization", "Bearer not-a-token")
+	badReq.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, badReq)
+	if rec.Code != http.StatusUnauthorized || badBody.n != 0 {
+		t.Errorf("a bad token at capacity: %d, %d bytes of its body read; want 401 with none read", rec.Code, badBody.n)
+	}
 	if st, _, b := postAs("not-a-token", body); st != http.StatusUnauthorized {
 		t.Errorf("a bad token at capacity: %d %s, want 401 at once", st, b)
 	}
@@ -120,8 +131,8 @@ func TestAdmissionAtCapacity(t *testing.T) {
 	if m := metric("graphql_requests_queued "); m != "ipack_gateway_graphql_requests_queued 0" {
 		t.Errorf("after the refusal: %s", m)
 	}
-	if m := metric(`graphql_requests_total{operation="unknown",outcome="rejected"}`); !strings.HasSuffix(m, " 3") {
-		t.Errorf("the refusals (401, 413, 503) are not counted as rejected: %q", m)
+	if m := metric(`graphql_requests_total{operation="unknown",outcome="rejected"}`); !strings.HasSuffix(m, " 4") {
+		t.Errorf("the refusals (two 401s, 413, 503) are not counted as rejected: %q", m)
 	}
 
 	free()
@@ -131,4 +142,16 @@ func TestAdmissionAtCapacity(t *testing.T) {
 	if st, _, b := post(); st != http.StatusOK || !strings.Contains(b, `"environmentId":"`+env+`"`) {
 		t.Errorf("once the turn is free: %d %s", st, b)
 	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
