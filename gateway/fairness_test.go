@@ -95,6 +95,9 @@ func fairnessAcrossSpaces(t *testing.T, extraYAML string) {
 		}
 		if n := at - before; n > 4 {
 			t.Errorf("query %d: its one REST call came after %d flood calls; fair queueing across spaces allows at most 4", i, n)
+			for _, rq := range reqs[before:at] {
+				t.Logf("%s %s", rq.Method, rq.Path)
+			}
 		}
 	}
 }

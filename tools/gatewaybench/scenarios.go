@@ -78,8 +78,13 @@ var unlimited = gatewayOpts{pacing: &pacing{perSecond: 0, burst: 1}}
 
 // startGateway starts the gateway against the simulator at upstream.
 func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatewayOpts) (*proc, error) {
+	return b.startGatewayConfig(ctx, name, gatewayConfig(upstream, o))
+}
+
+// startGatewayConfig starts the gateway with the configuration text cfg.
+func (b *bench) startGatewayConfig(ctx context.Context, name, cfg string) (*proc, error) {
 	path := filepath.Join(b.work, name+".yaml")
-	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, o)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
 	args := []string{"-config", path}
