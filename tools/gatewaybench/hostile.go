@@ -20,8 +20,8 @@ import (
 
 // The hostileCost scenario (issue 17): one client floods the gateway with
 // the most expensive requests it may send, from hostileClients
-// connections at once, within its own rate limit (clients.* as
-// configured by default: the flood's excess is answered 429); meanwhile
+// connections, within its own rate limit (clients.requestsPerSecond's
+// default, 50/s: as fast as it may, the answers permitting); meanwhile
 // another client of the same space sends `{ __typename }`. The victim's
 // latency is measured alone first (idle), then under the flood, and the
 // gateway's peak RSS over both.
@@ -47,6 +47,9 @@ type HostileCost struct {
 	// ClientMaxExecuting is clients.maxExecuting as set by -client-max-executing,
 	// or -1 for the gateway's default.
 	ClientMaxExecuting int `json:"clientMaxExecuting"`
+	// Relaxed: the configurable bounds on a request's cost were lifted
+	// (-hostile-relaxed).
+	Relaxed bool `json:"relaxed,omitempty"`
 	// Documents names the attacker's requests, sent in turn.
 	Documents []string `json:"documents"`
 	// VictimIdle is the victim alone; Victim is the victim under the flood.
@@ -108,6 +111,7 @@ func hostileDocuments() []hostileDocument {
 		{"unknown arguments (64 KiB)", query("{ __typename(" + fill("a:1 ") + ") }")},
 		{"999 unknown fields (60 KiB)", query("{ executionHistory { " + rep(999, long) + " } }")},
 		{"one 64 KiB name", query("{ " + fill("z") + " }")},
+		{"64 KiB of comments", query(fill("#\n") + "{ __typename }")},
 		{"invalid variable items (64 KiB)", []byte(`{"query": ` + strconv.Quote(attachVars) + `, "variables": {"ids": [` + strings.TrimSuffix(fill("[],"), ",") + `]}}`)},
 		{"largest body (extensions)", []byte(`{"query": "{ __typename }", "extensions": [` + strings.TrimSuffix(ext, ",") + `]}`)},
 		// The costliest the default limits accept (maxTokens 1000,
@@ -119,9 +123,10 @@ func hostileDocuments() []hostileDocument {
 }
 
 // hostileConfig is the scenario's gateway: the default limits, the
-// attacker's and the victim's tokens, and clients.maxExecuting when
-// maxExecuting is not negative.
-func hostileConfig(upstream string, maxExecuting int) string {
+// attacker's and the victim's tokens, clients.maxExecuting when
+// maxExecuting is not negative, and with relaxed the configurable bounds
+// on a request's cost lifted.
+func hostileConfig(upstream string, maxExecuting int, relaxed bool) string {
 	sum := func(tok string) string {
 		s := sha256.Sum256([]byte(tok))
 		return `"sha256:` + hex.EncodeToString(s[:]) + `"`
@@ -129,6 +134,12 @@ func hostileConfig(upstream string, maxExecuting int) string {
 	clients := ""
 	if maxExecuting >= 0 {
 		clients = fmt.Sprintf("clients:\n  maxExecuting: %d\n", maxExecuting)
+	}
+	if relaxed {
+		// The bounds on a request's cost lifted as far as configuration
+		// goes (issue 17's figures, but for the constant bounds), to
+		// measure what the admission's share does alone.
+		clients += "graphql:\n  maxTokens: 100000\n  maxVariableValues: 100000\n  maxBodyBytes: 1048576\n"
 	}
 	return fmt.Sprintf(`# Written by gatewaybench (hostileCost).
 platform:
@@ -148,19 +159,19 @@ platform:
 
 // hostileCost runs the scenario: the victim alone for idle, then under
 // the flood for floodFor.
-func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, maxExecuting int) (*HostileCost, error) {
+func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, maxExecuting int, relaxed bool) (*HostileCost, error) {
 	sim, err := b.startSim(ctx, "platformsim-hostile", 0, 0, 1)
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(sim)
-	gw, err := b.startGatewayConfig(ctx, "gateway-hostile", hostileConfig(sim.url, maxExecuting))
+	gw, err := b.startGatewayConfig(ctx, "gateway-hostile", hostileConfig(sim.url, maxExecuting, relaxed))
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(gw)
 	docs := hostileDocuments()
-	h := &HostileCost{AttackerClients: hostileClients, VictimClients: victimClients, ClientMaxExecuting: maxExecuting}
+	h := &HostileCost{AttackerClients: hostileClients, VictimClients: victimClients, ClientMaxExecuting: maxExecuting, Relaxed: relaxed}
 	for _, d := range docs {
 		h.Documents = append(h.Documents, d.name)
 	}
@@ -181,7 +192,9 @@ func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, m
 	cpu0, _ := gw.cpu()
 	var wg sync.WaitGroup
 	var counts AttackerCounts
-	wg.Go(func() { counts = flood(ctx, aclient, gw.url+"/graphql", docs, hostileClients, floodFor) })
+	wg.Go(func() {
+		counts = flood(ctx, aclient, gw.url+"/graphql", docs, hostileClients, gwconfig.DefaultClientRequestsPerSecond, floodFor)
+	})
 	// The victim from the flood's first request: its burst is the worst.
 	h.Victim = summarize(paced(ctx, vclient, victim, victimClients, victimEvery, floodFor))
 	wg.Wait()
@@ -274,12 +287,16 @@ func benchHeader(token string) http.Header {
 	}
 }
 
-// flood sends docs in turn from clients connections for d, each request
-// as soon as the previous answer is read, and counts the answers. It stops
-// by itself: no request starts after d, and each is bounded by client's
-// timeout.
-func flood(ctx context.Context, client *http.Client, url string, docs []hostileDocument, clients int, d time.Duration) AttackerCounts {
-	end := time.Now().Add(d)
+// flood sends docs in turn from clients connections for d, at most
+// perSecond requests per second in all: each connection at most one every
+// clients/perSecond, the next at once when an answer took longer (a slot
+// missed meanwhile is skipped), so that up to clients are in flight. It
+// counts the answers, and stops by itself: no request starts after d, and
+// each is bounded by client's timeout.
+func flood(ctx context.Context, client *http.Client, url string, docs []hostileDocument, clients int, perSecond float64, d time.Duration) AttackerCounts {
+	start := time.Now()
+	end := start.Add(d)
+	every := time.Duration(float64(clients) / perSecond * float64(time.Second))
 	header := benchHeader(attackerToken)
 	var mu sync.Mutex
 	var total AttackerCounts
@@ -288,7 +305,11 @@ func flood(ctx context.Context, client *http.Client, url string, docs []hostileD
 		wg.Go(func() {
 			var c AttackerCounts
 			var buf bytes.Buffer
-			for n := i; ctx.Err() == nil && time.Now().Before(end); n++ {
+			next := start.Add(every * time.Duration(i) / time.Duration(clients))
+			for n := i; ctx.Err() == nil && next.Before(end); n++ {
+				if sleep(ctx, time.Until(next)) != nil {
+					break
+				}
 				c.Sent++
 				status, err := post(ctx, client, url, header, docs[n%len(docs)].body, &buf)
 				switch {
@@ -300,6 +321,10 @@ func flood(ctx context.Context, client *http.Client, url string, docs []hostileD
 					c.Throttled++
 				default:
 					c.Refused++
+				}
+				next = next.Add(every)
+				if now := time.Now(); next.Before(now) {
+					next = now
 				}
 			}
 			mu.Lock()
