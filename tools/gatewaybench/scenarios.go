@@ -107,8 +107,10 @@ func (b *bench) startGatewayConfig(ctx context.Context, name, cfg string) (*proc
 }
 
 // gatewayConfig is the gateway's configuration: the defaults, but for
-// what o changes and for the per-token limit on inbound requests, which
-// is off because every load client shares one token.
+// what o changes and for the per-client limits on inbound requests (rate,
+// and requests executing at once), which are off because every load
+// client shares one token. (A build from before clients.maxExecuting
+// refuses the key: -gateway-bin compares builds that know it.)
 func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
 	platform, top := "", ""
@@ -130,6 +132,7 @@ platform:
   baseURL: %s%s
 %sclients:
   requestsPerSecond: 0
+  maxExecuting: 0
 graphql:
   requestTimeout: 120s
 spaces:
