@@ -1,0 +1,280 @@
+package gateway
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/lexer"
+)
+
+// The gateway checks a document's limits on gqlparser's parse and graphql-go
+// executes its own parse. Two parsers of the same text can disagree (block
+// strings, escapes, Unicode, comments), and a disagreement lets a document
+// be one thing when checked and another when executed. So neither parser
+// reads the client's text for what matters: the client's text is lexed once,
+// its tokens are written out again in a canonical form, and that one text is
+// both what gqlparser parses for the limits and what graphql-go executes.
+//
+// The canonical form is a small subset of GraphQL's lexical grammar on which
+// gqlparser, graphql-go (text/scanner) and the specification agree:
+//
+//   - names, numbers and punctuators as the lexer read them (gqlparser takes
+//     ASCII names only, and numbers only in the specification's form);
+//   - every string, block strings included, as a plain "…" string of its
+//     value, in printable ASCII: `\"`, `\\`, `\n` and the other short
+//     escapes, and \uXXXX for everything else (\u{XXXXXX} beyond the Basic
+//     Multilingual Plane);
+//   - between tokens, only spaces and line feeds: commas, tabs, comments,
+//     carriage returns and byte order marks become spaces and line feeds.
+//
+// Each token is written at its line and column in the client's text, as
+// gqlparser counts them, where the rewriting of an earlier string on the
+// same line leaves room; so the locations graphql-go reports are the
+// client's. When a rewritten string took more room, the tokens after it on
+// that line move right, and the document keeps a table to map locations
+// back (locate).
+
+// canonicalGrowth bounds how much longer the canonical text is than the
+// client's: a string's character takes at most three times its UTF-8 bytes
+// (é is \u00E9), and a token moved right by such a string takes one space.
+const canonicalGrowth = 4
+
+// canonicalDoc is a client's document in canonical form.
+type canonicalDoc struct {
+	// text is what gqlparser measures and graphql-go executes. It is the
+	// client's own text (the same string, no copy) when that is canonical
+	// already.
+	text string
+	// moved maps the canonical text's tokens back to the client's text;
+	// nil when every token stands where the client wrote it.
+	moved []tokenPlace
+}
+
+// tokenPlace is where a token starts in the canonical text (at) and in the
+// client's text (orig).
+type tokenPlace struct{ at, orig place }
+
+// place is a 1-based line and column, counted in runes.
+type place struct{ line, col int }
+
+func (p place) before(o place) bool {
+	return p.line < o.line || (p.line == o.line && p.col < o.col)
+}
+
+// lexError is a document the lexer refused, with its location in the
+// client's text.
+type lexError struct {
+	msg       string
+	line, col int
+}
+
+func (e *lexError) Error() string { return e.msg }
+
+// canonicalize lexes query and writes its tokens in canonical form. It
+// refuses a document that does not lex, or whose brackets nest deeper than
+// maxNesting (gqlparser's recursive descent has no bound of its own; the
+// canonical text is never parsed if this refuses it).
+func canonicalize(query string) (*canonicalDoc, *lexError) {
+	lx := lexer.New(&ast.Source{Input: query})
+	w := canonicalWriter{at: place{1, 1}}
+	w.out.Grow(len(query))
+	depth := 0
+	var places []tokenPlace
+	shifted := false
+	for {
+		tok, err := lx.ReadToken()
+		if err != nil {
+			return nil, lexFailure(err, tok)
+		}
+		switch tok.Kind {
+		case lexer.EOF:
+			doc := &canonicalDoc{text: w.out.String()}
+			if doc.text == query {
+				doc.text = query // the client's string, not a second copy
+			}
+			if shifted {
+				doc.moved = places
+			}
+			return doc, nil
+		case lexer.Comment:
+			continue
+		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
+			if depth++; depth > maxNesting {
+				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), line: tok.Pos.Line, col: tok.Pos.Column}
+			}
+		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
+			depth--
+		}
+		orig := place{tok.Pos.Line, tok.Pos.Column}
+		at := w.moveTo(orig)
+		if at != orig {
+			shifted = true
+		}
+		places = append(places, tokenPlace{at: at, orig: orig})
+		w.token(tok)
+	}
+}
+
+// lexFailure turns gqlparser's lexical error into the refusal's.
+func lexFailure(err error, tok lexer.Token) *lexError {
+	return &lexError{msg: "syntax error: " + clip(err.Error(), 160), line: tok.Pos.Line, col: tok.Pos.Column}
+}
+
+// canonicalWriter writes the canonical text, keeping the place of its end.
+type canonicalWriter struct {
+	out strings.Builder
+	at  place
+}
+
+// moveTo writes the line feeds and spaces that bring the text to orig, the
+// token's place in the client's text, or, when the text is past it already,
+// one space; it returns the place the token will take.
+func (w *canonicalWriter) moveTo(orig place) place {
+	if orig.line > w.at.line {
+		w.out.WriteString(strings.Repeat("\n", orig.line-w.at.line))
+		w.at = place{orig.line, 1}
+	}
+	switch {
+	case w.at.line == orig.line && w.at.col < orig.col:
+		w.out.WriteString(strings.Repeat(" ", orig.col-w.at.col))
+		w.at.col = orig.col
+	case w.at.line == orig.line && w.at.col == orig.col:
+	default: // past it: the rewritten string before took more room
+		w.out.WriteByte(' ')
+		w.at.col++
+	}
+	return w.at
+}
+
+// token writes tok in canonical form.
+func (w *canonicalWriter) token(tok lexer.Token) {
+	switch tok.Kind {
+	case lexer.Name, lexer.Int, lexer.Float:
+		w.write(tok.Value)
+	case lexer.String, lexer.BlockString:
+		w.write(quote(tok.Value))
+	case lexer.Spread:
+		w.write("...")
+	default:
+		w.write(punctuator(tok.Kind))
+	}
+}
+
+// write writes s, which holds no line feed and only ASCII.
+func (w *canonicalWriter) write(s string) {
+	w.out.WriteString(s)
+	w.at.col += len(s)
+}
+
+// punctuator returns the text of a one-character token.
+func punctuator(k lexer.Type) string {
+	switch k {
+	case lexer.Bang:
+		return "!"
+	case lexer.Dollar:
+		return "$"
+	case lexer.Amp:
+		return "&"
+	case lexer.ParenL:
+		return "("
+	case lexer.ParenR:
+		return ")"
+	case lexer.Colon:
+		return ":"
+	case lexer.Equals:
+		return "="
+	case lexer.At:
+		return "@"
+	case lexer.BracketL:
+		return "["
+	case lexer.BracketR:
+		return "]"
+	case lexer.BraceL:
+		return "{"
+	case lexer.BraceR:
+		return "}"
+	case lexer.Pipe:
+		return "|"
+	}
+	// The lexer has no other kind of token; a new one must be added here
+	// before it reaches graphql-go.
+	panic(fmt.Sprintf("canonicalize: unexpected token kind %s", k.Name()))
+}
+
+// quote writes a string value as a plain GraphQL string in printable ASCII,
+// which gqlparser, graphql-go and the specification decode alike.
+func quote(v string) string {
+	var b strings.Builder
+	b.Grow(len(v) + 2)
+	b.WriteByte('"')
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r > 0xffff:
+			// Braced, with six digits: graphql-go rewrites it to Go's
+			// \U0001F600 before its scanner reads it, the same length, so
+			// that the columns graphql-go reports after it hold.
+			fmt.Fprintf(&b, `\u{%06X}`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// locate maps a location in the canonical text to the client's text.
+func (d *canonicalDoc) locate(line, col int) (int, int) {
+	if d == nil || d.moved == nil {
+		return line, col
+	}
+	at := place{line, col}
+	// The last token that starts at or before at, on the same line.
+	i, found := slices.BinarySearchFunc(d.moved, at, func(t tokenPlace, p place) int {
+		switch {
+		case t.at.before(p):
+			return -1
+		case t.at == p:
+			return 0
+		}
+		return 1
+	})
+	if !found {
+		i--
+	}
+	if i < 0 || d.moved[i].at.line != line {
+		return line, col
+	}
+	t := d.moved[i]
+	return t.orig.line, t.orig.col + (col - t.at.col)
+}
+
+// locateErrors maps the locations of errs, which graphql-go or the gateway
+// found in the canonical text, to the client's text.
+func (d *canonicalDoc) locateErrors(errs []*gqlerrors.QueryError) {
+	if d == nil || d.moved == nil {
+		return
+	}
+	for _, e := range errs {
+		for i, l := range e.Locations {
+			e.Locations[i].Line, e.Locations[i].Column = d.locate(l.Line, l.Column)
+		}
+	}
+}
