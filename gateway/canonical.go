@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -30,8 +31,8 @@ import (
 //   - between tokens, only spaces and line feeds: commas, tabs, comments,
 //     carriage returns and byte order marks become spaces and line feeds.
 //
-// Each token is written at its line and column in the client's text, as
-// gqlparser counts them, where the rewriting of an earlier string on the
+// Each token is written at its line and column in the client's text, where
+// the rewriting of an earlier string on the
 // same line leaves room; so the locations graphql-go reports are the
 // client's. When a rewritten string took more room, the tokens after it on
 // that line move right, and the document keeps a table to map locations
@@ -81,9 +82,10 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 	lx := lexer.New(&ast.Source{Input: query})
 	w := canonicalWriter{at: place{1, 1}}
 	w.out.Grow(len(query))
-	depth := 0
+	src := cursor{text: query, at: place{1, 1}}
+	depth, prevEnd := 0, 0
 	var places []tokenPlace
-	shifted := false
+	moved := false
 	for {
 		tok, err := lx.ReadToken()
 		if err != nil {
@@ -95,27 +97,64 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 			if doc.text == query {
 				doc.text = query // the client's string, not a second copy
 			}
-			if shifted {
+			if moved {
 				doc.moved = places
 			}
 			return doc, nil
 		case lexer.Comment:
 			continue
+		}
+		// gqlparser's token positions give a string's line and column
+		// after its opening quotes, and a block string's line at its
+		// end; the offset where the token starts is right for all.
+		orig := src.advance(tok.Pos.Start)
+		switch tok.Kind {
 		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
 			if depth++; depth > maxNesting {
-				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), line: tok.Pos.Line, col: tok.Pos.Column}
+				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), line: orig.line, col: orig.col}
 			}
 		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
 			depth--
 		}
-		orig := place{tok.Pos.Line, tok.Pos.Column}
-		at := w.moveTo(orig)
+		at := w.moveTo(orig, tok.Pos.Start > prevEnd)
 		if at != orig {
-			shifted = true
+			moved = true
 		}
 		places = append(places, tokenPlace{at: at, orig: orig})
 		w.token(tok)
+		prevEnd = tok.Pos.End
 	}
+}
+
+// cursor walks the client's text to a rune offset, counting lines as
+// gqlparser does (a line feed, a carriage return, or both in that order,
+// end a line) and columns in runes.
+type cursor struct {
+	text  string
+	i     int // byte offset
+	runes int // rune offset
+	at    place
+}
+
+func (c *cursor) advance(to int) place {
+	for c.runes < to && c.i < len(c.text) {
+		r, w := utf8.DecodeRuneInString(c.text[c.i:])
+		c.i += w
+		c.runes++
+		switch r {
+		case '\r':
+			if c.i < len(c.text) && c.text[c.i] == '\n' {
+				c.i++
+				c.runes++
+			}
+			fallthrough
+		case '\n':
+			c.at = place{c.at.line + 1, 1}
+		default:
+			c.at.col++
+		}
+	}
+	return c.at
 }
 
 // lexFailure turns gqlparser's lexical error into the refusal's.
@@ -130,19 +169,20 @@ type canonicalWriter struct {
 }
 
 // moveTo writes the line feeds and spaces that bring the text to orig, the
-// token's place in the client's text, or, when the text is past it already,
-// one space; it returns the place the token will take.
-func (w *canonicalWriter) moveTo(orig place) place {
+// token's place in the client's text, and returns the place the token will
+// take. When the text is past orig already (a string before it on the line
+// took more room), the token follows at once, or after one space when the
+// client's text had some between them (gap).
+func (w *canonicalWriter) moveTo(orig place, gap bool) place {
 	if orig.line > w.at.line {
 		w.out.WriteString(strings.Repeat("\n", orig.line-w.at.line))
 		w.at = place{orig.line, 1}
 	}
 	switch {
-	case w.at.line == orig.line && w.at.col < orig.col:
+	case w.at.line == orig.line && w.at.col <= orig.col:
 		w.out.WriteString(strings.Repeat(" ", orig.col-w.at.col))
 		w.at.col = orig.col
-	case w.at.line == orig.line && w.at.col == orig.col:
-	default: // past it: the rewritten string before took more room
+	case gap:
 		w.out.WriteByte(' ')
 		w.at.col++
 	}
