@@ -67,14 +67,15 @@ func (d *docInfo) definesVariableAt(line, column int) bool {
 }
 
 // analyzer parses queries with gqlparser (graphql-go exposes no parsed
-// document) and caches the result by query text: clients send the same few
+// document), in their canonical form, and caches the result by query text: clients send the same few
 // queries over and over.
 type analyzer struct {
 	cache *lru.Cache[string, *docInfo]
 }
 
 // maxCachedQuery bounds the text length that is cached, and so the cache's
-// memory: 1024 entries of at most 8 KiB.
+// memory: 1024 entries of at most 8 KiB, and their canonical texts, at most
+// canonicalGrowth times that and usually the same string.
 const maxCachedQuery = 8 << 10
 
 // maxNesting bounds how deeply braces, brackets and parentheses may nest

@@ -49,14 +49,17 @@ type canonicalDoc struct {
 	// client's own text (the same string, no copy) when that is canonical
 	// already.
 	text string
-	// moved maps the canonical text's tokens back to the client's text;
-	// nil when every token stands where the client wrote it.
+	// moved maps the canonical text back to the client's text: the tokens
+	// that do not stand where the client wrote them, each followed by the
+	// next on its line that does; nil when every token does.
 	moved []tokenPlace
 }
 
 // tokenPlace is where a token starts in the canonical text (at) and in the
 // client's text (orig).
 type tokenPlace struct{ at, orig place }
+
+func (t tokenPlace) moved() bool { return t.at != t.orig }
 
 // place is a 1-based line and column, counted in runes.
 type place struct{ line, col int }
@@ -85,7 +88,6 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 	src := cursor{text: query, at: place{1, 1}}
 	depth, prevEnd := 0, 0
 	var places []tokenPlace
-	moved := false
 	for {
 		tok, err := lx.ReadToken()
 		if err != nil {
@@ -97,9 +99,7 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 			if doc.text == query {
 				doc.text = query // the client's string, not a second copy
 			}
-			if moved {
-				doc.moved = places
-			}
+			doc.moved = places
 			return doc, nil
 		case lexer.Comment:
 			continue
@@ -117,10 +117,11 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 			depth--
 		}
 		at := w.moveTo(orig, tok.Pos.Start > prevEnd)
-		if at != orig {
-			moved = true
+		// locate needs the tokens that moved, and the first after them
+		// on their line that did not, where the shift ends.
+		if at != orig || (len(places) > 0 && places[len(places)-1].moved() && places[len(places)-1].at.line == at.line) {
+			places = append(places, tokenPlace{at: at, orig: orig})
 		}
-		places = append(places, tokenPlace{at: at, orig: orig})
 		w.token(tok)
 		prevEnd = tok.Pos.End
 	}
@@ -174,14 +175,15 @@ type canonicalWriter struct {
 // took more room), the token follows at once, or after one space when the
 // client's text had some between them (gap).
 func (w *canonicalWriter) moveTo(orig place, gap bool) place {
-	if orig.line > w.at.line {
-		w.out.WriteString(strings.Repeat("\n", orig.line-w.at.line))
-		w.at = place{orig.line, 1}
+	for ; w.at.line < orig.line; w.at.line++ {
+		w.out.WriteByte('\n')
+		w.at.col = 1
 	}
 	switch {
 	case w.at.line == orig.line && w.at.col <= orig.col:
-		w.out.WriteString(strings.Repeat(" ", orig.col-w.at.col))
-		w.at.col = orig.col
+		for ; w.at.col < orig.col; w.at.col++ {
+			w.out.WriteByte(' ')
+		}
 	case gap:
 		w.out.WriteByte(' ')
 		w.at.col++
@@ -195,7 +197,9 @@ func (w *canonicalWriter) token(tok lexer.Token) {
 	case lexer.Name, lexer.Int, lexer.Float:
 		w.write(tok.Value)
 	case lexer.String, lexer.BlockString:
-		w.write(quote(tok.Value))
+		n := w.out.Len()
+		quoteTo(&w.out, tok.Value)
+		w.at.col += w.out.Len() - n
 	case lexer.Spread:
 		w.write("...")
 	default:
@@ -244,11 +248,16 @@ func punctuator(k lexer.Type) string {
 	panic(fmt.Sprintf("canonicalize: unexpected token kind %s", k.Name()))
 }
 
-// quote writes a string value as a plain GraphQL string in printable ASCII,
-// which gqlparser, graphql-go and the specification decode alike.
+// quote returns a string value as a plain GraphQL string in printable
+// ASCII, which gqlparser, graphql-go and the specification decode alike.
 func quote(v string) string {
 	var b strings.Builder
-	b.Grow(len(v) + 2)
+	quoteTo(&b, v)
+	return b.String()
+}
+
+// quoteTo writes quote(v) to b.
+func quoteTo(b *strings.Builder, v string) {
 	b.WriteByte('"')
 	for _, r := range v {
 		switch {
@@ -271,22 +280,22 @@ func quote(v string) string {
 			// Braced, with six digits: graphql-go rewrites it to Go's
 			// \U0001F600 before its scanner reads it, the same length, so
 			// that the columns graphql-go reports after it hold.
-			fmt.Fprintf(&b, `\u{%06X}`, r)
+			fmt.Fprintf(b, `\u{%06X}`, r)
 		default:
-			fmt.Fprintf(&b, `\u%04X`, r)
+			fmt.Fprintf(b, `\u%04X`, r)
 		}
 	}
 	b.WriteByte('"')
-	return b.String()
 }
 
-// locate maps a location in the canonical text to the client's text.
+// locate maps a location in the canonical text to the client's text: by the
+// last token of moved that starts at or before it on its line, if any;
+// otherwise the location is the client's already.
 func (d *canonicalDoc) locate(line, col int) (int, int) {
 	if d == nil || d.moved == nil {
 		return line, col
 	}
 	at := place{line, col}
-	// The last token that starts at or before at, on the same line.
 	i, found := slices.BinarySearchFunc(d.moved, at, func(t tokenPlace, p place) int {
 		switch {
 		case t.at.before(p):
