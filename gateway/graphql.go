@@ -66,8 +66,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	var resp *graphql.Response
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
 		// Nothing runs: a request error, with no data.
-		resp = &graphql.Response{Errors: s.documentErrorsOr(req, errs)}
-	} else if resp = s.execute(w, r, req, op); resp == nil {
+		resp = &graphql.Response{Errors: s.documentErrorsOr(req, doc, errs)}
+	} else if resp = s.execute(w, r, req, doc, op); resp == nil {
 		return // refused, and answered
 	}
 	s.respond(w, r, resp, doc, info)
@@ -90,6 +90,7 @@ func (i *requestInfo) unknownOperation(name string) {
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *requestInfo) {
 	classify(resp.Errors)
 	locateInDocument(resp.Errors, doc)
+	doc.canon.locateErrors(resp.Errors) // from the canonical text to the client's
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
 	info.outcome = outcome(resp)
@@ -108,7 +109,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.R
 // execute runs the request's operation under the account's fair queue and
 // the request's deadline. It returns nil when it refused the request and
 // answered it itself.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *operation) *graphql.Response {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, doc *docInfo, op *operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
@@ -135,7 +136,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	call, cancel := context.WithTimeout(flowCtx, s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
 	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
-	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
+	// The canonical text, not the client's: what executes is the
+	// document the limits measured (canonical.go).
+	resp := s.schema.Exec(ctx, doc.canon.text, req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
 }
@@ -158,9 +161,9 @@ func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.
 // when there are both. graphql-go's own checks of variable values are left
 // out; the gateway's (varErrs) replace them. Only requests refused for
 // their variables pay for this second validation.
-func (s *Server) documentErrorsOr(req *gqlRequest, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
+func (s *Server) documentErrorsOr(req *gqlRequest, doc *docInfo, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
 	var docErrs []*gqlerrors.QueryError
-	for _, e := range s.schema.ValidateWithVariables(req.Query, req.vars) {
+	for _, e := range s.schema.ValidateWithVariables(doc.canon.text, req.vars) {
 		if e.Rule != varsRule {
 			docErrs = append(docErrs, e)
 		}
