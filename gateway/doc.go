@@ -1,9 +1,10 @@
 // Package gateway is the HTTP side of ipack-gateway: the Server, its
 // routes (routes.go), the GraphQL-over-HTTP endpoint and what runs before
-// a query executes (a fair turn to execute for each request, authentication
-// of spaces and tokens, per-client limits, the query's analysis against the
-// cost bounds, with graphql-go given the very text that was measured), the
-// token endpoint, health, GraphiQL, the bound on open connections and the
+// a query executes (a fair turn to execute for each request, run on a
+// worker goroutine when it had to wait; authentication of spaces and
+// tokens; per-client limits; the query's analysis against the cost bounds,
+// with graphql-go given the very text that was measured), the token
+// endpoint, health, GraphiQL, the bound on open connections and the
 // request log.
 //
 // For now it also holds parts that the composition root (internal/compose,
@@ -11,15 +12,8 @@
 // to NewServer and the REST client: the Observer that every REST attempt
 // and attach reports to (metrics, logs, spans), the tracer provider
 // (NewTracerProvider, an OTLP exporter) and the rate limits (NewLimits: in
-// this process, or shared by replicas in Redis).
-//
-//	obs := gateway.NewObserver(version, tp)              // REST and resolver events
-//	lim, err := gateway.NewLimits(cfg, log, obs)         // lim.TokenSource goes to the REST client
-//	client, err := platformapi.New(opts)                 // opts.Observer = obs
-//	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-//	srv, err := gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Limits: lim, Budget: client, Signer: signer})
-//	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
-//	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
+// this process, or shared by replicas in Redis). compose.Gateway shows the
+// wiring in one function.
 //
 // Besides /graphql it serves /auth/jwt/generate/{accountId} (the token
 // endpoint), /healthz (liveness), /readyz (readiness), /metrics

@@ -3,7 +3,10 @@
 // attach finishes under the vendor's rate limit, and memory under many
 // clients. It builds cmd/gateway and cmd/platformsim, starts them as
 // separate processes on loopback, drives them with concurrent clients, and
-// writes results.json and results.svg to -out, then prints a summary.
+// writes results.json and results.svg to -out, then prints a summary. It
+// lives in the tools module (go.work joins it), so that its plotting
+// library stays out of the gateway's go.mod; docs/performance.md has the
+// latest figures and how they were taken.
 //
 //	go run ./tools/gatewaybench            the full run, about 2½ minutes
 //	go run ./tools/gatewaybench -quick     a smoke run, under a minute
