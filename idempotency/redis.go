@@ -57,7 +57,10 @@ var (
 	// beginScript: KEYS[1] the record; ARGV fingerprint, token, lifetime
 	// of a running record in ms. It returns the record's fp, status,
 	// header, body and age in ms, or nil after it made a running record.
+	// (replicate_commands lets a script write after reading TIME on
+	// Redis before 5; later ones do so always, as redis_rate relies on.)
 	beginScript = redis.NewScript(`
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local v = redis.call('HMGET', KEYS[1], 'fp', 'status', 'header', 'body', 'started')
