@@ -42,7 +42,7 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlReque
 	scope := idempotency.Scope{Space: p.space, Client: p.client[:]}
 	res := s.keeper.Serve(w, r, scope, idempotency.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables},
 		func(w http.ResponseWriter) bool {
-			resp := s.execute(w, r, req, op)
+			resp := s.execute(w, r, req, doc, op)
 			if resp == nil {
 				return false // refused, and answered
 			}
