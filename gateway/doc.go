@@ -3,7 +3,8 @@
 // a query executes (a fair turn to execute for each request, run on a
 // worker goroutine when it had to wait; authentication of spaces and
 // tokens; per-client limits; the query's analysis against the cost bounds,
-// with graphql-go given the very text that was measured), the token
+// with graphql-go given the very text that was measured; a mutation with an
+// Idempotency-Key run once, through package idempotency), the token
 // endpoint, health, GraphiQL, the bound on open connections and the
 // request log.
 //
