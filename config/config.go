@@ -164,7 +164,7 @@ type GraphQLConfig struct {
 	// MaxVariablesBytes bounds the JSON text of a request's variables.
 	MaxVariablesBytes int `yaml:"maxVariablesBytes"`
 	// MaxTokens bounds the lexical tokens of a query document (names,
-	// punctuation, values, comments; commas are no tokens), counted before
+	// punctuation, values; commas and comments are none), counted before
 	// it is parsed. See docs/cost-bounds.md.
 	MaxTokens int `yaml:"maxTokens"`
 	// MaxVariableValues bounds the JSON values of a request's variables

@@ -77,7 +77,7 @@ func (a *analyzer) measure(query string) *docInfo {
 	if d.parseErr != "" || d.invalid != "" || d.selections > v.maxSelections {
 		return d // refused anyway (admit)
 	}
-	if msg := v.validate(query); msg != "" {
+	if msg := v.validate(d.canon.text); msg != "" {
 		d.invalid = msg
 	}
 	return d
@@ -93,8 +93,9 @@ func (v *vetter) screen(query string) *docInfo {
 		if err != nil || tok.Kind == lexer.EOF {
 			return nil
 		}
-		// Comments count: gqlparser keeps each (32,000 "#" lines cost it
-		// 9 MB).
+		if tok.Kind == lexer.Comment {
+			continue // as graphql-js's maxTokens: the canonical text drops them
+		}
 		if n++; n > v.maxTokens {
 			return &docInfo{invalid: fmt.Sprintf("the document holds more than %d tokens; at most %d are allowed", v.maxTokens, v.maxTokens)}
 		}
@@ -108,11 +109,12 @@ func (v *vetter) screen(query string) *docInfo {
 }
 
 // validate returns why a document is refused for its count of validation
-// errors, or "". The document parses (measureDocument parsed it) and is
-// within maxTokens and maxSelections, which bound this second parse and
-// the walk (each fragment is walked once per operation).
-func (v *vetter) validate(query string) string {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+// errors, or "". canon is the document's canonical text, which graphql-go
+// executes; it parses (measureDocument parsed it) and is within maxTokens
+// and maxSelections, which bound this second parse and the walk (each
+// fragment is walked once per operation).
+func (v *vetter) validate(canon string) string {
+	doc, err := parser.ParseQuery(&ast.Source{Input: canon})
 	if err != nil {
 		return "" // measureDocument parsed it; graphql-go says what is wrong
 	}

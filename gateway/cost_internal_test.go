@@ -40,9 +40,9 @@ func TestVetterScreen(t *testing.T) {
 		query   string
 		refused bool
 	}{
-		{"{ a b c }", false},     // 5 tokens
-		{"{ a, b, c, }", false},  // commas are no tokens
-		{"# c\n{ a b c }", true}, // comments are tokens
+		{"{ a b c }", false},      // 5 tokens
+		{"{ a, b, c, }", false},   // commas are no tokens
+		{"# c\n{ a b c }", false}, // nor comments
 		{"{ a b c d }", true},
 		{"{ \"unterminated }", false},
 	}

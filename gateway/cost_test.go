@@ -67,7 +67,7 @@ func TestCostBoundsAccepted(t *testing.T) {
 
 	// "{ __typename" and "}" are 3 tokens; each "@skip(if: false)" 7.
 	n := (config.DefaultMaxTokens - 3) / 7
-	exact := "# a comment is a token\n{ __typename " + strings.Repeat("@skip(if: false) ", n) + strings.Repeat("a ", config.DefaultMaxTokens-4-7*n) + "}"
+	exact := "# a comment is no token\n{ __typename " + strings.Repeat("@skip(if: false) ", n) + strings.Repeat("a ", config.DefaultMaxTokens-3-7*n) + "}"
 	if r := e.post(t, exact, nil); strings.Contains(string(r.Raw), "tokens") {
 		t.Errorf("a document of maxTokens tokens: %.300s", r.Raw)
 	}

@@ -142,8 +142,6 @@ func hostileShapes() map[string]string {
 		"unknown arguments":  costBody("{ __typename(" + fill("a:1 ") + ") }"),
 		// 999 unknown fields of 60 bytes: within the selection bound.
 		"unknown fields": costBody("{ executionHistory { " + rep(999, func(int) string { return strings.Repeat("z", 60) }) + " } }"),
-		// Comments: gqlparser keeps each.
-		"comments": costBody(fill("#\n") + "{ __typename }"),
 		// One name of 64 KB: its suggestions compare 64 KB with each field.
 		"one long name": costBody("{ " + fill("z") + " }"),
 		// Variables: 64 KiB of lists where IDs belong.

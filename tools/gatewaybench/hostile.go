@@ -111,7 +111,6 @@ func hostileDocuments() []hostileDocument {
 		{"unknown arguments (64 KiB)", query("{ __typename(" + fill("a:1 ") + ") }")},
 		{"999 unknown fields (60 KiB)", query("{ executionHistory { " + rep(999, long) + " } }")},
 		{"one 64 KiB name", query("{ " + fill("z") + " }")},
-		{"64 KiB of comments", query(fill("#\n") + "{ __typename }")},
 		{"invalid variable items (64 KiB)", []byte(`{"query": ` + strconv.Quote(attachVars) + `, "variables": {"ids": [` + strings.TrimSuffix(fill("[],"), ",") + `]}}`)},
 		{"largest body (extensions)", []byte(`{"query": "{ __typename }", "extensions": [` + strings.TrimSuffix(ext, ",") + `]}`)},
 		// The costliest the default limits accept (maxTokens 1000,
