@@ -174,6 +174,19 @@ func BenchmarkWorstAcceptedQuery(b *testing.B) {
 	}
 }
 
+// BenchmarkLargestBody is one request of the largest body
+// graphql.maxBodyBytes accepts, most of it extensions (scanned as JSON,
+// not used), through the whole handler.
+func BenchmarkLargestBody(b *testing.B) {
+	s := benchServer(b)
+	head, tail := `{"query": "{ __typename }", "extensions": [`, `[]]}`
+	body := head + strings.Repeat("[],", (config.DefaultMaxBodyBytes-len(head)-len(tail))/3) + tail
+	b.ReportAllocs()
+	for b.Loop() {
+		s.ServeHTTP(httptest.NewRecorder(), gateway.BenchRequest(body))
+	}
+}
+
 // BenchmarkWorstRefusedQuery is one request of each hostileShapes body,
 // through the whole handler, to its refusal.
 func BenchmarkWorstRefusedQuery(b *testing.B) {
