@@ -273,6 +273,8 @@ type call struct {
 	// once marks a call that must not be repeated once it may have been
 	// carried out (a CREATE whose repeat would create a second object).
 	once bool
+	// basic marks a call made with Basic credentials (Error.BasicAuth).
+	basic bool
 }
 
 // do performs cl for acct through the account's circuit breaker, with
@@ -296,6 +298,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
 	st := &callState{account: as, object: cl.object, once: cl.once}
 	ctx = withState(ctx, st)
+	cl.basic = acct.Credentials.bearer == ""
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any
 	if cl.body != nil {
@@ -371,6 +374,7 @@ func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.
 			// was not sent.
 			e.Ambiguous, e.NotSent, e.refused = st.ambiguous, !st.ambiguous, true
 		}
+		e.BasicAuth = cl.basic
 		return e
 	}
 	if resp != nil {
