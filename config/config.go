@@ -7,7 +7,10 @@
 // resolver.DefaultOptions, authtoken.DefaultLifetime, and, for the HTTP
 // side, the constants here); Default composes them, and Parse decodes the
 // file over Default, so a key left out keeps its default and a key given
-// as 0 or false is 0 or false. A Config can as well be built in Go:
+// as 0 or false is 0 or false. Validate checks a Config once, at start;
+// PlatformOptions, ResolverOptions and StoreOptions give the REST client's,
+// the resolvers' and the Redis store's options. A Config can as well be
+// built in Go:
 //
 //	c := config.Default()
 //	c.Spaces = []config.SpaceConfig{{GUID: "g", AccountID: "a", Auth: config.AuthPassthrough}}
@@ -52,6 +55,8 @@ type Config struct {
 	// Redis is where replicas share their limits, with
 	// platform.rateLimit.store: redis (store.go).
 	Redis RedisConfig `yaml:"redis"`
+	// Idempotency configures Idempotency-Key on mutations (idempotency.go).
+	Idempotency IdempotencyConfig `yaml:"idempotency"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
@@ -294,6 +299,7 @@ func Default() Config {
 			DialTimeout:   store.DialTimeout,
 			ProbeInterval: store.ProbeInterval,
 		},
+		Idempotency:   defaultIdempotency(),
 		ShutdownGrace: DefaultShutdownGrace,
 		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
 		Health: HealthConfig{
@@ -526,6 +532,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateStore(); err != nil {
+		return err
+	}
+	if err := c.validateIdempotency(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

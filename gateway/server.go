@@ -1,21 +1,3 @@
-// Package gateway is the HTTP side of ipack-gateway: the GraphQL-over-HTTP
-// endpoint, authentication of spaces and tokens, the token endpoint, and the
-// middleware around them. It wires HTTP only: the composition root
-// (cmd/gateway's run) builds the REST client, the resolvers and their
-// schema, the token signer and the tracer provider from the configuration
-// and hands them over.
-//
-//	obs := gateway.NewObserver(version, tp)              // REST and resolver events
-//	client, err := platformapi.New(opts)                 // opts.Observer = obs
-//	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-//	srv, err := gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer})
-//	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
-//	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
-//
-// Besides /graphql it serves /healthz (liveness), /readyz (readiness),
-// /metrics (Prometheus) and GraphiQL for browsers; it logs one line per
-// request and per failed REST attempt, and traces with OpenTelemetry when
-// given a tracer provider.
 package gateway
 
 import (
@@ -36,6 +18,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
@@ -68,6 +51,9 @@ type Server struct {
 	// throttle per address (authFailures) and where the REST budget lives:
 	// memory, or Redis shared by the replicas (store.go).
 	limits *Limits
+	// keeper runs mutations with an Idempotency-Key once (idempotency.go);
+	// nil when idempotency.enabled is false.
+	keeper *idempotency.Keeper
 }
 
 // Deps are what NewServer wires into HTTP, built by the composition root.
@@ -146,6 +132,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
 	}
+	s.keeper = s.newKeeper()
 	s.fields = rootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {

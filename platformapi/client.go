@@ -1,7 +1,9 @@
 // Package platformapi is a typed client for the vendor's Platform REST API,
 // {baseURL}/{accountId}/{Object}. It speaks JSON only, authenticates each
 // call with the account's credentials, and retries what is worth retrying
-// through go-retryablehttp with a RetryPolicy of its own.
+// through go-retryablehttp with a RetryPolicy of its own. Each account's
+// calls share a rate budget, served fairly (space, client, request), and a
+// circuit breaker; the vendor's error bodies are parsed for their message.
 //
 //	c, err := platformapi.New(platformapi.Options{BaseURL: platformapi.DefaultBaseURL, Limits: platformapi.DefaultLimits})
 //	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
@@ -193,7 +195,9 @@ func New(opts Options) (*Client, error) {
 }
 
 // MaxConnsPerHost is how many connections NewTransport opens to one host
-// at most: past it, calls wait for one of them.
+// at most: past it, calls wait for one of them instead of opening
+// connections that are closed after one use (churn, and two goroutines and
+// 8 KiB of buffers each). It is also how many it keeps idle.
 const MaxConnsPerHost = 128
 
 // NewTransport returns the transport New uses by default: pooled keep-alive
@@ -273,9 +277,17 @@ type call struct {
 	// once marks a call that must not be repeated once it may have been
 	// carried out (a CREATE whose repeat would create a second object).
 	once bool
+	// read marks a POST that changes nothing (QUERY, queryMore, a bulk
+	// GET): a 503 or 429 answers it. Every other call but a GET may change
+	// state, so that a call added without thought is treated as one that
+	// may have acted (see mayHaveActed).
+	read bool
 	// basic marks a call made with Basic credentials (Error.BasicAuth).
 	basic bool
 }
+
+// changes reports whether cl may change state upstream.
+func (cl call) changes() bool { return cl.method != http.MethodGet && !cl.read }
 
 // do performs cl for acct through the account's circuit breaker, with
 // retries, and decodes a successful JSON answer into out (when out is not
@@ -296,7 +308,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 
 // try performs cl with retries.
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
-	st := &callState{account: as, object: cl.object, once: cl.once}
+	st := &callState{account: as, object: cl.object, once: cl.once, changes: cl.changes()}
 	ctx = withState(ctx, st)
 	cl.basic = acct.Credentials.bearer == ""
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
@@ -342,7 +354,7 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 // answer makes try's result from what go-retryablehttp returned. It is a
 // function of its own so that try's stack frame, which stays while the
 // attempts run, holds none of this (every call in flight keeps its
-// goroutine's stack; README, Performance).
+// goroutine's stack; docs/performance.md).
 func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.Response, err error, data []byte, readErr error, out any) error {
 	fail := func(status int, msg string, err error) *Error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
