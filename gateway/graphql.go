@@ -67,6 +67,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
 		// Nothing runs: a request error, with no data.
 		resp = &graphql.Response{Errors: s.documentErrorsOr(req, doc, errs)}
+	} else if s.keyed(r, op) {
+		s.serveOnce(w, r, req, op, doc, info) // at most once per Idempotency-Key
+		return
 	} else if resp = s.execute(w, r, req, doc, op); resp == nil {
 		return // refused, and answered
 	}
