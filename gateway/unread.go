@@ -90,13 +90,14 @@ func (g *unreadGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 // connection to read nothing more.
 func (g *unreadGuard) closeAfterAnswer() {
 	g.Header().Set("Connection", "close")
+	// On a connection of Serve's. Elsewhere (the handler mounted in another
+	// server) the answer still goes out at once; net/http then reads up to
+	// 256 KiB of the body before it closes, as without the gateway: cutting
+	// that read short without the lingering could reset the connection
+	// under the answer.
 	if lc, ok := g.ctx.Value(connKey{}).(*limitedConn); ok {
 		lc.answeredUnread()
-		return
 	}
-	// Not on a connection of Serve's (a handler mounted elsewhere): read no
-	// more of the body, without the lingering.
-	_ = http.NewResponseController(g.ResponseWriter).SetReadDeadline(time.Now())
 }
 
 // answeredUnread marks c's request as answered with its body unread:
