@@ -1,21 +1,3 @@
-// Package gateway is the HTTP side of ipack-gateway: the GraphQL-over-HTTP
-// endpoint, authentication of spaces and tokens, the token endpoint, and the
-// middleware around them. It wires HTTP only: the composition root
-// (cmd/gateway's run) builds the REST client, the resolvers and their
-// schema, the token signer and the tracer provider from the configuration
-// and hands them over.
-//
-//	obs := gateway.NewObserver(version, tp)              // REST and resolver events
-//	client, err := platformapi.New(opts)                 // opts.Observer = obs
-//	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-//	srv, err := gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer})
-//	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
-//	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
-//
-// Besides /graphql it serves /healthz (liveness), /readyz (readiness),
-// /metrics (Prometheus) and GraphiQL for browsers; it logs one line per
-// request and per failed REST attempt, and traces with OpenTelemetry when
-// given a tracer provider.
 package gateway
 
 import (

@@ -1,6 +1,10 @@
 // Package resolver implements the gateway's GraphQL schema
 // (package schema) by calling the vendor's Platform REST API through a
-// Platform, which *platformapi.Client satisfies.
+// Platform, which *platformapi.Client satisfies: it checks the client's
+// input before any REST call, fans an attach or an update out over bounded
+// concurrent calls, settles calls of unknown outcome, and maps REST errors
+// to the gateway's error codes (package errcode), per item where one item
+// of a list failed.
 //
 // The caller (the HTTP layer) authenticates a request and puts the vendor
 // account it acts for into the context with WithAccount; resolvers call REST
