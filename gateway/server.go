@@ -154,11 +154,15 @@ func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, tim
 	return s.budget.QueueFull(accountID, key)
 }
 
-// ServeHTTP serves the gateway's routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves the gateway's routes. A request answered before its
+// body was read ends its connection (unread.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(guardUnread(w, r), r)
+}
 
 // Serve serves on ln until ctx ends, with at most server.maxConnections
-// connections open (see connLimiter) and each bounded in time: headers,
+// connections open, server.maxConnectionsPerAddress of them from one
+// client address (see connLimiter), and each bounded in time: headers,
 // body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
@@ -169,7 +173,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	limit := maxConnections(s.cfg.Server)
-	cl := newConnLimiter(ln, limit, s.conns)
+	perAddr := maxConnectionsPerAddress(s.cfg.Server, limit)
+	cl := newConnLimiter(ln, limit, perAddr, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server
 	hs := &http.Server{
@@ -180,12 +185,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         cl.connState,
+		ConnContext:       connContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
 		// streams to bound.
 	}
-	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
+	s.log.Info("inbound connections bounded", "max_connections", limit, "max_connections_per_address", min(perAddr, limit), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)

@@ -2,16 +2,18 @@ package platformapi
 
 import "context"
 
-// accountObject is the REST object of an account itself.
+// accountObject is the REST Account object.
 const accountObject = "Account"
 
-// CheckCredentials asks the REST API whether it accepts acct's
-// credentials, by reading the account's own Account object (GET
-// Account/{accountId}): one small read that needs no other object's id.
-// Inferred: any credentials that may act on the account may read it. It
-// returns nil when the answer is a success, else the *Error, whose
-// CredentialsRefused tells a 401 to Basic credentials from any other
-// failure. Like every call, it waits for the account's rate budget and
+// CheckCredentials reads the account's own Account object (REST GET
+// Account/{accountId}) to learn whether acct's credentials are good, and
+// returns nil when they are. It is the cheapest call there is: one small
+// object, no query, nothing changed; and it is the one call every API
+// user of an account may be expected to make (inferred: the vendor
+// documents GET on Account, not which roles may make it). Credentials the
+// API refuses come back as an *Error with StatusCode 401 (and
+// CredentialsRefused when they were Basic credentials, the account's own).
+// The call is paced and retried as any other of the account's, and
 // reaches the Observer.
 func (c *Client) CheckCredentials(ctx context.Context, acct Account) error {
 	path, err := idPath("GET", accountObject, acct.ID)
