@@ -79,6 +79,10 @@ type Deps struct {
 	// the REST client must get its TokenSource). Nil: both in memory.
 	// Serve closes them when it returns.
 	Limits *Limits
+	// Credentials, when set, lets /readyz ask the REST API whether it
+	// accepts each credentials space's credentials (*platformapi.Client
+	// does); nil: /readyz does not check them.
+	Credentials CredentialsChecker
 	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
@@ -112,11 +116,13 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	acct := url.PathEscape(cfg.Spaces[0].AccountID)
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
 	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
+	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
 	s.conns = newConnMetrics(s.metrics.reg)
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	s.health.creds.attach(spaces)
 	s.spaces.Store(&spaces)
 	s.analyzer = newAnalyzer()
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
@@ -149,11 +155,15 @@ func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, tim
 	return s.budget.QueueFull(accountID, key)
 }
 
-// ServeHTTP serves the gateway's routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves the gateway's routes. A request answered before its
+// body was read ends its connection (unread.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(guardUnread(w, r), r)
+}
 
 // Serve serves on ln until ctx ends, with at most server.maxConnections
-// connections open (see connLimiter) and each bounded in time: headers,
+// connections open, server.maxConnectionsPerAddress of them from one
+// client address (see connLimiter), and each bounded in time: headers,
 // body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
@@ -164,7 +174,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	limit := maxConnections(s.cfg.Server)
-	cl := newConnLimiter(ln, limit, s.conns)
+	perAddr := maxConnectionsPerAddress(s.cfg.Server, limit)
+	cl := newConnLimiter(ln, limit, perAddr, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server
 	hs := &http.Server{
@@ -175,12 +186,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         cl.connState,
+		ConnContext:       connContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
 		// streams to bound.
 	}
-	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
+	s.log.Info("inbound connections bounded", "max_connections", limit, "max_connections_per_address", min(perAddr, limit), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)

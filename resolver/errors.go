@@ -67,6 +67,15 @@ func fromPlatform(err error) *errcode.Error {
 			e.Message += ": " + pe.Message
 		}
 		e.Fields = map[string]any{"status": pe.StatusCode}
+		if pe.CredentialsRefused() {
+			// The REST API refused the credentials the gateway holds for
+			// the space, not the client's token (which the gateway
+			// accepted; a passthrough call forwards it as a Bearer token
+			// instead): UNAUTHORIZED would send the client for a new
+			// token in vain.
+			e.Code = errcode.UpstreamCredentialsRefused
+			e.Message += " (the Platform API refused the credentials the gateway is configured with for this space: its operators must fix them; a new client token will not help)"
+		}
 		if pe.RetryAfter > 0 {
 			// The server's pacing, passed on, so that a client does not
 			// come straight back.

@@ -54,6 +54,11 @@ type Platform interface {
 	UpdateProcessSchedules(ctx context.Context, acct platformapi.Account, id string, body []byte) (platformapi.ProcessSchedules, error)
 	QueryExecutionRecords(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ExecutionRecord, error)
 	ExecuteProcess(ctx context.Context, acct platformapi.Account, atomID, processID string) (platformapi.ExecutionRequest, error)
+
+	// CheckCredentials makes the cheapest authenticated call there is, to
+	// learn whether acct's credentials are good (see SpaceDirectory's
+	// Unverified).
+	CheckCredentials(ctx context.Context, acct platformapi.Account) error
 }
 
 // Options tune the resolvers. Start from DefaultOptions: New gives a zero
@@ -115,6 +120,7 @@ const (
 type Resolver struct {
 	platform Platform
 	opts     Options
+	verified *verifiedSet // credentials CheckCredentials accepted lately
 }
 
 // New returns a root resolver that calls p.
@@ -131,7 +137,7 @@ func New(p Platform, opts Options) *Resolver {
 	if opts.SettleTimeout <= 0 {
 		opts.SettleTimeout = DefaultSettleTimeout
 	}
-	return &Resolver{platform: p, opts: opts}
+	return &Resolver{platform: p, opts: opts, verified: newVerifiedSet()}
 }
 
 // Query returns the resolver of the Query type.

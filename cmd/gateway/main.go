@@ -87,8 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	// load reads the file at start and on each SIGHUP; a path that leads
+	// to /dev/zero or a huge file is refused at config.MaxFileBytes.
 	load := func() (*config.Config, error) {
-		data, err := os.ReadFile(*configPath)
+		data, err := config.ReadFile(*configPath)
 		if err != nil {
 			return nil, err
 		}

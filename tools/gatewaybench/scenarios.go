@@ -107,9 +107,11 @@ func (b *bench) startGatewayConfig(ctx context.Context, name, cfg string) (*proc
 }
 
 // gatewayConfig is the gateway's configuration: the defaults, but for
-// what o changes and for the per-client limits on inbound requests (rate,
+// what o changes, for the per-client limits on inbound requests (rate,
 // and requests executing at once), which are off because every load
-// client shares one token. (A build from before clients.maxExecuting
+// client shares one token, and for the bound on connections per client
+// address, which is off because every load client shares one address (as
+// behind a load balancer). (A build from before clients.maxExecuting
 // refuses the key: -gateway-bin compares builds that know it.)
 func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
@@ -133,6 +135,8 @@ platform:
 %sclients:
   requestsPerSecond: 0
   maxExecuting: 0
+server:
+  maxConnectionsPerAddress: 1000000
 graphql:
   requestTimeout: 120s
 spaces:
