@@ -89,6 +89,10 @@ type ClientsConfig struct {
 	// budget at once (per space; a client is its token, or its address on
 	// a passthrough space); past it, HTTP 429. 0 disables the bound.
 	MaxQueued int `yaml:"maxQueued"`
+	// MaxExecuting bounds a client's GraphQL requests executing at once
+	// (per space, counted as graphql.maxExecuting counts); the client's
+	// others wait for its turn. 0 disables the bound. See docs/cost-bounds.md.
+	MaxExecuting int `yaml:"maxExecuting"`
 }
 
 // RateLimitConfig is the per-account REST budget.
@@ -159,6 +163,14 @@ type GraphQLConfig struct {
 	MaxSelections int `yaml:"maxSelections"`
 	// MaxVariablesBytes bounds the JSON text of a request's variables.
 	MaxVariablesBytes int `yaml:"maxVariablesBytes"`
+	// MaxTokens bounds the lexical tokens of a query document (names,
+	// punctuation, values; commas and comments are none), counted before
+	// it is parsed. See docs/cost-bounds.md.
+	MaxTokens int `yaml:"maxTokens"`
+	// MaxVariableValues bounds the JSON values of a request's variables
+	// (every list item, object field and nested value), counted before
+	// they are decoded.
+	MaxVariableValues int `yaml:"maxVariableValues"`
 	// MaxExecuting bounds the GraphQL requests executing at once; the
 	// others wait for a fair turn, before anything is built for them, for
 	// at most RequestTimeout.
@@ -201,8 +213,11 @@ func (c Credentials) GoString() string { return c.String() }
 // export to this package (it imports this one). The REST client's and the
 // resolvers' defaults come from their packages (see Default).
 const (
-	DefaultListen         = "127.0.0.1:8080"
-	DefaultMaxBodyBytes   = 1 << 20
+	DefaultListen = "127.0.0.1:8080"
+	// DefaultMaxBodyBytes holds a query of maxQueryLength and variables of
+	// maxVariablesBytes, JSON-escaped, with room to spare. Reading and
+	// scanning a body costs about 5 times its length (docs/cost-bounds.md).
+	DefaultMaxBodyBytes   = 256 << 10
 	DefaultMaxQueryLength = 64 << 10
 	DefaultMaxDepth       = 16 // the standard introspection query (GraphiQL's) is 13 deep
 	DefaultRequestTimeout = 60 * time.Second
@@ -216,6 +231,16 @@ const (
 	// DefaultMaxVariablesBytes is 64 KiB: an attach of 100 environments
 	// by variables takes 4 KiB.
 	DefaultMaxVariablesBytes = 64 << 10
+	// DefaultMaxTokens is six times GraphiQL's introspection query (165
+	// tokens); the vendor's samples hold fewer than 50, an attach of 100
+	// environments about 125. docs/cost-bounds.md measures what it bounds.
+	DefaultMaxTokens = 1000
+	// DefaultMaxVariableValues leaves room for an attach of
+	// attach.maxEnvironments' default (100) ten times over.
+	DefaultMaxVariableValues = 1000
+	// DefaultClientMaxExecuting is a client's share of execution: its
+	// requests past it wait for their turn (docs/cost-bounds.md).
+	DefaultClientMaxExecuting = 4
 	// DefaultClientRequestsPerSecond is five times an account's whole
 	// REST budget: past the queue bound the excess is refused, not queued.
 	DefaultClientRequestsPerSecond = 50
@@ -285,6 +310,8 @@ func Default() Config {
 			MaxAliases:        DefaultMaxAliases,
 			MaxSelections:     DefaultMaxSelections,
 			MaxVariablesBytes: DefaultMaxVariablesBytes,
+			MaxTokens:         DefaultMaxTokens,
+			MaxVariableValues: DefaultMaxVariableValues,
 			MaxExecuting:      platformapi.MaxConnsPerHost,
 		},
 		Clients: ClientsConfig{
@@ -292,6 +319,7 @@ func Default() Config {
 			Burst:                 DefaultClientBurst,
 			AuthFailuresPerMinute: DefaultAuthFailuresPerMinute,
 			MaxQueued:             limits.MaxQueuedPerClient,
+			MaxExecuting:          DefaultClientMaxExecuting,
 		},
 		Redis: RedisConfig{
 			KeyPrefix:     store.KeyPrefix,
@@ -524,6 +552,15 @@ func (c *Config) Validate() error {
 	}
 	if c.GraphQL.MaxExecuting < 1 {
 		return bad("graphql.maxExecuting", "must be positive")
+	}
+	if c.GraphQL.MaxTokens < 1 || c.GraphQL.MaxTokens > 100000 {
+		return bad("graphql.maxTokens", "must be between 1 and 100000, got %d", c.GraphQL.MaxTokens)
+	}
+	if c.GraphQL.MaxVariableValues < 1 || c.GraphQL.MaxVariableValues > 100000 {
+		return bad("graphql.maxVariableValues", "must be between 1 and 100000, got %d", c.GraphQL.MaxVariableValues)
+	}
+	if c.Clients.MaxExecuting < 0 {
+		return bad("clients.maxExecuting", "must not be negative (0 disables the bound)")
 	}
 	if err := c.validateOps(); err != nil {
 		return err

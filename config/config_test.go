@@ -63,7 +63,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if cfg.Listen != "127.0.0.1:8080" || cfg.Attach.Concurrency != 8 || cfg.Attach.MaxEnvironments != 100 ||
 		cfg.Platform.Retry.MaxAttempts != 5 || cfg.Platform.Retry.RetryAfterMax != 30*time.Second ||
-		cfg.GraphQL.MaxBodyBytes != 1<<20 || cfg.GraphQL.RequestTimeout != 60*time.Second || !cfg.GraphQL.Introspection {
+		cfg.GraphQL.MaxBodyBytes != 256<<10 || cfg.GraphQL.RequestTimeout != 60*time.Second || !cfg.GraphQL.Introspection {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }

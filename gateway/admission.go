@@ -34,6 +34,15 @@ import (
 // the gateway delays another space's request by at most one turn per
 // other space waiting, not by its whole backlog.
 //
+// A client executes at most perClient requests at once
+// (clients.maxExecuting; 0: no bound), counted as the bound on all is:
+// its others wait, out of the round-robin while it is at its bound, even
+// when turns are free. Executing is where a request costs CPU and memory
+// (analysis, graphql-go's validation); while turns are free there is no
+// queue to be fair in, so without this a client flooding from 64
+// connections had 64 requests competing for the cores with another
+// client's one (docs/cost-bounds.md).
+//
 // A request with REST calls waiting for the account's rate budget does
 // not count as executing while they wait (it is told by its flow's
 // platformapi.WaitObserver), even if others of its calls are in flight:
@@ -51,15 +60,27 @@ import (
 // so the goroutines of waiting requests stay small. One admitted at once
 // executes on its connection's goroutine: nothing waits then.
 type admission struct {
-	limit   int
-	maxWait time.Duration
-	queue   func(n int) // told the number of waiting requests; may be nil
+	limit     int
+	perClient int // a client's executing requests at most; 0: no bound
+	maxWait   time.Duration
+	queue     func(n int) // told the number of waiting requests; may be nil
 
 	mu      sync.Mutex
 	active  int // requests executing, not counting those parked on the budget
 	waiting int // requests waiting for a turn
+	// spaces holds the spaces with clients in turn: clients with waiting
+	// requests that are below perClient.
 	spaces  roundrobin.Ring[*admSpace]
 	bySpace map[string]*admSpace
+	// running counts each client's executing requests, as active counts
+	// them; only with perClient.
+	running map[admKey]int
+}
+
+// admKey is a client of a space.
+type admKey struct {
+	space  string
+	client [32]byte
 }
 
 // admSpace is a space's part of the queue.
@@ -74,12 +95,16 @@ type admClient struct {
 	space *admSpace
 	key   [32]byte
 	queue []*ticket
+	// blocked: the client is at perClient, and so out of its space's
+	// round-robin until one of its requests stops executing.
+	blocked bool
 }
 
 // A ticket is a GraphQL request's place in the admission: waiting, then
 // executing. It is the request's flow observer (platformapi.WaitObserver).
 type ticket struct {
 	a       *admission
+	key     admKey
 	ch      chan struct{} // closed on admission; only for requests that waited
 	client  *admClient    // while waiting
 	waited  time.Duration // how long the request waited for its turn
@@ -93,10 +118,12 @@ type ticket struct {
 }
 
 // newAdmission returns an admission of at most limit requests executing
-// at once, each waiting at most maxWait for its turn. queue, when not nil,
-// is told the number of requests waiting each time it changes.
-func newAdmission(limit int, maxWait time.Duration, queue func(int)) *admission {
-	return &admission{limit: limit, maxWait: maxWait, queue: queue, bySpace: map[string]*admSpace{}}
+// at once, at most perClient of one client (0: no such bound), each
+// waiting at most maxWait for its turn. queue, when not nil, is told the
+// number of requests waiting each time it changes.
+func newAdmission(limit, perClient int, maxWait time.Duration, queue func(int)) *admission {
+	return &admission{limit: limit, perClient: perClient, maxWait: maxWait, queue: queue,
+		bySpace: map[string]*admSpace{}, running: map[admKey]int{}}
 }
 
 // preAuth is what admissionKey learned of a request's credentials, which
@@ -376,16 +403,19 @@ func queuedFor(ctx context.Context) time.Duration {
 // enter returns the request's ticket once it may execute, or one with its
 // refusal once it has waited maxWait or ctx has ended.
 func (a *admission) enter(ctx context.Context, space string, client [32]byte) *ticket {
-	t := &ticket{a: a}
+	t := &ticket{a: a, key: admKey{space, client}}
 	a.mu.Lock()
-	if a.waiting == 0 && a.active < a.limit {
-		a.active++
+	// No client in turn waits (clients at their bound may), and there is
+	// room for this one.
+	if a.spaces.Len() == 0 && a.active < a.limit && a.below(t.key) {
 		t.admitted = true
+		a.start(t)
 		a.mu.Unlock()
 		return t
 	}
 	t.ch = make(chan struct{})
-	a.enqueue(t, space, client)
+	a.enqueue(t)
+	a.dispatch() // its turn may be now: the queue held only clients at their bound
 	a.mu.Unlock()
 
 	start := time.Now()
@@ -418,7 +448,7 @@ func (a *admission) leave(t *ticket) {
 	defer a.mu.Unlock()
 	t.finished = true
 	if t.calls == 0 {
-		a.active--
+		a.stop(t)
 	}
 	a.dispatch()
 }
@@ -431,7 +461,7 @@ func (t *ticket) WaitStart() {
 	defer a.mu.Unlock()
 	t.calls++
 	if t.calls == 1 && !t.finished {
-		a.active--
+		a.stop(t)
 		a.dispatch()
 	}
 }
@@ -444,38 +474,116 @@ func (t *ticket) WaitDone() {
 	defer a.mu.Unlock()
 	t.calls--
 	if t.calls == 0 && !t.finished {
-		a.active++
+		a.start(t)
 	}
 }
 
 // dispatch admits waiting requests, in their turns, while fewer than limit
 // execute. Callers hold mu.
 func (a *admission) dispatch() {
-	for a.waiting > 0 && a.active < a.limit {
+	for a.spaces.Len() > 0 && a.active < a.limit {
 		t := a.next()
 		t.admitted = true
-		a.active++
+		a.start(t)
 		close(t.ch)
 	}
 }
 
-// enqueue puts t last in its client's queue. Callers hold mu.
-func (a *admission) enqueue(t *ticket, space string, client [32]byte) {
-	sp := a.bySpace[space]
-	if sp == nil {
-		sp = &admSpace{name: space, byClient: map[[32]byte]*admClient{}}
-		a.bySpace[space] = sp
+// below reports whether k's client executes fewer than perClient requests.
+// Callers hold mu.
+func (a *admission) below(k admKey) bool {
+	return a.perClient == 0 || a.running[k] < a.perClient
+}
+
+// start counts t as executing; at its client's bound, the client's
+// waiting requests leave the round-robin. Callers hold mu.
+func (a *admission) start(t *ticket) {
+	a.active++
+	if a.perClient == 0 {
+		return
 	}
-	c := sp.byClient[client]
+	a.running[t.key]++
+	if c := a.client(t.key); c != nil && !c.blocked && !a.below(t.key) {
+		a.block(c)
+	}
+}
+
+// stop counts t as executing no more; below its client's bound again, the
+// client's waiting requests are back in the round-robin. Callers hold mu.
+func (a *admission) stop(t *ticket) {
+	a.active--
+	if a.perClient == 0 {
+		return
+	}
+	if a.running[t.key]--; a.running[t.key] <= 0 {
+		delete(a.running, t.key)
+	}
+	if c := a.client(t.key); c != nil && c.blocked && a.below(t.key) {
+		a.unblock(c)
+	}
+}
+
+// client returns k's waiting requests, or nil when none waits. Callers
+// hold mu.
+func (a *admission) client(k admKey) *admClient {
+	if sp := a.bySpace[k.space]; sp != nil {
+		return sp.byClient[k.client]
+	}
+	return nil
+}
+
+// block takes c, whose requests wait, out of the round-robin. Callers
+// hold mu.
+func (a *admission) block(c *admClient) {
+	c.blocked = true
+	a.drop(c)
+}
+
+// drop takes c out of its space's round-robin, and the space out of the
+// spaces' once none of its clients is in turn. Callers hold mu.
+func (a *admission) drop(c *admClient) {
+	sp := c.space
+	sp.clients.Remove(c)
+	if sp.clients.Len() == 0 {
+		a.spaces.Remove(sp)
+	}
+}
+
+// unblock puts c, whose requests wait, back in the round-robin, last.
+// Callers hold mu.
+func (a *admission) unblock(c *admClient) {
+	c.blocked = false
+	a.push(c)
+}
+
+// push puts c last in its space's round-robin, and the space in the
+// spaces' if it was not. Callers hold mu.
+func (a *admission) push(c *admClient) {
+	sp := c.space
+	if sp.clients.Len() == 0 {
+		a.spaces.Push(sp)
+	}
+	sp.clients.Push(c)
+}
+
+// enqueue puts t last in its client's queue. Callers hold mu.
+func (a *admission) enqueue(t *ticket) {
+	sp := a.bySpace[t.key.space]
+	if sp == nil {
+		sp = &admSpace{name: t.key.space, byClient: map[[32]byte]*admClient{}}
+		a.bySpace[t.key.space] = sp
+	}
+	c := sp.byClient[t.key.client]
 	if c == nil {
-		c = &admClient{space: sp, key: client}
-		sp.byClient[client] = c
+		c = &admClient{space: sp, key: t.key.client}
+		sp.byClient[t.key.client] = c
 	}
 	if len(c.queue) == 0 {
-		if sp.clients.Len() == 0 {
-			a.spaces.Push(sp)
+		if a.below(t.key) {
+			a.push(c)
+		} else {
+			c.blocked = true
 		}
-		sp.clients.Push(c)
 	}
 	c.queue = append(c.queue, t)
 	t.client = c
@@ -506,11 +614,10 @@ func (a *admission) abandon(t *ticket) {
 		c.queue = slices.Delete(c.queue, i, i+1) // clears the freed slot
 	}
 	if len(c.queue) == 0 {
-		sp := c.space
-		sp.clients.Remove(c)
-		if sp.clients.Len() == 0 {
-			a.spaces.Remove(sp)
+		if !c.blocked { // else out of the round-robin already
+			a.drop(c)
 		}
+		c.blocked = false
 	}
 	a.forget(c)
 	a.waiting--

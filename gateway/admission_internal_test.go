@@ -53,7 +53,7 @@ func TestAdmissionTurns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAdmission(1, time.Minute, nil)
+			a := newAdmission(1, 0, time.Minute, nil)
 			holder := a.enter(context.Background(), "s0", clientKey("c0"))
 			if !holder.admitted {
 				t.Fatal("the first request waits")
@@ -95,7 +95,7 @@ func TestAdmissionTurns(t *testing.T) {
 // again at once, above the bound if need be, and the bound holds again
 // for the requests after it.
 func TestAdmissionParks(t *testing.T) {
-	a := newAdmission(1, time.Minute, nil)
+	a := newAdmission(1, 0, time.Minute, nil)
 	ctx := context.Background()
 	first := a.enter(ctx, "s1", clientKey("c1"))
 	first.WaitStart()
@@ -141,7 +141,7 @@ func TestAdmissionParks(t *testing.T) {
 // the queue; the requests behind it keep their turns.
 func TestAdmissionGivesUp(t *testing.T) {
 	var queued []int
-	a := newAdmission(1, 50*time.Millisecond, func(n int) { queued = append(queued, n) })
+	a := newAdmission(1, 0, 50*time.Millisecond, func(n int) { queued = append(queued, n) })
 	ctx := context.Background()
 	holder := a.enter(ctx, "s1", clientKey("c1"))
 
@@ -252,5 +252,82 @@ func TestPrefetch(t *testing.T) {
 	}
 	if body, _ := prefetch(http.NoBody, 0, 10); body != http.NoBody {
 		t.Error("an empty body is not left as it is")
+	}
+}
+
+// TestAdmissionPerClient: a client executes at most perClient requests at
+// once, even with turns free; its others wait, and another client's
+// request is admitted at once past them. A request of the client that
+// stops executing (it ends, or its calls wait for the budget) lets the
+// client's next in; the round-robin then serves it in its turn.
+func TestAdmissionPerClient(t *testing.T) {
+	a := newAdmission(10, 2, time.Minute, nil)
+	ctx := context.Background()
+	flood, victim := clientKey("flood"), clientKey("victim")
+	first, second := a.enter(ctx, "s1", flood), a.enter(ctx, "s1", flood)
+	if !first.admitted || !second.admitted {
+		t.Fatal("a client's first two requests wait with turns free")
+	}
+	waiting := make(chan *ticket, 3)
+	for i := range 3 {
+		go func() { waiting <- a.enter(ctx, "s1", flood) }()
+		waitQueued(t, a, i+1)
+	}
+	// Another client, of the same space and of another, is admitted at
+	// once, on its own goroutine (nothing in turn waits).
+	for _, sp := range []string{"s1", "s2"} {
+		v := a.enter(ctx, sp, victim)
+		if !v.admitted || v.ch != nil {
+			t.Fatalf("space %s: another client's request waited behind a client at its bound", sp)
+		}
+		a.leave(v)
+	}
+	if a.active != 2 {
+		t.Fatalf("%d active, want the flooding client's 2", a.active)
+	}
+
+	first.WaitStart() // parked on the budget: its client's next executes
+	third := <-waiting
+	select {
+	case tk := <-waiting:
+		t.Fatalf("two requests admitted for one parked (%v)", tk)
+	case <-time.After(20 * time.Millisecond):
+	}
+	first.WaitDone() // granted: it executes again, above the bound
+	if a.running[admKey{"s1", flood}] != 3 {
+		t.Fatalf("running %d, want 3", a.running[admKey{"s1", flood}])
+	}
+	a.leave(first)
+	a.leave(second) // back below the bound: the next is admitted
+	fourth := <-waiting
+
+	// One still waits; it gives up: no trace remains.
+	a.leave(third)
+	fifth := <-waiting
+	a.leave(fourth)
+	a.leave(fifth)
+	if a.active != 0 || a.waiting != 0 || len(a.bySpace) != 0 || a.spaces.Len() != 0 || len(a.running) != 0 {
+		t.Errorf("idle admission keeps %d active, %d waiting, %d spaces, %d running", a.active, a.waiting, len(a.bySpace), len(a.running))
+	}
+}
+
+// TestAdmissionPerClientGivesUp: a waiting request of a client at its
+// bound that gives up leaves no trace, and its client's turns go on.
+func TestAdmissionPerClientGivesUp(t *testing.T) {
+	a := newAdmission(10, 1, 30*time.Millisecond, nil)
+	ctx := context.Background()
+	holder := a.enter(ctx, "s1", clientKey("c1"))
+	late := a.enter(ctx, "s1", clientKey("c1"))
+	if late.refusal == nil || late.admitted {
+		t.Fatalf("a request of a client at its bound: refusal %v, admitted %v", late.refusal, late.admitted)
+	}
+	a.leave(holder)
+	next := a.enter(ctx, "s1", clientKey("c1"))
+	if !next.admitted || next.ch != nil {
+		t.Fatal("the client's next request waited with its bound free")
+	}
+	a.leave(next)
+	if a.active != 0 || a.waiting != 0 || len(a.bySpace) != 0 || a.spaces.Len() != 0 || len(a.running) != 0 {
+		t.Errorf("idle admission keeps %d active, %d waiting, %d spaces, %d running", a.active, a.waiting, len(a.bySpace), len(a.running))
 	}
 }

@@ -71,6 +71,7 @@ func (d *docInfo) definesVariableAt(line, column int) bool {
 // queries over and over.
 type analyzer struct {
 	cache *lru.Cache[string, *docInfo]
+	vet   *vetter // bounds what a document may cost (cost.go); nil: none
 }
 
 // maxCachedQuery bounds the text length that is cached, and so the cache's
@@ -99,7 +100,7 @@ func (a *analyzer) analyze(query string) *docInfo {
 	if d, ok := a.cache.Get(query); ok {
 		return d
 	}
-	d := measureDocument(query)
+	d := a.measure(query) // measureDocument, within the cost bounds (cost.go)
 	if len(query) <= maxCachedQuery {
 		a.cache.Add(query, d)
 	}

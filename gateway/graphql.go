@@ -219,6 +219,9 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 	if len(req.Variables) > s.cfg.GraphQL.MaxVariablesBytes {
 		return nil, errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("variables are %d bytes long; at most %d are allowed", len(req.Variables), s.cfg.GraphQL.MaxVariablesBytes))
 	}
+	if n := jsonValues(req.Variables); len(req.Variables) > 0 && n > s.cfg.GraphQL.MaxVariableValues {
+		return nil, errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("variables hold %d values; at most %d are allowed", n, s.cfg.GraphQL.MaxVariableValues))
+	}
 	if len(req.Variables) > 0 {
 		if err := json.Unmarshal(req.Variables, &req.vars); err != nil {
 			msg := "variables must be a JSON object"

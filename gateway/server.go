@@ -128,6 +128,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	s.analyzer.vet = newVetter(cfg.GraphQL, s.vars.schema)
 	s.limits = deps.Limits
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
@@ -140,7 +141,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 		}
 	}
 	s.workers = newWorkers()
-	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
+	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
 	s.handler = s.routes()
 	return s, nil
 }

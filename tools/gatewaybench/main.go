@@ -26,7 +26,11 @@
 //     attaches to one gateway (memory store, then Redis) and to three
 //     gateways sharing the budget through one Redis (a redis-server it
 //     starts on loopback), under the vendor's limit at 20 ms; and what the
-//     Redis round trip adds per REST call.
+//     Redis round trip adds per REST call;
+//   - hostileCost: one client floods the gateway with the most expensive
+//     requests it may send, from 64 connections, within its rate limit,
+//     while another sends `{ __typename }`: the victim's latency alone and
+//     under the flood, and the gateway's peak RSS (hostile.go).
 //
 // The targets are ratios within one run (against the proxy, direct REST or
 // the ideal makespan), reported, never enforced: the exit status says only
@@ -72,11 +76,18 @@ type config struct {
 	memoryDuration time.Duration
 	makespanN      []int
 	scaleOutEnvs   int
-	scenarios      map[string]bool
-	bins           binaries // prebuilt; empty fields are built
-	passthrough    string   // upstream: serve as the pass-through proxy
-	profile        bool     // fetch the gateway's profiles into out
-	listen         string   // of the pass-through proxy
+	hostileIdle    time.Duration
+	hostileFlood   time.Duration
+	// clientMaxExecuting is clients.maxExecuting for the hostileCost
+	// scenario; negative keeps the gateway's default (and works with
+	// builds that do not know the key).
+	clientMaxExecuting int
+	hostileRelaxed     bool
+	scenarios          map[string]bool
+	bins               binaries // prebuilt; empty fields are built
+	passthrough        string   // upstream: serve as the pass-through proxy
+	profile            bool     // fetch the gateway's profiles into out
+	listen             string   // of the pass-through proxy
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -96,7 +107,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.passthrough, "internal-passthrough", "", "internal: serve as the pass-through proxy to the simulator at `URL` (the benchmark starts itself so)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "internal: the pass-through proxy's listen `address`")
 	fs.IntVar(&c.scaleOutEnvs, "scaleout-envs", 0, "environments per fan-out of the scaleout scenario (default 60, 20 with -quick)")
-	only := fs.String("scenarios", "overhead,makespan,memory,scaleout", "comma-separated scenarios to run")
+	fs.IntVar(&c.clientMaxExecuting, "client-max-executing", -1, "clients.maxExecuting of the hostileCost scenario's gateway (0 disables the bound; negative keeps the default)")
+	fs.BoolVar(&c.hostileRelaxed, "hostile-relaxed", false, "lift the hostileCost scenario's configurable bounds on a request's cost (graphql.maxTokens, maxVariableValues, maxBodyBytes), to measure clients.maxExecuting alone")
+	only := fs.String("scenarios", "overhead,makespan,memory,scaleout,hostileCost", "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -105,9 +118,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	c.duration, c.warmup, c.memoryDuration = 5*time.Second, time.Second, 5*time.Second
 	c.makespanN = []int{1, 10, 50, 100}
+	c.hostileIdle, c.hostileFlood = 3*time.Second, 10*time.Second
 	if c.quick {
 		c.duration, c.warmup, c.memoryDuration = time.Second, 250*time.Millisecond, time.Second
 		c.makespanN = []int{1, 20}
+		c.hostileIdle, c.hostileFlood = time.Second, 3*time.Second
 	}
 	if c.scaleOutEnvs == 0 {
 		c.scaleOutEnvs = 60
@@ -132,7 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	for _, s := range strings.Split(*only, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "overhead", "makespan", "memory", "scaleout":
+		case "overhead", "makespan", "memory", "scaleout", "hostileCost":
 			c.scenarios[s] = true
 		default:
 			return nil, fmt.Errorf("-scenarios: unknown scenario %q", s)
@@ -242,6 +257,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		r.ScaleOut = so
 	}
+	if cfg.scenarios["hostileCost"] {
+		fmt.Fprintf(stderr, "gatewaybench: hostile cost, %d connections flooding, %d victim clients\n", hostileClients, victimClients)
+		h, err := b.hostileCost(ctx, cfg.hostileIdle, cfg.hostileFlood, cfg.clientMaxExecuting, cfg.hostileRelaxed)
+		if err != nil {
+			return fmt.Errorf("hostileCost: %w", err)
+		}
+		r.HostileCost = h
+	}
 	for _, err := range b.prof.errors() {
 		fmt.Fprintln(stderr, "gatewaybench:", err)
 	}
@@ -284,7 +307,10 @@ type Report struct {
 	Makespan *Makespan  `json:"makespan,omitempty"`
 	Memory   *Memory    `json:"memory,omitempty"`
 	ScaleOut *ScaleOut  `json:"scaleOut,omitempty"`
-	Targets  []Target   `json:"targets"`
+	// HostileCost is issue 17's: a flood of expensive requests from one
+	// client, and another client's latency (hostile.go).
+	HostileCost *HostileCost `json:"hostileCost,omitempty"`
+	Targets     []Target     `json:"targets"`
 }
 
 // Machine says where the numbers come from.
@@ -368,6 +394,14 @@ func targets(r *Report) []Target {
 		t.Got += fmt.Sprintf(" (%.1f / %.1f MiB), %d refused", m.PeakRSSMiB, m.PassthroughPeakRSSMiB, m.Load.Errors)
 		ts = append(ts, t)
 	}
+	if h := r.HostileCost; h != nil {
+		ts = append(ts,
+			Target{Name: "hostile flood: victim p99 ms", Want: fmt.Sprintf("≤ %d", maxVictimP99Ms),
+				Got: fmt.Sprintf("%.1f (idle %.1f), %d errors", h.Victim.P99Ms, h.VictimIdle.P99Ms, h.Victim.Errors),
+				Met: h.Victim.Requests > 0 && h.Victim.Errors == 0 && h.Victim.P99Ms <= maxVictimP99Ms, By: h.Victim.P99Ms / maxVictimP99Ms},
+			Target{Name: "hostile flood: gateway peak RSS MiB", Want: fmt.Sprintf("≤ %.1f (150 MB)", maxHostilePeakMiB),
+				Got: fmt.Sprintf("%.1f (idle %.1f)", h.PeakRSSMiB, h.IdleRSSMiB), Met: h.PeakRSSMiB > 0 && h.PeakRSSMiB <= maxHostilePeakMiB, By: h.PeakRSSMiB / maxHostilePeakMiB})
+	}
 	for i := range ts {
 		if ts[i].Met {
 			ts[i].By = 0
@@ -429,6 +463,26 @@ func printSummary(w io.Writer, r *Report, out string) {
 		fmt.Fprintf(w, "  one token from Redis: p50 %.3f ms, p99 %.3f ms (%d takes, %d errors)\n", so.TakeLatency.P50Ms, so.TakeLatency.P99Ms, so.TakeLatency.Requests, so.TakeLatency.Errors)
 		fmt.Fprintf(w, "  attach(1) at 0 ms, %d clients: memory p50 %.2f ms p99 %.2f ms %.0f/s; redis p50 %.2f ms p99 %.2f ms %.0f/s\n\n",
 			so.Attach1Clients, so.Attach1Memory.P50Ms, so.Attach1Memory.P99Ms, so.Attach1Memory.PerSecond, so.Attach1Redis.P50Ms, so.Attach1Redis.P99Ms, so.Attach1Redis.PerSecond)
+	}
+	if h := r.HostileCost; h != nil {
+		limit := "default"
+		if h.ClientMaxExecuting >= 0 {
+			limit = strconv.Itoa(h.ClientMaxExecuting)
+		}
+		if h.Relaxed {
+			limit += ", graphql bounds lifted"
+		}
+		fmt.Fprintf(w, "Hostile cost: one client floods from %d connections at its rate limit (%d kinds of request in turn), another sends { __typename } from %d; clients.maxExecuting %s\n", h.AttackerClients, len(h.Documents), h.VictimClients, limit)
+		fmt.Fprintf(w, "  %-14s %8s %7s %7s %7s %7s %6s\n", "victim", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
+		for _, v := range []struct {
+			name string
+			s    Summary
+		}{{"idle", h.VictimIdle}, {"under flood", h.Victim}} {
+			fmt.Fprintf(w, "  %-14s %8.0f %7.2f %7.2f %7.2f %7.1f %6d\n", v.name, v.s.PerSecond, v.s.P50Ms, v.s.P95Ms, v.s.P99Ms, v.s.MaxMs, v.s.Errors)
+		}
+		a := h.Attacker
+		fmt.Fprintf(w, "  flood: %d sent (%.0f/s): %d executed, %d throttled (429), %d refused, %d failed; gateway CPU %.0f ms/s\n", a.Sent, a.PerSecond, a.Executed, a.Throttled, a.Refused, a.Failed, h.CPUMillisPerSecond)
+		fmt.Fprintf(w, "  gateway RSS: idle %.1f MiB, peak %.1f MiB (anonymous %.1f MiB)\n\n", h.IdleRSSMiB, h.PeakRSSMiB, h.PeakAnonMiB)
 	}
 	fmt.Fprintln(w, "Targets (reported, not enforced):")
 	for _, t := range r.Targets {

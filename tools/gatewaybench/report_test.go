@@ -43,8 +43,8 @@ func TestGatewayConfigParses(t *testing.T) {
 			if got := cfg.Platform.CircuitBreaker.Enabled; got != tt.wantBreaker {
 				t.Errorf("platform.circuitBreaker.enabled = %v, want %v", got, tt.wantBreaker)
 			}
-			if got := cfg.Clients.RequestsPerSecond; got != 0 {
-				t.Errorf("clients.requestsPerSecond = %v, want 0: the load's clients share one token", got)
+			if got := cfg.Clients.RequestsPerSecond; got != 0 || cfg.Clients.MaxExecuting != 0 {
+				t.Errorf("clients.requestsPerSecond = %v, maxExecuting = %d, want 0: the load's clients share one token", got, cfg.Clients.MaxExecuting)
 			}
 			if len(cfg.Spaces) != 1 || cfg.Spaces[0].GUID != benchSpace || cfg.Spaces[0].AccountID != simulator.DemoAccountID {
 				t.Errorf("spaces = %+v", cfg.Spaces)

@@ -78,8 +78,13 @@ var unlimited = gatewayOpts{pacing: &pacing{perSecond: 0, burst: 1}}
 
 // startGateway starts the gateway against the simulator at upstream.
 func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatewayOpts) (*proc, error) {
+	return b.startGatewayConfig(ctx, name, gatewayConfig(upstream, o))
+}
+
+// startGatewayConfig starts the gateway with the configuration text cfg.
+func (b *bench) startGatewayConfig(ctx context.Context, name, cfg string) (*proc, error) {
 	path := filepath.Join(b.work, name+".yaml")
-	if err := os.WriteFile(path, []byte(gatewayConfig(upstream, o)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
 	args := []string{"-config", path}
@@ -102,10 +107,12 @@ func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatew
 }
 
 // gatewayConfig is the gateway's configuration: the defaults, but for
-// what o changes, for the per-token limit on inbound requests, which is
-// off because every load client shares one token, and for the bound on
-// connections per client address, which is off because every load client
-// shares one address (as behind a load balancer).
+// what o changes, for the per-client limits on inbound requests (rate,
+// and requests executing at once), which are off because every load
+// client shares one token, and for the bound on connections per client
+// address, which is off because every load client shares one address (as
+// behind a load balancer). (A build from before clients.maxExecuting
+// refuses the key: -gateway-bin compares builds that know it.)
 func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
 	platform, top := "", ""
@@ -127,6 +134,7 @@ platform:
   baseURL: %s%s
 %sclients:
   requestsPerSecond: 0
+  maxExecuting: 0
 server:
   maxConnectionsPerAddress: 1000000
 graphql:
