@@ -178,6 +178,27 @@ type SpaceConfig struct {
 	Description string `yaml:"description"`
 	URL         string `yaml:"url"`
 	AccountName string `yaml:"accountName"`
+	// More of the vendor's Space fields, as the operator copies them from
+	// the vendor's Space (optional, answered as written): its account
+	// group, its logo, and its dates (the vendor writes them
+	// "2022-11-02 18:41:11.0").
+	AccountGroup SpaceAccountGroup `yaml:"accountGroup"`
+	Theme        SpaceTheme        `yaml:"theme"`
+	CreatedDate  string            `yaml:"createdDate"`
+	ModifiedDate string            `yaml:"modifiedDate"`
+}
+
+// SpaceAccountGroup is the account group a space is shared with, as the
+// vendor's Space names it.
+type SpaceAccountGroup struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// SpaceTheme is a space's logo, as the vendor's Space names it.
+type SpaceTheme struct {
+	LogoURL    string `yaml:"logoUrl"`
+	LogoAltTxt string `yaml:"logoAltTxt"`
 }
 
 // Credentials are the REST API credentials of an account.
