@@ -114,10 +114,10 @@ func measureDocument(query string) *docInfo {
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		d.parseErr = "syntax error"
+		d.parseErr = "Syntax Error."
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {
-			d.parseErr = "syntax error: " + clip(ge.Message, 160)
+			d.parseErr = syntaxErrorMessage(clip(ge.Message, 160))
 			if len(ge.Locations) > 0 {
 				d.parseLine, d.parseCol = ge.Locations[0].Line, ge.Locations[0].Column
 			}
@@ -188,8 +188,21 @@ func screen(query string) (msg string, line, col int) {
 	depth := 0
 	for {
 		tok, err := lx.ReadToken()
-		if err != nil || tok.Kind == lexer.EOF {
-			return "", 0, 0 // the parser reports lexical errors
+		if err != nil {
+			// The lexer says what is wrong; the parser would only say
+			// "Unexpected <Invalid>".
+			msg = err.Error()
+			var ge *gqlerror.Error
+			if errors.As(err, &ge) {
+				msg = ge.Message
+				if len(ge.Locations) > 0 {
+					line, col = ge.Locations[0].Line, ge.Locations[0].Column
+				}
+			}
+			return syntaxErrorMessage(msg), line, col
+		}
+		if tok.Kind == lexer.EOF {
+			return "", 0, 0
 		}
 		switch tok.Kind {
 		case lexer.BraceL, lexer.BracketL, lexer.ParenL:

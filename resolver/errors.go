@@ -16,6 +16,18 @@ import (
 // behind a GraphQL field ("Downstream Execution Error: Unauthorized").
 const downstream = "Downstream Execution Error: "
 
+// vendorText is the message, after the prefix, of the REST statuses the
+// vendor's documentation shows an error of: its Get All Accounts page
+// answers "Downstream Execution Error: Unauthorized" (401) and
+// "Downstream Execution Error: Server Error" (500), with nothing of
+// REST's own message. Ours read the same; REST's message, when it says
+// more, is in extensions.platformMessage. Other statuses, which the vendor
+// shows no error of, read "<reason phrase>: <REST's message>".
+var vendorText = map[int]string{
+	http.StatusUnauthorized:        "Unauthorized",
+	http.StatusInternalServerError: "Server Error",
+}
+
 // fromPlatform turns a REST failure into the error a client sees: the code
 // from errcode's table, the vendor's message style, the REST status in
 // extensions, and extensions.outcome where the call's effect is not plain
@@ -58,6 +70,20 @@ func fromPlatform(err error) *errcode.Error {
 		return e
 	case pe.StatusCode != 0:
 		e.Code = errcode.FromStatus(pe.StatusCode)
+		e.Fields = map[string]any{"status": pe.StatusCode}
+		if pe.RetryAfter > 0 {
+			// The server's pacing, passed on, so that a client does not
+			// come straight back.
+			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
+		}
+		if text, ok := vendorText[pe.StatusCode]; ok {
+			// The vendor's own words, to the letter; REST's are kept.
+			e.Message = downstream + text
+			if pe.Message != "" && !strings.EqualFold(pe.Message, text) {
+				e.Fields["platformMessage"] = pe.Message
+			}
+			break
+		}
 		reason := http.StatusText(pe.StatusCode)
 		if reason == "" {
 			reason = "HTTP " + strconv.Itoa(pe.StatusCode)
@@ -65,12 +91,6 @@ func fromPlatform(err error) *errcode.Error {
 		e.Message = downstream + reason
 		if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
 			e.Message += ": " + pe.Message
-		}
-		e.Fields = map[string]any{"status": pe.StatusCode}
-		if pe.RetryAfter > 0 {
-			// The server's pacing, passed on, so that a client does not
-			// come straight back.
-			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
 		}
 	case pe.Timeout():
 		e.Code = errcode.UpstreamTimeout
