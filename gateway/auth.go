@@ -174,7 +174,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Cont
 		// it: limit by address, or fresh tokens would be fresh budgets
 		// to spend the account's REST budget with.
 		sum = addressKey("passthrough:"+sp.guid, r)
-		e = s.checkPassthrough(sp, token)
 	default:
 		sum, claims, e = s.checkTokenOnce(r.Context(), sp, token, tokenSum)
 	}

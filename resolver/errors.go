@@ -127,6 +127,14 @@ func markOutcome(e *errcode.Error, err error, pe *platformapi.Error) {
 	var s *settledError
 	switch pe.Outcome() {
 	case platformapi.OutcomeNotSent:
+		if pe.StatusCode == http.StatusUnauthorized {
+			// A call refused unsent because the REST API refused the
+			// request's token already (a passthrough space's): reported as
+			// that refusal, word for word, so that the answer does not
+			// depend on which call learned it. A 401 changes nothing,
+			// sent or not.
+			return
+		}
 		if e.Fields == nil {
 			e.Fields = map[string]any{}
 		}
