@@ -172,6 +172,10 @@ type SpaceConfig struct {
 	// TokenCredentials are the HTTP Basic credentials the token endpoint
 	// accepts for this space's account; its tokens are valid here.
 	TokenCredentials []TokenCredential `yaml:"tokenCredentials"`
+	// Default makes this the space of a request without SPACE_GUID whose
+	// token names no space (see gateway's inferSpace); at most one space
+	// is the default.
+	Default bool `yaml:"default"`
 	// Display values the spaces, Space and spaceAccounts queries answer
 	// with (the vendor keeps them in its own Spaces store); all optional.
 	Name        string `yaml:"name"`
@@ -553,7 +557,14 @@ func (c *Config) Validate() error {
 		return bad("spaces", "at least one space is required")
 	}
 	seen := map[string]bool{}
+	def := ""
 	for i, s := range c.Spaces {
+		if s.Default {
+			if def != "" {
+				return bad(fmt.Sprintf("spaces[%d].default", i), "only one space may be the default; %s is", def)
+			}
+			def = fmt.Sprintf("spaces[%d]", i)
+		}
 		key := fmt.Sprintf("spaces[%d]", i)
 		switch {
 		case strings.TrimSpace(s.GUID) == "":

@@ -62,6 +62,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeGraphQLRefusal(w, r, ref)
 		return
 	}
+	if e := spaceGUIDRequired(r.Context(), op); e != nil {
+		s.refuseAuth(w, r, e, true) // spaceinfer.go
+		return
+	}
 
 	var resp *graphql.Response
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
