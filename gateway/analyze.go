@@ -31,6 +31,10 @@ type docInfo struct {
 	// selections is the sum over all operations (graphql-go validates them
 	// all) of the selections each expands to.
 	selections int
+	// exec is the document to execute in place of the client's, when
+	// adapt.go changed it; fill says its answer has placeholders.
+	exec string
+	fill bool
 }
 
 // operation returns the operation a request selects, as graphql-go will.
@@ -70,7 +74,8 @@ func (d *docInfo) definesVariableAt(line, column int) bool {
 // document) and caches the result by query text: clients send the same few
 // queries over and over.
 type analyzer struct {
-	cache *lru.Cache[string, *docInfo]
+	cache   *lru.Cache[string, *docInfo]
+	adapter *adapter // nil: documents are executed as they are
 }
 
 // maxCachedQuery bounds the text length that is cached, and so the cache's
@@ -98,7 +103,7 @@ func (a *analyzer) analyze(query string) *docInfo {
 	if d, ok := a.cache.Get(query); ok {
 		return d
 	}
-	d := measureDocument(query)
+	d := measureAndAdapt(query, a.adapter)
 	if len(query) <= maxCachedQuery {
 		a.cache.Add(query, d)
 	}
@@ -106,7 +111,11 @@ func (a *analyzer) analyze(query string) *docInfo {
 }
 
 // measureDocument parses query and measures each of its operations.
-func measureDocument(query string) *docInfo {
+func measureDocument(query string) *docInfo { return measureAndAdapt(query, nil) }
+
+// measureAndAdapt is measureDocument, then, when ad is not nil, the
+// adaptation of the measured document for graphql-go (adapt.go).
+func measureAndAdapt(query string, ad *adapter) *docInfo {
 	d := &docInfo{}
 	if msg, line, col := screen(query); msg != "" {
 		d.parseErr, d.parseLine, d.parseCol = msg, line, col
@@ -164,6 +173,9 @@ func measureDocument(query string) *docInfo {
 	}
 	if m.cycle != "" {
 		d.invalid = fmt.Sprintf("fragment %q spreads itself", clip(m.cycle, maxEchoed))
+	}
+	if ad != nil && d.invalid == "" {
+		ad.apply(d, doc)
 	}
 	return d
 }

@@ -66,6 +66,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		s.refuseAuth(w, r, e, true) // spaceinfer.go
 		return
 	}
+	if doc.exec != "" {
+		req.Query = doc.exec // adapted for graphql-go (adapt.go)
+	}
 
 	var resp *graphql.Response
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
@@ -73,6 +76,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		resp = &graphql.Response{Errors: s.documentErrorsOr(req, errs)}
 	} else if resp = s.execute(w, r, req, op); resp == nil {
 		return // refused, and answered
+	} else if doc.fill {
+		s.fillAnswer(r.Context(), resp) // adapt.go
 	}
 	s.respond(w, r, resp, doc, info)
 }

@@ -136,6 +136,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	s.analyzer.adapter = newAdapter(s.schema, s.vars.schema)
 	s.limits = deps.Limits
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
