@@ -147,4 +147,3 @@ func clipRaw(b []byte) string {
 	}
 	return string(b)
 }
-
