@@ -135,6 +135,18 @@ func TestIntrospectionFillAliases(t *testing.T) {
 		}
 	}
 
+	// graphql-go's directives takes no argument: a literal one is dropped
+	// (no directive is deprecated), a variable left for graphql-go to
+	// refuse (dropping its only use would leave it unused).
+	r = e.post(t, `{ __schema { directives(includeDeprecated: true) { name } } }`, nil)
+	if len(r.Errors) != 0 || !bytes.Contains(r.Data, []byte(`{"name":"deprecated"}`)) {
+		t.Errorf("directives(includeDeprecated: true): %s", clipRaw(r.Raw))
+	}
+	r = e.post(t, `query($d: Boolean) { __schema { directives(includeDeprecated: $d) { name } } }`, map[string]any{"d": true})
+	if r.code() != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("directives(includeDeprecated: $d): %s", clipRaw(r.Raw))
+	}
+
 	r = e.post(t, `{ __gw_oneOf__x: __typename }`, nil)
 	if r.code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, "reserved") {
 		t.Errorf("reserved alias: %s", r.Raw)
