@@ -52,6 +52,8 @@ type Config struct {
 	// Redis is where replicas share their limits, with
 	// platform.rateLimit.store: redis (store.go).
 	Redis RedisConfig `yaml:"redis"`
+	// Idempotency configures Idempotency-Key on mutations (idempotency.go).
+	Idempotency IdempotencyConfig `yaml:"idempotency"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	// DrainDelay is how long the gateway keeps serving after SIGTERM, with
@@ -319,6 +321,7 @@ func Default() Config {
 			DialTimeout:   store.DialTimeout,
 			ProbeInterval: store.ProbeInterval,
 		},
+		Idempotency:   defaultIdempotency(),
 		ShutdownGrace: DefaultShutdownGrace,
 		Tokens:        TokensConfig{Lifetime: authtoken.DefaultLifetime},
 		Health: HealthConfig{
@@ -551,6 +554,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateStore(); err != nil {
+		return err
+	}
+	if err := c.validateIdempotency(); err != nil {
 		return err
 	}
 	if len(c.Spaces) == 0 {

@@ -37,6 +37,9 @@ func TestValidateNeverPanics(t *testing.T) {
 		"tracing":  func(c *config.Config) { c.Tracing = config.TracingConfig{} },
 		"logs":     func(c *config.Config) { c.Logs = config.LogsConfig{} },
 		"tokens":   func(c *config.Config) { c.Tokens = config.TokensConfig{} },
+		"idempotency": func(c *config.Config) {
+			c.Idempotency = config.IdempotencyConfig{}
+		},
 	} {
 		c := config.Default()
 		c.Spaces = []config.SpaceConfig{{GUID: "g", AccountID: "a", Auth: config.AuthPassthrough}}

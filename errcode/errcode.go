@@ -36,6 +36,15 @@ const (
 	// Unavailable is the gateway's own capacity: a request that waited
 	// too long for a turn to execute. Retry later.
 	Unavailable Code = "SERVICE_UNAVAILABLE"
+	// IdempotencyKeyInUse: a request with the same Idempotency-Key is
+	// still running (package idempotency).
+	IdempotencyKeyInUse Code = "IDEMPOTENCY_KEY_IN_USE"
+	// IdempotencyKeyReused: the Idempotency-Key was used with another
+	// request.
+	IdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
+	// IdempotentResponseNotKept: the request with the Idempotency-Key was
+	// carried out, but its response was too large to keep for a repeat.
+	IdempotentResponseNotKept Code = "IDEMPOTENT_RESPONSE_NOT_KEPT"
 )
 
 // table maps each code to the HTTP status it is answered with. Where several
@@ -64,6 +73,12 @@ var table = []struct {
 	{Unavailable, http.StatusServiceUnavailable, nil}, // the REST API's 503 is RateLimited's
 	{PlatformCallError, http.StatusBadGateway, nil},   // every other upstream status
 	{UpstreamTimeout, http.StatusGatewayTimeout, []int{http.StatusGatewayTimeout, http.StatusRequestTimeout}},
+	// The Idempotency-Key draft's answers.
+	{IdempotencyKeyInUse, http.StatusConflict, nil},
+	{IdempotencyKeyReused, http.StatusUnprocessableEntity, nil},
+	// A repeat of a request that was carried out: answered like its
+	// execution would be, with a GraphQL error.
+	{IdempotentResponseNotKept, http.StatusOK, nil},
 }
 
 // FromStatus returns the code for an upstream (REST) HTTP status that is not

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	gqlgoast "github.com/graph-gophers/graphql-go/ast"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/validator"
 )
 
@@ -154,55 +154,66 @@ func newAdapter(gs *graphql.Schema, sdl *ast.Schema) *adapter {
 	return a
 }
 
-// adaptation is what adapt did to a document.
-type adaptation struct {
-	changed bool // the document must be printed for graphql-go
-	fill    bool // the answer has placeholders for fillAnswer
-}
-
 // errReservedAlias refuses a document that uses fillPrefix itself.
 var errReservedAlias = errors.New("aliases beginning with " + fillPrefix + " are reserved")
 
-// adapt rewrites doc in place (see the top of this file). It fails only
-// for a document that uses the reserved alias prefix.
-func (a *adapter) adapt(doc *ast.QueryDocument) (adaptation, error) {
-	var out adaptation
-	var reserved bool
+// edit replaces text[start:end] with repl.
+type edit struct {
+	start, end int
+	repl       string
+}
+
+// adapt rewrites doc, parsed from text, in place (see the top of this
+// file), and returns text with the same changes: what graphql-go is to
+// execute ("" when nothing changed); fill says the answer has placeholders
+// for fillAnswer. text is canonical (canonical.go): ASCII, with only spaces
+// and line feeds between tokens, so gqlparser's rune offsets are byte
+// offsets. Every change keeps the positions of the tokens around it but
+// the placeholders' aliases, which move what follows them on their line.
+// It fails only for a document that uses the reserved alias prefix.
+func (a *adapter) adapt(doc *ast.QueryDocument, text string) (string, bool, error) {
+	var edits []edit
+	var fill, reserved bool
 	uses := map[*ast.VariableDefinition][]use{}
 	// The walk meets a fragment's fields once per operation that spreads
 	// it, and once more on its own.
 	rewritten := map[*ast.Field]bool{}
 	var events validator.Events
 	events.OnField(func(_ *validator.Walker, f *ast.Field) {
-		if rewritten[f] {
+		if rewritten[f] || f.ObjectDefinition == nil || f.Position == nil {
 			return
 		}
+		rewritten[f] = true
 		if strings.HasPrefix(f.Alias, fillPrefix) {
 			reserved = true
 			return
 		}
-		if f.ObjectDefinition == nil {
-			return
-		}
 		typ := f.ObjectDefinition.Name
+		end, ok := fieldEnd(text, f.Position.Start, f.Alias, f.Name)
+		if !ok {
+			return // not where the parse said: left as it is
+		}
 		if mf, ok := a.missing[typ][f.Name]; ok {
-			key := f.Alias
-			if key == "" {
-				key = f.Name
-			}
-			f.Alias = fillPrefix + mf.kind + "__" + key
-			f.Name = mf.source
-			rewritten[f] = true
-			out.changed, out.fill = true, true
+			alias := fillPrefix + mf.kind + "__" + f.Alias
+			edits = append(edits, edit{f.Position.Start, end, alias + ": " + mf.source})
+			f.Alias, f.Name = alias, mf.source
+			fill = true
 			return
 		}
 		if typ == "__Schema" && f.Name == "directives" && !a.directivesArgs {
 			// No directive is deprecated: includeDeprecated changes
 			// nothing. A variable there is left to graphql-go to refuse,
 			// since dropping its only use would make it unused.
-			if arg := f.Arguments.ForName("includeDeprecated"); arg != nil && arg.Value.Kind != ast.Variable {
-				f.Arguments = nil
-				out.changed = true
+			arg := f.Arguments.ForName("includeDeprecated")
+			if arg == nil || len(f.Arguments) != 1 || arg.Value.Kind != ast.BooleanValue {
+				return
+			}
+			open := skipSpace(text, end)
+			if open < len(text) && text[open] == '(' {
+				if n := strings.IndexByte(text[open:], ')'); n > 0 {
+					edits = append(edits, edit{open, open + n + 1, strings.Repeat(" ", n+1)})
+					f.Arguments = nil
+				}
 			}
 		}
 	})
@@ -247,15 +258,70 @@ func (a *adapter) adapt(doc *ast.QueryDocument) (adaptation, error) {
 	})
 	validator.Walk(a.schema, doc, &events)
 	if reserved {
-		return adaptation{}, errReservedAlias
+		return "", false, errReservedAlias
 	}
 	for def, us := range uses {
-		if t := redeclared(def, us); t != nil {
-			def.Type = t
-			out.changed = true
+		t := redeclared(def, us)
+		if t == nil {
+			continue
 		}
+		// The named type's token, in the innermost list: the new name is
+		// never longer, and is padded to the old one's length.
+		old, named := def.Type, t
+		for old.Elem != nil {
+			old, named = old.Elem, named.Elem
+		}
+		at := old.Position
+		if at == nil || at.Start+len(old.NamedType) > len(text) || text[at.Start:at.Start+len(old.NamedType)] != old.NamedType || len(named.NamedType) > len(old.NamedType) {
+			continue
+		}
+		edits = append(edits, edit{at.Start, at.Start + len(old.NamedType), named.NamedType + strings.Repeat(" ", len(old.NamedType)-len(named.NamedType))})
+		def.Type = t
 	}
-	return out, nil
+	if len(edits) == 0 {
+		return "", false, nil
+	}
+	slices.SortFunc(edits, func(x, y edit) int { return y.start - x.start })
+	var b strings.Builder
+	b.Grow(len(text) + 32*len(edits))
+	last := len(text)
+	out := make([]string, 0, 2*len(edits)+1)
+	for _, e := range edits {
+		out = append(out, text[e.end:last], e.repl)
+		last = e.start
+	}
+	out = append(out, text[:last])
+	for i := len(out) - 1; i >= 0; i-- {
+		b.WriteString(out[i])
+	}
+	return b.String(), fill, nil
+}
+
+// fieldEnd returns where the field whose first token (its alias, or its
+// name when it has none) starts at start ends in text: after its name.
+func fieldEnd(text string, start int, alias, name string) (int, bool) {
+	if start < 0 || start+len(alias) > len(text) || text[start:start+len(alias)] != alias {
+		return 0, false
+	}
+	end := start + len(alias)
+	if colon := skipSpace(text, end); colon < len(text) && text[colon] == ':' {
+		n := skipSpace(text, colon+1)
+		if n+len(name) > len(text) || text[n:n+len(name)] != name {
+			return 0, false
+		}
+		return n + len(name), true
+	}
+	return end, alias == name
+}
+
+// skipSpace returns the index of the first byte of text at or after i
+// that is not a space or a line feed: a canonical text has no other space
+// between tokens.
+func skipSpace(text string, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\n') {
+		i++
+	}
+	return i
 }
 
 // use is a place a variable is used: the type expected there, whether
@@ -357,20 +423,21 @@ func field(s *gqlgoast.Schema, typ, name string) *gqlgoast.FieldDefinition {
 // field name.
 func hasField(s *gqlgoast.Schema, typ, name string) bool { return field(s, typ, name) != nil }
 
-// apply adapts doc, which d describes, and records in d what to execute
-// in its place and whether its answer needs filling in.
+// apply adapts doc, which d describes, parsed from d.canon.text: the
+// adapted text replaces it (what graphql-go executes), and d.fill says the
+// answer needs filling in.
 func (a *adapter) apply(d *docInfo, doc *ast.QueryDocument) {
-	res, err := a.adapt(doc)
+	text, fill, err := a.adapt(doc, d.canon.text)
 	if err != nil {
 		d.invalid = err.Error()
 		return
 	}
-	if res.changed {
-		var b strings.Builder
-		formatter.NewFormatter(&b).FormatQueryDocument(doc)
-		d.exec = b.String()
+	if text != "" {
+		c := *d.canon
+		c.text = text
+		d.canon = &c
 	}
-	d.fill = res.fill
+	d.fill = fill
 }
 
 // fillAnswer completes the answer to an adapted document. It cannot fail

@@ -87,7 +87,7 @@ func BenchmarkAdapt(b *testing.B) {
 	// graphql-go's answer to the adapted all-options query, placeholders
 	// and all.
 	d := measureAndAdapt(read("introspection-all-options.graphql"), a)
-	resp := a.gs.Exec(context.Background(), d.exec, "", nil)
+	resp := a.gs.Exec(context.Background(), d.canon.text, "", nil)
 	if len(resp.Errors) != 0 || !d.fill {
 		b.Fatalf("adapted query: %v", resp.Errors)
 	}
@@ -97,7 +97,7 @@ func BenchmarkAdapt(b *testing.B) {
 	b.Run("exec-all-options-introspection", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			a.gs.Exec(context.Background(), d.exec, "", nil)
+			a.gs.Exec(context.Background(), d.canon.text, "", nil)
 		}
 	})
 	b.Run("fill", func(b *testing.B) {

@@ -3,24 +3,24 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // docInfo is what the HTTP layer must know of a query before executing it:
 // its operations' types and names, and their size once fragments are
 // expanded. Limits are checked on it, so a document it cannot describe
-// (parseErr or invalid set) is refused: execution never sees a document
-// the limits did not measure.
+// (parseErr or invalid set) is refused; a document it describes is executed
+// from canon, the very text it was measured on.
 type docInfo struct {
 	parsed bool // false when parseErr is set
-	// parseErr says why the document is refused as a syntax error: gqlparser
-	// could not parse it, or graphql-go might read it differently.
+	// canon is the document in canonical form: what was measured, and what
+	// graphql-go executes. Nil when the document does not lex.
+	canon *canonicalDoc
+	// parseErr says why the document is refused as a syntax error.
 	parseErr  string
 	parseLine int // where, when known (1-based; 0 when unknown)
 	parseCol  int
@@ -31,9 +31,8 @@ type docInfo struct {
 	// selections is the sum over all operations (graphql-go validates them
 	// all) of the selections each expands to.
 	selections int
-	// exec is the document to execute in place of the client's, when
-	// adapt.go changed it; fill says its answer has placeholders.
-	exec string
+	// fill says the answer to the document has placeholders for
+	// fillAnswer (adapt.go).
 	fill bool
 }
 
@@ -71,7 +70,7 @@ func (d *docInfo) definesVariableAt(line, column int) bool {
 }
 
 // analyzer parses queries with gqlparser (graphql-go exposes no parsed
-// document) and caches the result by query text: clients send the same few
+// document), in their canonical form, and caches the result by query text: clients send the same few
 // queries over and over.
 type analyzer struct {
 	cache   *lru.Cache[string, *docInfo]
@@ -79,13 +78,14 @@ type analyzer struct {
 }
 
 // maxCachedQuery bounds the text length that is cached, and so the cache's
-// memory: 1024 entries of at most 8 KiB.
+// memory: 1024 entries of at most 8 KiB, and their canonical texts, at most
+// canonicalGrowth times that and usually the same string.
 const maxCachedQuery = 8 << 10
 
 // maxNesting bounds how deeply braces, brackets and parentheses may nest
-// in a document. It is checked on tokens, before gqlparser's recursive
-// descent (which has no bound of its own), so that a 64 KiB "{a{a{a…" costs
-// no deep recursion. Selection sets deeper than graphql.maxDepth are
+// in a document. It is checked on tokens (canonicalize), before gqlparser's
+// recursive descent (which has no bound of its own), so that a 64 KiB
+// "{a{a{a…" costs no deep recursion. Selection sets deeper than graphql.maxDepth are
 // refused anyway; this leaves room for nested input values.
 const maxNesting = 64
 
@@ -110,25 +110,30 @@ func (a *analyzer) analyze(query string) *docInfo {
 	return d
 }
 
-// measureDocument parses query and measures each of its operations.
+// measureDocument puts query in canonical form (canonical.go), parses that
+// and measures each of its operations. The canonical text is what
+// graphql-go will be given: the document measured is the one executed.
 func measureDocument(query string) *docInfo { return measureAndAdapt(query, nil) }
 
 // measureAndAdapt is measureDocument, then, when ad is not nil, the
-// adaptation of the measured document for graphql-go (adapt.go).
+// adaptation of the measured document for graphql-go v1.11 (adapt.go),
+// which may change the canonical text.
 func measureAndAdapt(query string, ad *adapter) *docInfo {
 	d := &docInfo{}
-	if msg, line, col := screen(query); msg != "" {
-		d.parseErr, d.parseLine, d.parseCol = msg, line, col
+	canon, lerr := canonicalize(query)
+	if lerr != nil {
+		d.parseErr, d.parseLine, d.parseCol = lerr.msg, lerr.line, lerr.col
 		return d
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	d.canon = canon
+	doc, err := parser.ParseQuery(&ast.Source{Input: canon.text})
 	if err != nil {
 		d.parseErr = "Syntax Error."
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {
 			d.parseErr = syntaxErrorMessage(clip(ge.Message, 160))
 			if len(ge.Locations) > 0 {
-				d.parseLine, d.parseCol = ge.Locations[0].Line, ge.Locations[0].Column
+				d.parseLine, d.parseCol = canon.locate(ge.Locations[0].Line, ge.Locations[0].Column)
 			}
 		}
 		return d
@@ -178,63 +183,6 @@ func measureAndAdapt(query string, ad *adapter) *docInfo {
 		ad.apply(d, doc)
 	}
 	return d
-}
-
-// screen refuses, before parsing, what gqlparser and graphql-go could read
-// differently, and what would make gqlparser recurse deeply. It returns ""
-// when the document may be parsed.
-//
-// gqlparser and graphql-go's lexer (text/scanner) disagree on:
-//   - names: graphql-go takes any Unicode letter, gqlparser ASCII only;
-//     gqlparser refuses those documents, and the gateway with it.
-//   - `\"""` in a block string, an escaped triple quote for gqlparser (and
-//     the GraphQL specification) but the string's end for graphql-go, so
-//     that what follows is a string for one and a selection for the other.
-//     No client needs it; any document holding those four bytes is refused.
-func screen(query string) (msg string, line, col int) {
-	if i := strings.Index(query, `\"""`); i >= 0 {
-		line, col = position(query, i)
-		return `syntax error: \""" (an escaped triple quote) is not accepted`, line, col
-	}
-	lx := lexer.New(&ast.Source{Input: query})
-	depth := 0
-	for {
-		tok, err := lx.ReadToken()
-		if err != nil {
-			// The lexer says what is wrong; the parser would only say
-			// "Unexpected <Invalid>".
-			msg = err.Error()
-			var ge *gqlerror.Error
-			if errors.As(err, &ge) {
-				msg = ge.Message
-				if len(ge.Locations) > 0 {
-					line, col = ge.Locations[0].Line, ge.Locations[0].Column
-				}
-			}
-			return syntaxErrorMessage(msg), line, col
-		}
-		if tok.Kind == lexer.EOF {
-			return "", 0, 0
-		}
-		switch tok.Kind {
-		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
-			if depth++; depth > maxNesting {
-				return fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), tok.Pos.Line, tok.Pos.Column
-			}
-		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
-			depth--
-		}
-	}
-}
-
-// position returns the 1-based line and column (in runes) of byte offset i.
-func position(s string, i int) (line, col int) {
-	before := s[:i]
-	line = strings.Count(before, "\n") + 1
-	if nl := strings.LastIndexByte(before, '\n'); nl >= 0 {
-		before = before[nl+1:]
-	}
-	return line, len([]rune(before)) + 1
 }
 
 // size is what a selection set expands to.

@@ -13,7 +13,7 @@ import (
 
 // TestChaos drives concurrent clients through attach and unattach against
 // an upstream that answers 30% of calls with 503, leaves 5% unanswered
-// (half of them after carrying them out) and resets 1% of connections.
+// and resets 1% of connections, half of each after carrying the call out.
 // After every reply it checks the invariant the gateway promises: each
 // environmentId of the request is either reported attached and is
 // attached upstream, or reported failed and is not; no outcome is unknown.

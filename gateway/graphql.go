@@ -66,15 +66,15 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		s.refuseAuth(w, r, e, true) // spaceinfer.go
 		return
 	}
-	if doc.exec != "" {
-		req.Query = doc.exec // adapted for graphql-go (adapt.go)
-	}
 
 	var resp *graphql.Response
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
 		// Nothing runs: a request error, with no data.
-		resp = &graphql.Response{Errors: s.documentErrorsOr(req, errs)}
-	} else if resp = s.execute(w, r, req, op); resp == nil {
+		resp = &graphql.Response{Errors: s.documentErrorsOr(req, doc, errs)}
+	} else if s.keyed(r, op) {
+		s.serveOnce(w, r, req, op, doc, info) // at most once per Idempotency-Key
+		return
+	} else if resp = s.execute(w, r, req, doc, op); resp == nil {
 		return // refused, and answered
 	} else if doc.fill {
 		s.fillAnswer(r.Context(), resp) // adapt.go
@@ -99,6 +99,7 @@ func (i *requestInfo) unknownOperation(name string) {
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *requestInfo) {
 	classify(resp.Errors)
 	locateInDocument(resp.Errors, doc)
+	doc.canon.locateErrors(resp.Errors) // from the canonical text to the client's
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
 	info.outcome = outcome(resp)
@@ -117,7 +118,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.R
 // execute runs the request's operation under the account's fair queue and
 // the request's deadline. It returns nil when it refused the request and
 // answered it itself.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *operation) *graphql.Response {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, doc *docInfo, op *operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
@@ -144,7 +145,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	call, cancel := context.WithTimeout(flowCtx, s.cfg.GraphQL.RequestTimeout)
 	defer cancel()
 	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
-	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.vars)
+	// The canonical text, not the client's: what executes is the
+	// document the limits measured (canonical.go).
+	resp := s.schema.Exec(ctx, doc.canon.text, req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
 }
@@ -167,9 +170,9 @@ func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.
 // when there are both. graphql-go's own checks of variable values are left
 // out; the gateway's (varErrs) replace them. Only requests refused for
 // their variables pay for this second validation.
-func (s *Server) documentErrorsOr(req *gqlRequest, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
+func (s *Server) documentErrorsOr(req *gqlRequest, doc *docInfo, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
 	var docErrs []*gqlerrors.QueryError
-	for _, e := range s.schema.ValidateWithVariables(req.Query, req.vars) {
+	for _, e := range s.schema.ValidateWithVariables(doc.canon.text, req.vars) {
 		if e.Rule != varsRule {
 			docErrs = append(docErrs, e)
 		}
@@ -211,6 +214,7 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 		req.Query = q.Get("query")
 		req.OperationName = q.Get("operationName")
 		req.Variables = json.RawMessage(q.Get("variables"))
+		req.Extensions = json.RawMessage(q.Get("extensions"))
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		return nil, errcode.New(errcode.MethodNotAllowed, "use POST, or GET for queries")
@@ -231,6 +235,9 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 			return nil, errcode.New(errcode.BadRequest, msg)
 		}
 	}
+	if !objectOrNull(req.Extensions) {
+		return nil, errcode.New(errcode.BadRequest, "extensions must be a JSON object")
+	}
 	if strings.TrimSpace(req.Query) == "" {
 		return nil, errcode.New(errcode.BadRequest, "the request has no query")
 	}
@@ -238,6 +245,19 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*gqlRequ
 		return nil, errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("the query is %d bytes long; at most %d are allowed", len(req.Query), s.cfg.GraphQL.MaxQueryLength))
 	}
 	return &req, nil
+}
+
+// objectOrNull reports whether raw is absent, JSON null or a JSON object:
+// the GraphQL-over-HTTP spec's extensions are a map, and a request with
+// anything else is refused (graphql-http's audit checks for 400) rather
+// than executed as if the client's extensions were understood. It checks
+// the JSON without building it.
+func objectOrNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	return raw[0] == '{' && json.Valid(raw)
 }
 
 // writeGraphQLRefusal answers a request refused before execution, with the

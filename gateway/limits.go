@@ -20,8 +20,9 @@ func refuse(code errcode.Code, format string, args ...any) *refusal {
 
 // admit checks a request's document against the limits before graphql-go
 // parses, validates or executes it. What the gateway cannot measure it
-// refuses: a document gqlparser cannot parse, or one graphql-go might read
-// differently, never reaches graphql-go. The limits apply to the document
+// refuses: a document gqlparser cannot lex or parse never reaches
+// graphql-go, and one it can reaches graphql-go as the canonical text it
+// measured (canonical.go). The limits apply to the document
 // as it expands (fragments spread in place); the selection bound applies to
 // all its operations, since graphql-go validates them all, and the others
 // to the operation that executes.

@@ -56,6 +56,7 @@ const (
 	outcomePartial  = "partial"  // data and errors
 	outcomeError    = "error"    // errors only
 	outcomeRejected = "rejected" // answered before execution: auth, bad request
+	outcomeReplayed = "replayed" // answered from an Idempotency-Key's record
 )
 
 func newMetrics(version string) *metrics {
@@ -67,7 +68,7 @@ func newMetrics(version string) *metrics {
 		breakers: map[string]string{},
 		gqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "graphql_requests_total",
-			Help: "GraphQL requests by operation (the root field, or introspection, multiple, unknown) and outcome (ok, partial, error, rejected).",
+			Help: "GraphQL requests by operation (the root field, or introspection, multiple, unknown) and outcome (ok, partial, error, rejected, replayed).",
 		}, []string{"operation", "outcome"}),
 		gqlDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Name: "graphql_request_duration_seconds",

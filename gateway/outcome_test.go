@@ -19,7 +19,9 @@ const installQuery = `mutation { integrationPackInstanceInstall(input: {integrat
 // TestInstallOutcomeNeverMisreported: whatever the upstream does to an
 // install after it may have arrived (before or after carrying it out), the
 // install is sent once and its error says outcome "unknown"; the client
-// that retries on a plain failure would install the pack twice.
+// that retries on a plain failure would install the pack twice. (Every
+// REST call fails alike here, the queries that would settle the install
+// too; TestNotIdempotentCarriedOutOnce settles one.)
 func TestInstallOutcomeNeverMisreported(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -16,7 +16,10 @@ import (
 func SchemaOptions(cfg *config.Config) []graphql.SchemaOpt {
 	opts := []graphql.SchemaOpt{
 		graphql.MaxDepth(cfg.GraphQL.MaxDepth),
-		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength),
+		// graphql-go is given the canonical text (canonical.go), which can
+		// be longer than the client's; the client's length is bounded by
+		// the gateway before it is put in that form.
+		graphql.MaxQueryLength(cfg.GraphQL.MaxQueryLength * canonicalGrowth),
 		// The gateway has refused documents that expand past
 		// maxSelections already; this is graphql-go's own count of the
 		// same, a second line.

@@ -36,6 +36,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/schema"
 )
@@ -68,6 +69,9 @@ type Server struct {
 	// throttle per address (authFailures) and where the REST budget lives:
 	// memory, or Redis shared by the replicas (store.go).
 	limits *Limits
+	// keeper runs mutations with an Idempotency-Key once (idempotency.go);
+	// nil when idempotency.enabled is false.
+	keeper *idempotency.Keeper
 }
 
 // Deps are what NewServer wires into HTTP, built by the composition root.
@@ -141,6 +145,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
 	}
+	s.keeper = s.newKeeper()
 	s.fields = rootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {

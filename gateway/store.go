@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 )
@@ -24,16 +26,26 @@ type Limits struct {
 	store        *ratelimit.Store // nil with the memory store
 	clients      ratelimit.Keyed  // clients.requestsPerSecond
 	authFailures ratelimit.Keyed  // clients.authFailuresPerMinute
+	// idempotency holds the records of Idempotency-Key: in memory, or in
+	// the same Redis (docs/idempotency.md).
+	idempotency idempotency.Store
 }
 
 // memoryLimits are cfg's limits in this process.
 func memoryLimits(cfg *config.Config) *Limits {
-	c := cfg.Clients
+	c, i := cfg.Clients, cfg.Idempotency
 	return &Limits{
 		clients:      ratelimit.NewMemory(c.RequestsPerSecond, c.Burst),
 		authFailures: ratelimit.NewMemory(float64(c.AuthFailuresPerMinute)/60, c.AuthFailuresPerMinute),
+		idempotency: idempotency.NewMemory(idempotency.MemoryOptions{Retention: i.Retention, LockTimeout: idempotencyLock(cfg),
+			MaxEntries: i.MaxEntries, MaxBytes: i.MaxBytes}),
 	}
 }
+
+// idempotencyLock is how long a request with an Idempotency-Key may run
+// before a repeat takes it for abandoned: the longest any request may take
+// (the server's write timeout, which bounds its answer).
+func idempotencyLock(cfg *config.Config) time.Duration { return cfg.WriteTimeout() }
 
 // NewLimits builds cfg's limits. With the redis store it opens the store
 // (without connecting: a Redis that is down only makes it degraded),
@@ -65,6 +77,12 @@ func NewLimits(cfg *config.Config, log *slog.Logger, obs *Observer) (*Limits, er
 		return nil, err
 	}
 	l.store = st
+	// In the same Redis, so that every replica sees every record. No
+	// fallback: a request with a key is refused (503) while Redis does not
+	// answer (idempotency.Keeper). At least a second a command, since one
+	// may carry a response of up to idempotency.maxResponseBytes.
+	l.idempotency = idempotency.NewRedis(st.Client(), idempotency.RedisOptions{KeyPrefix: cfg.Redis.KeyPrefix,
+		Retention: cfg.Idempotency.Retention, LockTimeout: idempotencyLock(cfg), Timeout: max(cfg.Redis.Timeout, time.Second)})
 	c, rl := cfg.Clients, cfg.Platform.RateLimit
 	if c.RequestsPerSecond > 0 {
 		// Redis down, a client keeps its whole allowance on each replica:

@@ -20,6 +20,7 @@ type callState struct {
 	account *accountState
 	object  string
 	once    bool // not to be repeated once ambiguous (call.once)
+	changes bool // may change state upstream (call.changes)
 
 	attempts   int            // attempts begun, counted by attemptTransport
 	lastStatus int            // of the last attempt that left, when not a success; else 0
@@ -48,10 +49,10 @@ func (st *callState) record(resp *http.Response, err error) (again bool) {
 	if resp != nil || (err != nil && left) {
 		st.sent = true
 	}
-	if (err != nil && left) || (resp != nil && mayHaveActed(resp.StatusCode)) {
+	if (err != nil && left) || (resp != nil && mayHaveActed(resp.StatusCode, st.changes)) {
 		// The request may have reached the vendor and been carried out: a
-		// failure once it may have left, or a status that says the server
-		// (or a proxy in front of it) may have acted.
+		// failure once it may have left, or a status that does not prove
+		// the server (or a proxy in front of it) did not act.
 		st.ambiguous = true
 	}
 	return again && err == nil
@@ -178,7 +179,11 @@ func (t attemptTransport) send(ctx context.Context, req *http.Request, st *callS
 		return nil, err
 	}
 	a.StatusCode = resp.StatusCode
-	if mayHaveActed(resp.StatusCode) {
+	changes := req.Method != http.MethodGet // not a Client call: by its method
+	if st != nil {
+		changes = st.changes
+	}
+	if mayHaveActed(resp.StatusCode, changes) {
 		a.Outcome = OutcomeUnknown
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}

@@ -55,7 +55,7 @@ func bulkGet[T any](ctx context.Context, c *Client, acct Account, object string,
 			req.Request[i] = bulkEntry{ID: id}
 		}
 		var raw json.RawMessage
-		if err := c.do(ctx, acct, call{method: "POST", object: object, path: object + "/bulk", body: marshal(req)}, &raw); err != nil {
+		if err := c.do(ctx, acct, call{method: "POST", object: object, path: object + "/bulk", body: marshal(req), read: true}, &raw); err != nil {
 			return nil, err
 		}
 		res := BulkResult[T]{Raw: raw}

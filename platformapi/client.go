@@ -273,7 +273,15 @@ type call struct {
 	// once marks a call that must not be repeated once it may have been
 	// carried out (a CREATE whose repeat would create a second object).
 	once bool
+	// read marks a POST that changes nothing (QUERY, queryMore, a bulk
+	// GET): a 503 or 429 answers it. Every other call but a GET may change
+	// state, so that a call added without thought is treated as one that
+	// may have acted (see mayHaveActed).
+	read bool
 }
+
+// changes reports whether cl may change state upstream.
+func (cl call) changes() bool { return cl.method != http.MethodGet && !cl.read }
 
 // do performs cl for acct through the account's circuit breaker, with
 // retries, and decodes a successful JSON answer into out (when out is not
@@ -294,7 +302,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 
 // try performs cl with retries.
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
-	st := &callState{account: as, object: cl.object, once: cl.once}
+	st := &callState{account: as, object: cl.object, once: cl.once, changes: cl.changes()}
 	ctx = withState(ctx, st)
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any

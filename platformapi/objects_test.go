@@ -126,8 +126,10 @@ func TestBearerCredentials(t *testing.T) {
 }
 
 // An install is not repeated once it may have been carried out (a proxy's
-// 502 says it may), since a repeat could install the pack twice; a 503 (the
-// vendor busy, nothing done) is retried as usual.
+// 502 says it may), since a repeat could install the pack twice. A 503 or
+// 429 does not prove that nothing was done either (the vendor documents no
+// body that tells its rate-limit refusal apart, and a proxy may answer so
+// after forwarding): not repeated. A failure to connect is: nothing left.
 func TestInstallNotRepeatedWhenAmbiguous(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
@@ -137,7 +139,9 @@ func TestInstallNotRepeatedWhenAmbiguous(t *testing.T) {
 		wantAmbiguous bool
 	}{
 		{"502 once: stop", http.StatusBadGateway, 1, true, true},
-		{"503 once: retried", http.StatusServiceUnavailable, 2, false, false},
+		{"503 once: stop", http.StatusServiceUnavailable, 1, true, true},
+		{"429 once: stop", http.StatusTooManyRequests, 1, true, true},
+		{"400 once: answered", http.StatusBadRequest, 1, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim := simulator.NewDemo(simulator.Options{RateLimit: -1})

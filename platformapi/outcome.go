@@ -19,12 +19,13 @@ import (
 //     gateway learning its result: a transport failure once a connection was
 //     in hand (a write error, a reset, a timeout waiting for headers, a
 //     cancellation after sending), a 2xx answer whose body could not be read
-//     or decoded, or a status that says the server may have acted (500, a
-//     proxy's 502/504, and other 5xx but 501 and 503). A call marked once is
-//     never tried again after this.
+//     or decoded, or a status that does not prove the server did nothing:
+//     500, a proxy's 502/504, other 5xx but 501 and, for a call that may
+//     change state, 503 and 429 too (see mayHaveActed). A call marked once
+//     is never tried again after this.
 //   - OutcomeAnswered: every attempt that left was answered, and the last
-//     answer's status (Error.StatusCode) says what happened: a 4xx, or 503
-//     and 429 (the vendor busy or over its rate limit, nothing done).
+//     answer's status (Error.StatusCode) says what happened: a 4xx, or, for
+//     a read, 503 and 429.
 type Outcome uint8
 
 const (
@@ -53,14 +54,31 @@ func (o Outcome) String() string {
 // the gateway cannot tell what. Such errors are OutcomeUnknown.
 var ErrUnreadableAnswer = errors.New("the answer could not be read")
 
-// mayHaveActed reports whether a status says the server may have carried the
-// request out although it answered with a failure: 500 (a failure part-way
-// through), a proxy's 502 and 504 (it forwarded the request and lost the
-// answer), and any other 5xx but 501 (not implemented) and 503 (busy or
-// over the rate limit: the vendor documents it as refusing the call, and
-// retries rely on that).
-func mayHaveActed(status int) bool {
-	return status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable
+// mayHaveActed reports whether a status leaves open that the server carried
+// the request out although it answered with a failure: 500 (a failure part
+// way through), a proxy's 502 and 504 (it forwarded the request and lost
+// the answer), any other 5xx but 501 (not implemented) and, when the call
+// may change state (changes), 503 and 429 as well.
+//
+// The vendor documents its rate-limit refusal as a bare HTTP 503, "the
+// server is temporarily unable to fulfill the request", with no body that
+// a refusal could be told apart by (docs/idempotency.md); and a 503 or 429
+// may come from a proxy or load balancer in front of the vendor after it
+// forwarded the request. Neither status proves that nothing was done. A
+// read is still answered by them (nothing to have done); a call that may
+// change state is not: an idempotent one is sent again (the repeat does no
+// harm), one marked once is not, and its outcome is settled or reported
+// unknown.
+func mayHaveActed(status int, changes bool) bool {
+	switch status {
+	case http.StatusTooManyRequests:
+		return changes
+	case http.StatusServiceUnavailable:
+		return changes
+	case http.StatusNotImplemented:
+		return false
+	}
+	return status >= 500
 }
 
 // connTrace learns, through net/http's client trace, whether an attempt got

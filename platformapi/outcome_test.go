@@ -40,12 +40,13 @@ var fastRetry = platformapi.RetryPolicy{MaxAttempts: 3, WaitMin: time.Millisecon
 // after the call takes effect, is classified by one rule, for a call marked
 // once (install) and an idempotent one (attach). A call that took effect is
 // never reported as anything but OutcomeUnknown, and a once call is never
-// sent again after it may have taken effect.
+// sent again after it may have taken effect. A 503 or 429 is such a fault
+// (a proxy, or the vendor under load, may answer so after acting): on main
+// before this rule, an install that a 503 or 429 answered after it took
+// effect was sent three times, installed three times, and reported
+// "answered".
 func TestOutcomeOfEveryFault(t *testing.T) {
-	const (
-		answered = platformapi.OutcomeAnswered
-		unknown  = platformapi.OutcomeUnknown
-	)
+	const unknown = platformapi.OutcomeUnknown
 	tests := []struct {
 		name   string
 		faults simulator.Faults
@@ -54,8 +55,11 @@ func TestOutcomeOfEveryFault(t *testing.T) {
 		install, attach         platformapi.Outcome
 		installReqs, attachReqs int
 	}{
-		{"503", simulator.Faults{Unavailable: 1}, answered, answered, 3, 3},
-		{"503 with Retry-After", simulator.Faults{Unavailable: 1, UnavailableRetryAfter: 1}, answered, answered, 3, 3},
+		// A 503 or 429 may come after the call took effect: a once call is
+		// not sent again; an idempotent one is, and stays unknown.
+		{"503", simulator.Faults{Unavailable: 1}, unknown, unknown, 1, 3},
+		{"503 with Retry-After", simulator.Faults{Unavailable: 1, UnavailableRetryAfter: 1}, unknown, unknown, 1, 3},
+		{"429", simulator.Faults{TooManyRequests: 1}, unknown, unknown, 1, 3},
 		// A 500 may come from a failure part-way through: not retried.
 		{"500", simulator.Faults{ServerError: 1}, unknown, unknown, 1, 1},
 		{"reset", simulator.Faults{Reset: 1}, unknown, unknown, 1, 3},
@@ -256,4 +260,46 @@ func waitForConn(t *testing.T, tr *http.Transport, base string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("the holding call never took the connection")
+}
+
+// TestRefusalOfReadAndWrite: a 503 or 429 answers a read (a QUERY, a bulk
+// GET, a GET): it is retried, and failing throughout it is OutcomeAnswered,
+// since a read has nothing to have done. The same status on a call that may
+// change state is retried when the call is idempotent (a DELETE) and leaves
+// its outcome unknown, so that a retry that finds nothing ("does not
+// exist") is known to follow an attempt that may have worked.
+func TestRefusalOfReadAndWrite(t *testing.T) {
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"@type":"Error","message":"busy"}`))
+		}))
+		c, err := platformapi.New(platformapi.Options{BaseURL: srv.URL, Retry: fastRetry,
+			Limits: platformapi.Limits{Breaker: platformapi.BreakerSettings{Disabled: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		reads := map[string]func() error{
+			"QUERY": func() error { _, err := c.QueryInstances(ctx, demoAcct, nil); return err },
+			"GET":   func() error { _, err := c.GetInstance(ctx, demoAcct, ids.Instance(20)); return err },
+			"bulk":  func() error { _, err := c.GetMapExtensions(ctx, demoAcct, []string{"x"}); return err },
+		}
+		for name, read := range reads {
+			n.Store(0)
+			err := read()
+			if got := outcomeOf(err); got != platformapi.OutcomeAnswered || n.Load() != 3 {
+				t.Errorf("%d on a %s: outcome %v after %d requests; want answered after 3", status, name, got, n.Load())
+			}
+		}
+		n.Store(0)
+		err = c.DeleteAttachment(ctx, demoAcct, ids.Attachment(ids.Instance(34486), simulator.DemoEnvironment(5)))
+		if got := outcomeOf(err); got != platformapi.OutcomeUnknown || n.Load() != 3 {
+			t.Errorf("%d on a DELETE: outcome %v after %d requests; want unknown after 3", status, got, n.Load())
+		}
+		srv.Close()
+	}
 }

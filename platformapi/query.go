@@ -81,7 +81,7 @@ func query[T any](ctx context.Context, c *Client, acct Account, object string, f
 	if filter != nil {
 		req.QueryFilter = &QueryFilter{Expression: *filter}
 	}
-	first := call{method: "POST", object: object, path: object + "/query", body: marshal(req)}
+	first := call{method: "POST", object: object, path: object + "/query", body: marshal(req), read: true}
 	for restart := 0; ; restart++ {
 		all, more, err := queryPages[T](ctx, c, acct, first)
 		if err == nil || !more || !tokenRefused(err) {
@@ -113,7 +113,7 @@ func queryPages[T any](ctx context.Context, c *Client, acct Account, cl call) (a
 		if page == c.maxPages {
 			return nil, false, &Error{Method: "POST", Object: cl.object, Message: fmt.Sprintf("more than %d pages", c.maxPages), Err: ErrTooManyPages}
 		}
-		cl = call{method: "POST", object: cl.object, path: cl.object + "/queryMore", body: []byte(res.QueryToken), contentType: "text/plain"}
+		cl = call{method: "POST", object: cl.object, path: cl.object + "/queryMore", body: []byte(res.QueryToken), contentType: "text/plain", read: true}
 	}
 }
 

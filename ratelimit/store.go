@@ -290,6 +290,11 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Client returns the store's Redis client, for other records the replicas
+// share through the same Redis (the gateway's idempotency keys). The store
+// owns it: Close closes it.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
 // Degraded reports whether Redis failed to answer and has not answered
 // since: every limit is then local.
 func (s *Store) Degraded() bool { return s.degraded.Load() }

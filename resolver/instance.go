@@ -47,6 +47,15 @@ type InstallInput struct {
 
 // IntegrationPackInstanceInstall installs an integration pack (REST
 // IntegrationPackInstance CREATE) and answers the new instance.
+//
+// An install is not idempotent: a repeat could install the pack twice, so
+// platformapi never sends it again once it may have been carried out. Its
+// outcome is settled instead: the instances of the pack are listed before
+// the CREATE and, when its outcome is unknown, again after it. Exactly one
+// new instance, with the override name asked for, is the install's; none
+// means it was not carried out; anything else (another install of the pack
+// meanwhile, or no list from before) leaves the outcome unknown, and the
+// client is told so (extensions.outcome "unknown").
 func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args struct{ Input *InstallInput }) (*Instance, error) {
 	call, acct, err := account(ctx)
 	if err != nil {
@@ -64,12 +73,18 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 	if args.Input.IntegrationPackOverrideName != nil {
 		name = *args.Input.IntegrationPackOverrideName
 	}
+	// What existed before, to tell this install's instance from others
+	// should its outcome be unknown. A failure to list leaves nil: the
+	// install goes ahead, and can then only be settled as "not installed".
+	before, _ := m.r.instancesOf(call, acct, packID)
 	row, err := m.r.platform.InstallInstance(call, acct, packID, name)
 	if err != nil {
-		// The install is not repeated (platformapi), and an instance
-		// cannot be told from another install of the same pack: say so
-		// rather than guess.
-		return nil, onceFailure(err, installHint)
+		if conclusive(err) {
+			return nil, fromPlatform(err)
+		}
+		if row, err = m.r.settleInstall(call, acct, packID, name, before, err); err != nil {
+			return nil, err
+		}
 	}
 	inst, err := instanceFromREST(row)
 	if err != nil {
@@ -93,6 +108,60 @@ func (m *Mutation) IntegrationPackInstanceInstall(ctx context.Context, args stru
 
 // installHint tells a client what to do about an install of unknown outcome.
 const installHint = "the pack may have been installed: list integrationPackInstances before trying again"
+
+// instancesOf returns the ids of the instances of packID, or the error of
+// listing them.
+func (r *Resolver) instancesOf(ctx context.Context, acct platformapi.Account, packID string) (map[string]bool, error) {
+	f := platformapi.Equals("integrationPackId", packID)
+	rows, err := r.platform.QueryInstances(ctx, acct, &f)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(rows))
+	for _, row := range rows {
+		out[row.ID] = true
+	}
+	return out, nil
+}
+
+// settleInstall learns what an install of unknown outcome, which failed
+// with err, did: it lists the instances of packID and compares them with
+// before, those listed ahead of the CREATE (nil when that list failed). It
+// returns the install's instance, or the error to report: err, known not
+// to have installed anything, or an error of unknown outcome.
+func (r *Resolver) settleInstall(ctx context.Context, acct platformapi.Account, packID, name string, before map[string]bool, err error) (platformapi.Instance, error) {
+	sctx, cancel := r.settleContext(ctx)
+	defer cancel()
+	var rows []platformapi.Instance
+	qerr := r.ask(sctx, func(ctx context.Context) error {
+		f := platformapi.Equals("integrationPackId", packID)
+		var err error
+		rows, err = r.platform.QueryInstances(ctx, acct, &f)
+		return err
+	})
+	var fresh []platformapi.Instance
+	for _, row := range rows {
+		if row.IntegrationPackID == packID && !before[row.ID] {
+			fresh = append(fresh, row)
+		}
+	}
+	switch {
+	case qerr != nil:
+		r.opts.Logger.WarnContext(ctx, "install outcome unknown", "err", err, "settleErr", qerr)
+	case len(fresh) == 0:
+		// Nothing of the pack that was not there before (or nothing at
+		// all): not installed.
+		return platformapi.Instance{}, notCarriedOut(err, "the pack was not installed")
+	case before != nil && len(fresh) == 1 && fresh[0].IntegrationPackOverrideName == name:
+		return fresh[0], nil
+	default:
+		// Another install of the pack ran meanwhile, or what existed before
+		// is not known: which instance is this install's, if any, cannot
+		// be told.
+		r.opts.Logger.WarnContext(ctx, "install outcome unknown", "err", err, "newInstances", len(fresh), "listedBefore", before != nil)
+	}
+	return platformapi.Instance{}, onceFailure(unknownCause(err), installHint)
+}
 
 // IntegrationPackInstanceUninstall uninstalls an instance (REST
 // IntegrationPackInstance DELETE) and answers its id.

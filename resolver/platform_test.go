@@ -268,6 +268,7 @@ func TestInstall(t *testing.T) {
 				return platformapi.Instance{ID: ids.Instance(77), IntegrationPackID: packID, IntegrationPackOverrideName: name}, nil
 			},
 			queryIntegrationPacks: packsByFilterOne,
+			queryInstances:        noInstances,
 		}
 		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`", integrationPackOverrideName: "EU"}) { id integrationPackId integrationPackOverrideName integrationPack { name } } }`)
 		if len(errs) > 0 {
@@ -285,7 +286,7 @@ func TestInstall(t *testing.T) {
 		}
 	})
 	t.Run("no name", func(t *testing.T) {
-		fp := &fakePlatform{t: t, installInstance: func(packID, name string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, queryInstances: noInstances, installInstance: func(packID, name string) (platformapi.Instance, error) {
 			if name != "" {
 				t.Errorf("name = %q, want none", name)
 			}
@@ -312,6 +313,9 @@ func TestInstall(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fp := &fakePlatform{t: t, installInstance: tc.install}
+			if tc.install != nil {
+				fp.queryInstances = noInstances
+			}
 			data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+tc.packID+`"}) { id } }`)
 			if len(errs) != 1 || errs[0].Extensions["code"] != tc.wantCode || data["integrationPackInstanceInstall"] != nil {
 				t.Errorf("data %v, errors %+v; want null and %s", data, errs, tc.wantCode)
@@ -370,6 +374,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 			queryIntegrationPacks: func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) {
 				return nil, &platformapi.Error{StatusCode: http.StatusServiceUnavailable}
 			},
+			queryInstances: noInstances,
 		}
 		data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id integrationPack { name } } }`)
 		// The new instance's id survives; the error sits on its pack.
@@ -379,7 +384,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 		}
 	})
 	t.Run("200 with a malformed id: installed, so outcome unknown", func(t *testing.T) {
-		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, queryInstances: noInstances, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{ID: "42"}, nil
 		}}
 		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
@@ -388,7 +393,7 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 		}
 	})
 	t.Run("not sent", func(t *testing.T) {
-		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
+		fp := &fakePlatform{t: t, queryInstances: noInstances, installInstance: func(string, string) (platformapi.Instance, error) {
 			return platformapi.Instance{}, &platformapi.Error{Err: platformapi.ErrBudgetDeadline, NotSent: true}
 		}}
 		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
@@ -397,15 +402,86 @@ func TestInstallPartialAndUnknown(t *testing.T) {
 			t.Errorf("errors %+v, want RATE_LIMITED with outcome not_sent", errs)
 		}
 	})
-	t.Run("outcome unknown", func(t *testing.T) {
-		fp := &fakePlatform{t: t, installInstance: func(string, string) (platformapi.Instance, error) {
-			return platformapi.Instance{}, &platformapi.Error{StatusCode: http.StatusBadGateway, Ambiguous: true}
-		}}
-		_, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`"}) { id } }`)
-		if len(errs) != 1 || errs[0].Extensions["outcome"] != "unknown" || !strings.Contains(errs[0].Message, "may have been installed") {
-			t.Errorf("errors %+v, want outcome unknown", errs)
-		}
-	})
+}
+
+// noInstances is a QueryInstances that finds none.
+func noInstances() ([]platformapi.Instance, error) { return nil, nil }
+
+// TestInstallSettles: an install of unknown outcome (a 502, or a 503 that
+// may have come after it was carried out) is never sent again; the
+// instances of the pack listed before it and after it tell what it did.
+// Exactly one new instance with the name asked for is the install's
+// (success); none is "not installed" (a known failure, no outcome); any
+// other case is outcome "unknown" with the hint to look before trying
+// again.
+func TestInstallSettles(t *testing.T) {
+	inst := func(n uint64, name string) platformapi.Instance {
+		return platformapi.Instance{ID: ids.Instance(n), IntegrationPackID: packA, IntegrationPackOverrideName: name}
+	}
+	old := inst(10, "EU")
+	lost := &platformapi.Error{Method: "POST", StatusCode: http.StatusServiceUnavailable, Message: "busy", Ambiguous: true}
+	listFails := &platformapi.Error{Method: "POST", StatusCode: http.StatusInternalServerError, Ambiguous: true}
+	tests := []struct {
+		name          string
+		before        []platformapi.Instance
+		beforeErr     error
+		after         []platformapi.Instance
+		afterErr      error
+		wantID        string // success with this instance
+		wantNotDone   bool   // a known failure: not installed
+		wantUnknown   bool
+		wantSettleQry int // QueryInstances after the CREATE
+	}{
+		{name: "one new instance with the name: installed", before: []platformapi.Instance{old}, after: []platformapi.Instance{old, inst(11, "EU")}, wantID: ids.Instance(11), wantSettleQry: 1},
+		{name: "nothing new: not installed", before: []platformapi.Instance{old}, after: []platformapi.Instance{old}, wantNotDone: true, wantSettleQry: 1},
+		{name: "nothing at all, no list from before: not installed", beforeErr: listFails, wantNotDone: true, wantSettleQry: 1},
+		{name: "two new instances: unknown", after: []platformapi.Instance{inst(11, "EU"), inst(12, "EU")}, wantUnknown: true, wantSettleQry: 1},
+		{name: "one new instance of another name: unknown", after: []platformapi.Instance{inst(11, "US")}, wantUnknown: true, wantSettleQry: 1},
+		{name: "no list from before: unknown", beforeErr: listFails, after: []platformapi.Instance{inst(11, "EU")}, wantUnknown: true, wantSettleQry: 1},
+		{name: "settling query fails: unknown", afterErr: listFails, wantUnknown: true, wantSettleQry: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var queries int
+			fp := &fakePlatform{t: t,
+				installInstance: func(string, string) (platformapi.Instance, error) { return platformapi.Instance{}, lost },
+				queryInstances: func() ([]platformapi.Instance, error) {
+					queries++
+					if queries == 1 {
+						return tt.before, tt.beforeErr
+					}
+					return tt.after, tt.afterErr
+				},
+			}
+			data, errs := run(t, fp, `mutation { integrationPackInstanceInstall(input: {integrationPackId: "`+packA+`", integrationPackOverrideName: "EU"}) { id } }`)
+			if n := fp.count("InstallInstance"); n != 1 {
+				t.Errorf("%d installs sent, want 1", n)
+			}
+			if queries-1 != tt.wantSettleQry {
+				t.Errorf("%d settling queries, want %d", queries-1, tt.wantSettleQry)
+			}
+			for _, f := range fp.filters["QueryInstances"] {
+				if !reflect.DeepEqual(*f, platformapi.Equals("integrationPackId", packA)) {
+					t.Errorf("instances queried by %+v, want by integrationPackId", *f)
+				}
+			}
+			switch {
+			case tt.wantID != "":
+				if len(errs) != 0 || toJSON(data) != `{"integrationPackInstanceInstall":{"id":"`+tt.wantID+`"}}` {
+					t.Errorf("data %s, errors %+v; want installed as %s", toJSON(data), errs, tt.wantID)
+				}
+			case tt.wantNotDone:
+				if len(errs) != 1 || errs[0].Extensions["outcome"] != nil || errs[0].Extensions["code"] != "RATE_LIMITED" ||
+					!strings.Contains(errs[0].Message, "the pack was not installed") {
+					t.Errorf("errors %+v; want RATE_LIMITED, not installed, no outcome", errs)
+				}
+			case tt.wantUnknown:
+				if len(errs) != 1 || errs[0].Extensions["outcome"] != "unknown" || !strings.Contains(errs[0].Message, "may have been installed") {
+					t.Errorf("errors %+v; want outcome unknown", errs)
+				}
+			}
+		})
+	}
 }
 
 func TestUninstallSettles(t *testing.T) {

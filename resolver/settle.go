@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,29 +37,37 @@ func (r *Resolver) settleContext(ctx context.Context) (context.Context, context.
 // attached asks REST whether instanceID is attached to env.
 func (r *Resolver) attached(ctx context.Context, acct platformapi.Account, instanceID, env string) (bool, error) {
 	f := platformapi.And(platformapi.Equals("integrationPackInstanceId", instanceID), platformapi.Equals("environmentId", env))
-	// An attempt the gateway gave up on may still be on its way through the
-	// vendor: give it a moment to land before asking.
+	var found bool
+	err := r.ask(ctx, func(ctx context.Context) error {
+		atts, err := r.platform.QueryAttachments(ctx, acct, &f)
+		found = slices.ContainsFunc(atts, func(a platformapi.Attachment) bool {
+			return a.IntegrationPackInstanceID == instanceID && strings.EqualFold(a.EnvironmentID, env)
+		})
+		return err
+	})
+	return found && err == nil, err
+}
+
+// ask runs query, a settling query, until it succeeds: after SettleDelay
+// (an attempt the gateway gave up on may still be on its way through the
+// vendor: give it a moment to land before asking), at most settleRounds
+// times, pausing between rounds (see pause). It returns query's last error.
+func (r *Resolver) ask(ctx context.Context, query func(context.Context) error) error {
 	select {
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	case <-time.After(r.opts.SettleDelay):
 	}
 	var err error
 	for round := 0; round < settleRounds; round++ {
-		var atts []platformapi.Attachment
-		if atts, err = r.platform.QueryAttachments(ctx, acct, &f); err == nil {
-			for _, a := range atts {
-				if a.IntegrationPackInstanceID == instanceID && strings.EqualFold(a.EnvironmentID, env) {
-					return true, nil
-				}
-			}
-			return false, nil
+		if err = query(ctx); err == nil {
+			return nil
 		}
 		if !pause(ctx, time.Duration(round+1)*100*time.Millisecond, err) {
 			break
 		}
 	}
-	return false, err
+	return err
 }
 
 // pause waits before asking again after err: at least d, and as long as
@@ -138,6 +147,27 @@ func notFound(err error) bool {
 		return strings.Contains(strings.ToLower(pe.Message), "does not exist")
 	}
 	return false
+}
+
+// notCarriedOut is the error of a call of unknown outcome that settling
+// found was not carried out: err, known (no extensions.outcome), with what
+// settling learned added to its message.
+func notCarriedOut(err error, learned string) *errcode.Error {
+	e := *fromPlatform(&settledError{err}) // a copy: fromPlatform may hand back an error it did not make
+	e.Message += "; " + learned
+	return &e
+}
+
+// unknownCause makes err, the failure of a call that settling could not
+// decide, one of unknown outcome whatever its status said.
+func unknownCause(err error) error {
+	var pe *platformapi.Error
+	if errors.As(err, &pe) && !pe.Ambiguous {
+		c := *pe
+		c.Ambiguous, c.NotSent = true, false
+		return &c
+	}
+	return err
 }
 
 // unknownOutcome is the error for a call that could not be settled.

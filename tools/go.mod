@@ -38,3 +38,6 @@ require (
 )
 
 replace github.com/ipack-gateway/ipack-gateway => ../
+
+// npm's install of the client test's packages is no Go code of ours.
+ignore ./clients/node_modules

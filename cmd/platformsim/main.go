@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&faults.Jitter, "jitter", 0, "random extra latency, uniform in [0, jitter]")
 	fs.Float64Var(&faults.Unavailable, "unavailable", 0, "fraction of requests answered 503")
 	fs.Float64Var(&faults.UnavailableRetryAfter, "retry-after", 0, "fraction of those 503s that carry Retry-After: 1")
+	fs.Float64Var(&faults.TooManyRequests, "too-many-requests", 0, "fraction of requests answered 429, as by a rate limiter in front of the vendor")
 	fs.Float64Var(&faults.ServerError, "server-error", 0, "fraction of requests answered 500")
 	fs.Float64Var(&faults.Reset, "reset", 0, "fraction of requests whose connection is dropped")
 	fs.Float64Var(&faults.Hang, "hang", 0, "fraction of requests never answered")
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&faults.SlowBodyDelay, "slow-body-delay", 100*time.Millisecond, "delay between the bytes of a slow body")
 	fs.Float64Var(&faults.GatewayTimeout, "gateway-timeout", 0, "fraction of requests answered 504, as by a proxy that gave up")
 	fs.Float64Var(&faults.Garbled, "garbled", 0, "fraction of requests answered 200 with a body that is not JSON")
-	fs.Float64Var(&faults.AfterApply, "after-apply", 0, "fraction of resets, hangs, slow bodies, 504s and garbled answers that strike after the request took effect")
+	fs.Float64Var(&faults.AfterApply, "after-apply", 0, "fraction of 503s, 429s, resets, hangs, slow bodies, 504s and garbled answers that strike after the request took effect")
 	fs.Uint64Var(&faults.Seed, "seed", 1, "seed of the fault sequence")
 	rateLimit := fs.Float64("rate-limit", 10, "per-account requests per second before the simulator answers 503, as the vendor does; 0 disables the limit")
 	burst := fs.Int("burst", 10, "requests per account allowed at once under -rate-limit")
@@ -74,18 +75,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	case faults.Latency < 0 || faults.Jitter < 0 || faults.SlowBodyDelay < 0:
 		return errors.New("-latency, -jitter and -slow-body-delay must not be negative")
-	case !fraction(faults.Unavailable) || !fraction(faults.UnavailableRetryAfter) || !fraction(faults.ServerError) ||
+	case !fraction(faults.Unavailable) || !fraction(faults.UnavailableRetryAfter) || !fraction(faults.TooManyRequests) || !fraction(faults.ServerError) ||
 		!fraction(faults.Reset) || !fraction(faults.Hang) || !fraction(faults.SlowBody) || !fraction(faults.AfterApply) ||
 		!fraction(faults.GatewayTimeout) || !fraction(faults.Garbled):
 		return errors.New("fault fractions must be between 0 and 1")
-	case faults.Unavailable+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody+faults.GatewayTimeout+faults.Garbled > 1:
+	case faults.Unavailable+faults.TooManyRequests+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody+faults.GatewayTimeout+faults.Garbled > 1:
 		return errors.New("fault fractions must not add up to more than 1")
 	case *rateLimit < 0:
 		return errors.New("-rate-limit must not be negative (0 disables it)")
 	case *burst < 1:
 		return errors.New("-burst must be at least 1")
 	}
-	if faults.Latency == 0 && faults.Jitter == 0 && faults.Unavailable+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody+faults.GatewayTimeout+faults.Garbled == 0 {
+	if faults.Latency == 0 && faults.Jitter == 0 && faults.Unavailable+faults.TooManyRequests+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody+faults.GatewayTimeout+faults.Garbled == 0 {
 		faults = simulator.Faults{} // none: the simulator draws nothing per request
 	}
 	opts := simulator.Options{RateLimit: rate.Limit(*rateLimit), Burst: *burst, Faults: faults}

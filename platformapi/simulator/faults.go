@@ -11,16 +11,19 @@ import (
 
 // Faults make the simulator as unreliable as a real upstream can be. Each
 // fraction is the probability, per request, of that fault; at most one
-// fault hits a request. Resets, hangs, slow bodies, gateway timeouts and
-// garbled answers strike before the request is carried out or, with
-// probability AfterApply, after it: the case where a client cannot know
-// what happened.
+// fault hits a request. Every fault but a 500 strikes before the request is
+// carried out or, with probability AfterApply, after it: the case where a
+// client cannot know what happened. (The simulator's own rate limit, see
+// Options.RateLimit, always refuses before: it is the vendor's.)
 type Faults struct {
 	// Latency delays every answer; Jitter adds up to that much at random.
 	Latency, Jitter time.Duration
 	// Unavailable answers 503, of which UnavailableRetryAfter carry
 	// "Retry-After: 1".
 	Unavailable, UnavailableRetryAfter float64
+	// TooManyRequests answers 429, as a rate limiter or proxy in front of
+	// the vendor does.
+	TooManyRequests float64
 	// ServerError answers 500.
 	ServerError float64
 	// Reset drops the connection without an answer.
@@ -38,8 +41,10 @@ type Faults struct {
 	// Garbled answers 200 with a body that is not JSON (a proxy's or a
 	// portal's HTML page in place of the vendor's answer).
 	Garbled float64
-	// AfterApply is the probability that a reset, hang, slow body, gateway
-	// timeout or garbled answer comes after the request was carried out.
+	// AfterApply is the probability that a 503, 429, reset, hang, slow
+	// body, gateway timeout or garbled answer comes after the request was
+	// carried out: a proxy that forwarded it, or a vendor under load that
+	// acted and then failed to answer.
 	AfterApply float64
 	// Seed makes the fault sequence repeatable.
 	Seed uint64
@@ -51,6 +56,7 @@ const (
 	noFault fault = iota
 	faultUnavailable
 	faultUnavailableRetryAfter
+	faultTooManyRequests
 	faultServerError
 	faultReset
 	faultHang
@@ -94,6 +100,7 @@ func (fs *faultState) draw() (fault, time.Duration, bool, Faults) {
 	}{
 		{f.Unavailable * f.UnavailableRetryAfter, faultUnavailableRetryAfter},
 		{f.Unavailable * (1 - f.UnavailableRetryAfter), faultUnavailable},
+		{f.TooManyRequests, faultTooManyRequests},
 		{f.ServerError, faultServerError},
 		{f.Reset, faultReset},
 		{f.Hang, faultHang},
@@ -121,12 +128,6 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, next ht
 		}
 	}
 	switch ft {
-	case faultUnavailableRetryAfter:
-		w.Header().Set("Retry-After", "1")
-		fallthrough
-	case faultUnavailable:
-		writeError(w, http.StatusServiceUnavailable, "The service is temporarily unavailable.")
-		return
 	case faultServerError:
 		writeError(w, http.StatusInternalServerError, "An internal error occurred.")
 		return
@@ -152,6 +153,13 @@ func (s *Server) serveWithFaults(w http.ResponseWriter, r *http.Request, next ht
 		return
 	}
 	switch ft {
+	case faultUnavailableRetryAfter:
+		w.Header().Set("Retry-After", "1")
+		fallthrough
+	case faultUnavailable:
+		writeError(w, http.StatusServiceUnavailable, "The service is temporarily unavailable.")
+	case faultTooManyRequests:
+		writeError(w, http.StatusTooManyRequests, "Too many requests.")
 	case faultReset:
 		panic(http.ErrAbortHandler) // net/http drops the connection
 	case faultHang:

@@ -6,10 +6,8 @@ package browsertest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,45 +18,6 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 )
-
-// startDemoGateway builds cmd/gateway, runs it in demo mode on a free
-// loopback port until the test ends, and returns its base URL once
-// /healthz answers, with its log.
-func startDemoGateway(t *testing.T) (string, *testutil.SyncBuffer) {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gateway")
-	build := exec.Command("go", "build", "-o", bin, "github.com/ipack-gateway/ipack-gateway/cmd/gateway")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the gateway: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // another process could take the port now; on a test machine none does
-	logs := &testutil.SyncBuffer{}
-	cmd := exec.Command(bin, "-listen", addr, "-log-level", "debug")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	base := "http://" + addr
-	testutil.WaitHealthy(t, base, 15*time.Second, exited, logs)
-	return base, logs
-}
 
 // chromium finds Debian's Chromium (or another build of it).
 func chromium() string {
@@ -122,7 +81,7 @@ func browser(t *testing.T) (context.Context, *testutil.SyncBuffer) {
 // prefilled query and reads the answer in the result pane.
 func TestGraphiQLInChromium(t *testing.T) {
 	ctx, problems := browser(t)
-	base, logs := startDemoGateway(t)
+	base, logs := testutil.StartDemoGateway(t, "-log-level", "debug")
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/graphql"),
