@@ -17,12 +17,12 @@ import (
 )
 
 // The adaptation of a client's document to what graphql-go v1.11 executes
-// (docs/vendor-differences.md, "Introspection" and "Variable types"). It is
-// one step with one boundary: adapt takes the document gqlparser parsed
-// and rewrites it in place, saying whether it changed it and whether the
-// answer needs filling in; fillAnswer then completes graphql-go's answer.
-// Whoever prints the document for graphql-go prints it after adapt (and
-// measures the limits before: adapt adds aliases).
+// (docs/vendor-differences.md, "Introspection" and "Types and names"). It
+// is one step with one boundary: adapt takes the canonical text the limits
+// measured (canonical.go) and gqlparser's parse of it, and returns the text
+// graphql-go is to execute and whether the answer needs filling in;
+// fillAnswer then completes graphql-go's answer. measureAndAdapt
+// (analyze.go) calls it after measuring: the placeholders add aliases.
 //
 //  1. Introspection. graphql-go v1.11's meta-schema lacks
 //     __Schema.description, __Type.isOneOf and __Directive.isRepeatable
