@@ -7,7 +7,10 @@
 // resolver.DefaultOptions, authtoken.DefaultLifetime, and, for the HTTP
 // side, the constants here); Default composes them, and Parse decodes the
 // file over Default, so a key left out keeps its default and a key given
-// as 0 or false is 0 or false. A Config can as well be built in Go:
+// as 0 or false is 0 or false. Validate checks a Config once, at start;
+// PlatformOptions, ResolverOptions and StoreOptions give the REST client's,
+// the resolvers' and the Redis store's options. A Config can as well be
+// built in Go:
 //
 //	c := config.Default()
 //	c.Spaces = []config.SpaceConfig{{GUID: "g", AccountID: "a", Auth: config.AuthPassthrough}}

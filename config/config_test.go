@@ -93,6 +93,7 @@ func TestParseErrors(t *testing.T) {
 		{"no account", strings.Replace(validSpace, "accountId: acct-1", "accountId: ''", 1), "spaces[0].accountId"},
 		{"account with slash", strings.Replace(validSpace, "accountId: acct-1", "accountId: a/b", 1), "spaces[0].accountId"},
 		{"negative maxConnections", "server: {maxConnections: -1}\n" + validSpace, "server.maxConnections"},
+		{"negative maxConnectionsPerAddress", "server: {maxConnectionsPerAddress: -1}\n" + validSpace, "server.maxConnectionsPerAddress"},
 		{"readTimeout below readHeaderTimeout", "server: {readHeaderTimeout: 10s, readTimeout: 5s}\n" + validSpace, "server.readTimeout"},
 		{"not YAML", "{", "config"},
 	}

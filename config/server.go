@@ -13,6 +13,15 @@ type ServerConfig struct {
 	// longest idle first, to admit new ones; only when every connection
 	// is busy do new ones wait.
 	MaxConnections int `yaml:"maxConnections"`
+	// MaxConnectionsPerAddress bounds the connections open at once from
+	// one client address (an IPv6 address by its /64), so that one
+	// address cannot hold every slot of MaxConnections; 0 derives it, a
+	// quarter of MaxConnections. At the bound, the address's own idle
+	// connections are closed to admit its new ones; when it has none,
+	// its new connection is closed at once. Behind a load balancer every
+	// client has the balancer's address: raise it to MaxConnections or
+	// more to turn it off (docs/connections.md).
+	MaxConnectionsPerAddress int `yaml:"maxConnectionsPerAddress"`
 	// IdleTimeout closes a keep-alive connection idle this long.
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
 	// ReadHeaderTimeout bounds reading a request's headers, from the
@@ -37,6 +46,8 @@ func (c *Config) validateServer() error {
 	switch {
 	case s.MaxConnections < 0 || s.MaxConnections > 1_000_000:
 		return bad("maxConnections", "must be between 0 (derived from the open file limit) and 1000000, got %d", s.MaxConnections)
+	case s.MaxConnectionsPerAddress < 0 || s.MaxConnectionsPerAddress > 1_000_000:
+		return bad("maxConnectionsPerAddress", "must be between 0 (a quarter of maxConnections) and 1000000, got %d", s.MaxConnectionsPerAddress)
 	case s.IdleTimeout <= 0:
 		return bad("idleTimeout", "must be positive")
 	case s.ReadHeaderTimeout <= 0:

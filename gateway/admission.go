@@ -25,7 +25,7 @@ import (
 // goroutine stack. It then holds what net/http holds for any request (its
 // connection's buffers and a shallow stack), as the pass-through proxy's
 // requests do while they wait for an upstream connection, instead of the
-// ~30 KiB of an executing request's stack and heap (README, Performance).
+// ~30 KiB of an executing request's stack and heap (docs/performance.md).
 // Requests that authentication will refuse take no turn.
 //
 // Turns are fair, as the REST budget's grants are: round-robin over the
@@ -213,7 +213,7 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 // its ticket in its context when it has one, and the ticket: nil for a
 // request that takes no turn, one with a refusal for a request that had
 // none. Out of line, so that its work takes no room in inTurn's stack
-// frame, which stays for the whole request (README, Performance: stack
+// frame, which stays for the whole request (docs/performance.md: stack
 // per request; TestAttachStack).
 //
 //go:noinline

@@ -113,7 +113,7 @@ func principalFrom(ctx context.Context) *principal {
 // REST API judges it.
 // refuseAuth answers a request that authenticate refuses. A function of
 // its own, so that authenticate's stack frame, which stays for the whole
-// request, does not hold it (README, Performance: stack per request).
+// request, does not hold it (docs/performance.md: stack per request).
 func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, e *errcode.Error, hasToken bool) {
 	if e.Code.HTTPStatus() == http.StatusUnauthorized {
 		challenge := `Bearer realm="ipack-gateway"`
@@ -146,7 +146,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // serve it with (its principal, account and viewer), and a function to
 // call once it is served, if any; or a nil context when it refused r and
 // answered it. Out of line, so that authenticate's stack frame, which
-// stays for the whole request, holds none of this (README, Performance:
+// stays for the whole request, holds none of this (docs/performance.md:
 // stack per request; TestAttachStack).
 //
 //go:noinline

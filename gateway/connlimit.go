@@ -41,3 +41,14 @@ func maxConnections(sc config.ServerConfig) int {
 	}
 	return DefaultMaxConnections()
 }
+
+// maxConnectionsPerAddress is the bound per client address Serve applies
+// beside limit, the bound on all connections: server.maxConnectionsPerAddress,
+// or a quarter of limit when that is 0. A value of limit or more leaves
+// the address's connections to limit alone.
+func maxConnectionsPerAddress(sc config.ServerConfig, limit int) int {
+	if sc.MaxConnectionsPerAddress > 0 {
+		return sc.MaxConnectionsPerAddress
+	}
+	return max(1, limit/4)
+}

@@ -2,9 +2,14 @@ package gateway
 
 import (
 	"container/list"
+	"context"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +29,13 @@ import (
 // (readHeaderTimeout, readTimeout, the derived write timeout), so the wait
 // is bounded too.
 //
+// It also keeps at most perAddr connections open from one client address
+// (addressOf), so that one address cannot make every other wait: at that
+// bound, the address's own connections are the ones closed to admit its
+// new one, by the same rule (idle longest, then a slow-loris); when none
+// may be closed, the new connection is closed at once rather than wait,
+// since a wait would hold up the Accept of every other address.
+//
 // golang.org/x/net/netutil.LimitListener bounds connections the same way
 // but cannot tell idle from busy, so there idle keep-alive connections
 // hold the slots and every new client waits; hence this one, fed by the
@@ -31,44 +43,153 @@ import (
 type connLimiter struct {
 	net.Listener
 	max     int
+	perAddr int // bound per address; max or more: none of its own
 	metrics *connMetrics
+	log     *slog.Logger
 
 	mu    sync.Mutex
 	open  int        // admitted and not yet closed
 	idle  *list.List // of *limitedConn between requests, longest idle first
 	fresh *list.List // of *limitedConn without a whole request head yet, oldest first
+	addrs map[netip.Addr]*addrConns
 	now   func() time.Time
 
 	freed     chan struct{} // a slot was freed; buffered, one waiter (Accept)
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
+	lastWarn  atomic.Int64 // unix nanoseconds of the last refusal logged
 }
 
-func newConnLimiter(ln net.Listener, max int, m *connMetrics) *connLimiter {
-	return &connLimiter{Listener: ln, max: max, metrics: m, idle: list.New(), fresh: list.New(), now: time.Now,
+// addrConns are the connections of one client address, on lists of their
+// own beside the limiter's, so that a victim of the address is found at
+// once however many connections others hold.
+type addrConns struct {
+	key   netip.Addr
+	open  int        // admitted or being admitted, not yet closed
+	idle  *list.List // as connLimiter's, of this address only
+	fresh *list.List
+}
+
+func newConnLimiter(ln net.Listener, max, perAddr int, m *connMetrics, log *slog.Logger) *connLimiter {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &connLimiter{Listener: ln, max: max, perAddr: perAddr, metrics: m, log: log,
+		idle: list.New(), fresh: list.New(), addrs: map[netip.Addr]*addrConns{}, now: time.Now,
 		freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-// Accept accepts a connection, then admits it: into a free slot, or one
-// made by closing the longest idle connection, or, when every connection
-// is busy, the first slot freed. The connection being admitted is the one
-// beyond max the process may hold; later ones wait in the backlog.
+// addressOf is the client address a connection counts against: its IP,
+// an IPv6 one by its /64 (what one host is usually given, as the limits
+// per address do; addressKey), and false when it has none (not TCP).
+func addressOf(a net.Addr) (netip.Addr, bool) {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	ip := ta.AddrPort().Addr().Unmap()
+	if ip.Is6() {
+		ip = netip.PrefixFrom(ip.WithZone(""), 64).Masked().Addr()
+	}
+	return ip, ip.IsValid()
+}
+
+// Accept accepts a connection, then admits it: first among its address's
+// (or closes it and accepts the next, see connLimiter), then into a free
+// slot, or one made by closing the longest idle connection, or, when
+// every connection is busy, the first slot freed. The connection being
+// admitted is the one beyond max the process may hold; later ones wait in
+// the backlog.
 //
 // Accepting first (rather than reserving a slot, then accepting) matters:
 // http.Server calls Accept again as soon as it has a connection, and a
 // reservation made then would close an idle connection for a client that
 // may never come.
 func (l *connLimiter) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		lc := &limitedConn{Conn: c, l: l}
+		if !l.admitAddress(lc) {
+			c.Close()
+			l.refused()
+			continue
+		}
+		if err := l.admit(); err != nil {
+			l.release(lc)
+			c.Close()
+			return nil, err
+		}
+		l.metrics.open.Inc()
+		return lc, nil
 	}
-	if err := l.admit(); err != nil {
-		c.Close()
-		return nil, err
+}
+
+// admitAddress counts lc against its address's bound, closing one of the
+// address's connections to make room if need be, and reports false when
+// the address has no room.
+func (l *connLimiter) admitAddress(lc *limitedConn) bool {
+	if l.perAddr >= l.max {
+		return true
 	}
-	l.metrics.open.Inc()
-	return &limitedConn{Conn: c, l: l}, nil
+	key, ok := addressOf(lc.RemoteAddr())
+	if !ok {
+		return true
+	}
+	for {
+		l.mu.Lock()
+		a := l.addrs[key]
+		if a == nil {
+			a = &addrConns{key: key, idle: list.New(), fresh: list.New()}
+			l.addrs[key] = a
+		}
+		if a.open < l.perAddr {
+			a.open++
+			lc.addr = a
+			l.mu.Unlock()
+			return true
+		}
+		victim := l.addressVictim(a)
+		l.mu.Unlock()
+		if victim == nil {
+			return false
+		}
+		// Closing frees the address's slot before Close returns.
+		_ = victim.Close()
+		l.metrics.closedIdle.Inc()
+	}
+}
+
+// release undoes admitAddress for a connection that was not admitted.
+func (l *connLimiter) release(lc *limitedConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.leaveAddress(lc)
+}
+
+// leaveAddress takes lc off its address's count. l.mu must be held.
+func (l *connLimiter) leaveAddress(lc *limitedConn) {
+	if a := lc.addr; a != nil {
+		lc.addr = nil
+		if a.open--; a.open == 0 {
+			delete(l.addrs, a.key)
+		}
+	}
+}
+
+// refused counts a connection closed for its address's bound, and says so
+// in the log at most once a minute: an operator behind a load balancer
+// should learn why connections are closed, a flood must not fill the log.
+func (l *connLimiter) refused() {
+	l.metrics.refusedAddress.Inc()
+	now, last := l.now().UnixNano(), l.lastWarn.Load()
+	if now-last < int64(time.Minute) || !l.lastWarn.CompareAndSwap(last, now) {
+		return
+	}
+	l.log.Warn("closed a new connection: its client address has server.maxConnectionsPerAddress connections open, none idle (behind a load balancer, raise it: docs/connections.md)",
+		"max_connections_per_address", l.perAddr)
 }
 
 func (l *connLimiter) admit() error {
@@ -137,11 +258,28 @@ func (l *connLimiter) victim() (*limitedConn, time.Duration) {
 	return nil, 0
 }
 
-// unlist takes c off the list it is on, if any. l.mu must be held.
+// addressVictim is victim among a's connections, without waiting for a
+// fresh one to age. l.mu must be held.
+func (l *connLimiter) addressVictim(a *addrConns) *limitedConn {
+	if e := a.idle.Front(); e != nil {
+		return l.unlist(e.Value.(*limitedConn))
+	}
+	if e := a.fresh.Front(); e != nil {
+		if c := e.Value.(*limitedConn); l.now().Sub(c.since) >= freshGrace {
+			return l.unlist(c)
+		}
+	}
+	return nil
+}
+
+// unlist takes c off the lists it is on, if any. l.mu must be held.
 func (l *connLimiter) unlist(c *limitedConn) *limitedConn {
 	if c.elem != nil {
 		c.list.Remove(c.elem)
-		c.elem, c.list = nil, nil
+		if c.addrElem != nil {
+			c.addrList.Remove(c.addrElem)
+		}
+		c.elem, c.list, c.addrElem, c.addrList = nil, nil, nil, nil
 	}
 	return c
 }
@@ -159,7 +297,7 @@ func (l *connLimiter) signal() {
 	}
 }
 
-// connState is the http.Server's ConnState hook: it keeps the list of
+// connState is the http.Server's ConnState hook: it keeps the lists of
 // connections that may be closed to make room.
 func (l *connLimiter) connState(c net.Conn, state http.ConnState) {
 	lc, ok := c.(*limitedConn)
@@ -175,43 +313,113 @@ func (l *connLimiter) connState(c net.Conn, state http.ConnState) {
 	switch state {
 	case http.StateNew:
 		lc.list, lc.since = l.fresh, l.now()
+		if lc.addr != nil {
+			lc.addrList = lc.addr.fresh
+		}
 	case http.StateIdle:
 		lc.list = l.idle
+		if lc.addr != nil {
+			lc.addrList = lc.addr.idle
+		}
 		l.signal() // a waiting Accept may close it now
 	default:
 		return
 	}
 	lc.elem = lc.list.PushBack(lc)
+	if lc.addrList != nil {
+		lc.addrElem = lc.addrList.PushBack(lc)
+	}
 }
+
+// connContext is the http.Server's ConnContext hook: it puts the
+// connection in the context of its requests, for closeAfterAnswer.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if lc, ok := c.(*limitedConn); ok {
+		return context.WithValue(ctx, connKey{}, lc)
+	}
+	return ctx
+}
+
+type connKey struct{}
 
 // limitedConn is a connection of a connLimiter; closing it frees its slot.
 type limitedConn struct {
 	net.Conn
 	l *connLimiter
-	// Guarded by l.mu: the list it is on (l.idle, l.fresh or none) and its
-	// element there, when it entered l.fresh, and whether it was closed.
+	// Guarded by l.mu: its address's count (nil: none), the lists it is
+	// on (l.idle or l.fresh, and its address's of the same kind, or none)
+	// and its elements there, when it entered l.fresh, and whether it was
+	// closed.
+	addr     *addrConns
 	list     *list.List
 	elem     *list.Element
+	addrList *list.List
+	addrElem *list.Element
 	since    time.Time
 	closed   bool
 	freeOnce sync.Once
+
+	// unread is set when a request was answered without its body read
+	// (closeAfterAnswer): nothing more is read, and Close lingers.
+	unread atomic.Bool
 }
 
 // Close closes the connection, then frees its slot: the process never
-// holds more than max of them.
+// holds more than max of them. A connection whose request was answered
+// unread lingers first (see linger).
 func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
+	var err error
+	first := false
 	c.freeOnce.Do(func() {
-		l := c.l
-		l.mu.Lock()
-		l.unlist(c)
-		c.closed = true
-		l.open--
-		l.mu.Unlock()
-		l.metrics.open.Dec()
-		l.signal()
+		first = true
+		if c.unread.Load() {
+			c.l.metrics.closedUnread.Inc()
+			c.linger()
+		}
+		err = c.Conn.Close()
+		c.free()
 	})
+	if !first {
+		err = c.Conn.Close()
+	}
 	return err
+}
+
+func (c *limitedConn) free() {
+	l := c.l
+	l.mu.Lock()
+	l.unlist(c)
+	c.closed = true
+	l.open--
+	l.leaveAddress(c)
+	l.mu.Unlock()
+	l.metrics.open.Dec()
+	l.signal()
+}
+
+// Bounds on a connection's lingering after its request was answered
+// unread: as net/http's own (rstAvoidanceDelay) when it gives up on a
+// large body, and what may be read meanwhile (its maxPostHandlerReadBytes).
+const (
+	lingerFor   = 500 * time.Millisecond
+	lingerBytes = 256 << 10
+)
+
+// linger ends the answer with a FIN, then reads and drops what the client
+// still sends, until it closes its side or for lingerFor. Closing at once
+// with the client's bytes unread would reset the connection, and a reset
+// can destroy the answer in the client's buffers before it is read: the
+// client would see "connection reset" instead of its 401. The slot stays
+// taken meanwhile.
+func (c *limitedConn) linger() {
+	cw, ok := c.Conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	if c.Conn.SetReadDeadline(time.Now().Add(lingerFor)) != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(c.Conn, lingerBytes))
 }
 
 // CloseWrite lets the http.Server half-close, as it does on a bare TCP
@@ -225,9 +433,11 @@ func (c *limitedConn) CloseWrite() error {
 
 // connMetrics are the metrics of inbound connections.
 type connMetrics struct {
-	open       prometheus.Gauge
-	closedIdle prometheus.Counter
-	waits      prometheus.Counter
+	open           prometheus.Gauge
+	closedIdle     prometheus.Counter
+	waits          prometheus.Counter
+	refusedAddress prometheus.Counter
+	closedUnread   prometheus.Counter
 }
 
 func newConnMetrics(reg prometheus.Registerer) *connMetrics {
@@ -238,13 +448,21 @@ func newConnMetrics(reg prometheus.Registerer) *connMetrics {
 		}),
 		closedIdle: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "http_connections_closed_idle_total",
-			Help: "Idle inbound connections closed to admit a new one at server.maxConnections.",
+			Help: "Idle inbound connections closed to admit a new one at server.maxConnections or server.maxConnectionsPerAddress.",
 		}),
 		waits: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "http_connection_waits_total",
 			Help: "Times a new connection had to wait because every connection was busy at server.maxConnections.",
 		}),
+		refusedAddress: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "http_connections_refused_total",
+			Help: "New inbound connections closed at once: their client address had server.maxConnectionsPerAddress open, none idle.",
+		}),
+		closedUnread: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "http_connections_closed_unread_total",
+			Help: "Inbound connections closed after an answer to a request whose body was not read (a refusal), instead of reading the body.",
+		}),
 	}
-	reg.MustRegister(m.open, m.closedIdle, m.waits)
+	reg.MustRegister(m.open, m.closedIdle, m.waits, m.refusedAddress, m.closedUnread)
 	return m
 }

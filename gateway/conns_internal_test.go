@@ -3,6 +3,8 @@ package gateway
 import (
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -36,7 +38,7 @@ func TestMaxConnectionsFor(t *testing.T) {
 func TestConnVictim(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	l := newConnLimiter(nil, 3, newConnMetrics(prometheus.NewRegistry()))
+	l := newConnLimiter(nil, 3, 3, newConnMetrics(prometheus.NewRegistry()), nil)
 	l.now = func() time.Time { return now }
 	conn := func(name string) *limitedConn {
 		a, b := net.Pipe()
@@ -80,4 +82,96 @@ func TestConnVictim(t *testing.T) {
 type namedConn struct {
 	net.Conn
 	name string
+}
+
+// remoteConn is a connection from a given client address.
+type remoteConn struct {
+	namedConn
+	from net.Addr
+}
+
+func (c remoteConn) RemoteAddr() net.Addr { return c.from }
+
+// TestAddressVictim: at an address's bound, the connection closed to
+// admit its new one is the address's own idle longest, then its own
+// slow-loris (a second without a whole request head); never another
+// address's, and a younger or busy one of its own is not taken: then the
+// new connection is refused. IPv6 addresses count by their /64.
+func TestAddressVictim(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	l := newConnLimiter(nil, 100, 3, newConnMetrics(prometheus.NewRegistry()), nil)
+	l.now = func() time.Time { return now }
+	conn := func(name, ip string) *limitedConn {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		c := &limitedConn{Conn: remoteConn{namedConn{a, name}, &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}, l: l}
+		if !l.admitAddress(c) {
+			t.Fatalf("%s refused below the bound", name)
+		}
+		l.open++
+		return c
+	}
+	name := func(c *limitedConn) string {
+		if c == nil {
+			return "none"
+		}
+		return c.Conn.(remoteConn).name
+	}
+	// Another address's connection, idle longest of all.
+	other := conn("other", "127.0.0.1")
+	l.connState(other, http.StateNew)
+	l.connState(other, http.StateIdle)
+	fresh, idle1, idle2 := conn("fresh", "127.0.0.2"), conn("idle1", "127.0.0.2"), conn("idle2", "127.0.0.2")
+	l.connState(fresh, http.StateNew) // at t0
+	for _, c := range []*limitedConn{idle1, idle2} {
+		l.connState(c, http.StateNew)
+		l.connState(c, http.StateActive)
+		l.connState(c, http.StateIdle)
+	}
+	a := l.addrs[netip.MustParseAddr("127.0.0.2")]
+	steps := []struct {
+		at   time.Duration
+		want string
+	}{
+		{100 * time.Millisecond, "idle1"},
+		{100 * time.Millisecond, "idle2"},
+		{100 * time.Millisecond, "none"}, // fresh is young
+		{time.Second, "fresh"},           // a second without its head
+		{time.Hour, "none"},
+	}
+	for _, s := range steps {
+		now = t0.Add(s.at)
+		l.mu.Lock()
+		c := l.addressVictim(a)
+		l.mu.Unlock()
+		if name(c) != s.want {
+			t.Errorf("address victim at +%s = %s, want %s", s.at, name(c), s.want)
+		}
+	}
+
+	// The bound refuses a fourth connection while none may be closed, and
+	// two addresses of one IPv6 /64 are one address.
+	busy := func(name, ip string) {
+		c := conn(name, ip)
+		l.connState(c, http.StateNew)
+		l.connState(c, http.StateActive)
+	}
+	for i := range 3 {
+		busy("v6", "2001:db8::"+strconv.Itoa(i+1))
+	}
+	extra := &limitedConn{Conn: remoteConn{namedConn{nil, "v6 extra"}, &net.TCPAddr{IP: net.ParseIP("2001:db8::ffff:1"), Port: 1}}, l: l}
+	if l.admitAddress(extra) {
+		t.Error("a fourth busy connection of one /64 was admitted at a bound of 3")
+	}
+	elsewhere := &limitedConn{Conn: remoteConn{namedConn{nil, "v6 elsewhere"}, &net.TCPAddr{IP: net.ParseIP("2001:db8:0:1::1"), Port: 1}}, l: l}
+	if !l.admitAddress(elsewhere) {
+		t.Error("a connection of another /64 was refused")
+	}
+	l.mu.Lock()
+	v, _ := l.victim()
+	l.mu.Unlock()
+	if name(v) != "other" {
+		t.Error("the limiter's own victim is not the connection idle longest")
+	}
 }

@@ -134,7 +134,7 @@ func freshGet(t *testing.T, url string, header map[string]string) (int, error) {
 // 21st while it is admitted).
 func TestConnectionCapKeepsServing(t *testing.T) {
 	const limit = 20
-	srv, _ := newServer(t, envOptions{extraYAML: "server: {maxConnections: 20}\n"})
+	srv, _ := newServer(t, envOptions{extraYAML: "server: {maxConnections: 20, maxConnectionsPerAddress: 20}\n"})
 	addr, ln := serveCounted(t, srv)
 	base := "http://" + addr
 
@@ -182,7 +182,7 @@ func TestConnectionCapKeepsServing(t *testing.T) {
 // reports it active only once its headers are in, so it is closed like an
 // idle one (slow-loris connections go first).
 func TestConnectionCapWaitsWhenAllBusy(t *testing.T) {
-	srv, _ := newServer(t, envOptions{extraYAML: "server: {maxConnections: 2}\n"})
+	srv, _ := newServer(t, envOptions{extraYAML: "server: {maxConnections: 2, maxConnectionsPerAddress: 2}\n"})
 	addr, ln := serveCounted(t, srv)
 	const body = `{"query":"{ __typename }"}`
 	var busy []net.Conn

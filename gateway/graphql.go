@@ -95,7 +95,7 @@ func (i *requestInfo) unknownOperation(name string) {
 // its own, as are the refusals, so that serveGraphQL's stack frame, which
 // stays for the whole execution, holds only what execution needs: every
 // request in flight keeps its goroutine's stack, and the deepest point of
-// an attach decides whether that is 16 or 32 KiB (README, Performance).
+// an attach decides whether that is 16 or 32 KiB (docs/performance.md).
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *requestInfo) {
 	classify(resp.Errors)
 	locateInDocument(resp.Errors, doc)

@@ -183,7 +183,7 @@ func knownState(s string) bool {
 // requestInfo. It observes the metrics itself rather than through
 // promhttp's three wrappers, which cost a response-writer wrapper, two
 // label maps and their closures per request (4 allocations, 0.7 KiB; see
-// README, Performance); what is recorded is the same, and as there,
+// docs/performance.md); what is recorded is the same, and as there,
 // nothing but the in-flight gauge when a handler panics.
 func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

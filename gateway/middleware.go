@@ -134,7 +134,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 // logRequest writes a request's access line (and annotates its span). It
 // is a function of its own so that accessLog's stack frame, which stays
 // for the whole request, does not hold the line's attributes while the
-// request runs (README, Performance: stack per request).
+// request runs (docs/performance.md: stack per request).
 func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, info *requestInfo, start time.Time) {
 	level := slog.LevelInfo
 	if r.URL.Path != "/graphql" && status < 500 {
@@ -209,7 +209,7 @@ type requestInfoKey struct{}
 
 // infoFrom is not inlined: its fallback requestInfo would otherwise take
 // its size in the stack frame of every handler that calls it, for the
-// whole request (README, Performance: stack per request).
+// whole request (docs/performance.md: stack per request).
 //
 //go:noinline
 func infoFrom(ctx context.Context) *requestInfo {

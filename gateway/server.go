@@ -1,21 +1,3 @@
-// Package gateway is the HTTP side of ipack-gateway: the GraphQL-over-HTTP
-// endpoint, authentication of spaces and tokens, the token endpoint, and the
-// middleware around them. It wires HTTP only: the composition root
-// (cmd/gateway's run) builds the REST client, the resolvers and their
-// schema, the token signer and the tracer provider from the configuration
-// and hands them over.
-//
-//	obs := gateway.NewObserver(version, tp)              // REST and resolver events
-//	client, err := platformapi.New(opts)                 // opts.Observer = obs
-//	schema, err := resolver.NewSchema(resolver.New(client, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
-//	srv, err := gateway.NewServer(cfg, gateway.Deps{Logger: log, Schema: schema, Observer: obs, Budget: client, Signer: signer})
-//	err = srv.Serve(ctx, listener) // returns when ctx ends, after draining
-//	err = srv.Reload(loadConfig)   // on SIGHUP: new spaces and tokens
-//
-// Besides /graphql it serves /healthz (liveness), /readyz (readiness),
-// /metrics (Prometheus) and GraphiQL for browsers; it logs one line per
-// request and per failed REST attempt, and traces with OpenTelemetry when
-// given a tracer provider.
 package gateway
 
 import (
@@ -167,11 +149,15 @@ func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, tim
 	return s.budget.QueueFull(accountID, key)
 }
 
-// ServeHTTP serves the gateway's routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves the gateway's routes. A request answered before its
+// body was read ends its connection (unread.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(guardUnread(w, r), r)
+}
 
 // Serve serves on ln until ctx ends, with at most server.maxConnections
-// connections open (see connLimiter) and each bounded in time: headers,
+// connections open, server.maxConnectionsPerAddress of them from one
+// client address (see connLimiter), and each bounded in time: headers,
 // body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
@@ -182,7 +168,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	limit := maxConnections(s.cfg.Server)
-	cl := newConnLimiter(ln, limit, s.conns)
+	perAddr := maxConnectionsPerAddress(s.cfg.Server, limit)
+	cl := newConnLimiter(ln, limit, perAddr, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server
 	hs := &http.Server{
@@ -193,12 +180,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         cl.connState,
+		ConnContext:       connContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
 		// streams to bound.
 	}
-	s.log.Info("inbound connections bounded", "max_connections", limit, "idle_timeout", sc.IdleTimeout,
+	s.log.Info("inbound connections bounded", "max_connections", limit, "max_connections_per_address", min(perAddr, limit), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"slices"
 	"strings"
 	"sync"
@@ -119,6 +120,18 @@ func (SpaceDirectory) VisibleSpace(ctx context.Context, guid string) (resolver.S
 		return resolver.SpaceInfo{}, false
 	}
 	return sp.info, true
+}
+
+// Unverified reports whether the request's space is a passthrough one,
+// which admitted its bearer token unchecked for the REST API to judge,
+// and if so a key for the token on the space's account: a hash of the
+// token's hash, never the token.
+func (SpaceDirectory) Unverified(ctx context.Context) ([32]byte, bool) {
+	v := viewerFrom(ctx)
+	if v == nil || !v.space.passthrough {
+		return [32]byte{}, false
+	}
+	return sha256.Sum256(append([]byte("unverified\x00"+v.space.account.ID+"\x00"), v.sum[:]...)), true
 }
 
 // RequestSpace returns the request's own space (SPACE_GUID).

@@ -18,8 +18,8 @@ import (
 
 // stackLimit is what an attach(1) may use of its goroutine's stack: under
 // 16 KiB, the size class a request in flight then holds instead of 32 KiB
-// (1,000 attaches waiting on a slow upstream: 16 MiB less; README,
-// Performance). The race detector's instrumentation doubles frames.
+// (1,000 attaches waiting on a slow upstream: 16 MiB less;
+// docs/performance.md). The race detector's instrumentation doubles frames.
 func stackLimit() int {
 	if raceEnabled {
 		return 32 << 10
@@ -84,7 +84,7 @@ func checkStackInChild(t testing.TB) {
 // attachWithinStackLimit serves attach(1) over fresh connections, 16 at a
 // time and three times over, with every goroutine's stack bounded: a new
 // connection's goroutine starts small and grows only as deep as the
-// request goes. The margin is a few hundred bytes (README, Performance).
+// request goes. The margin is a few hundred bytes (docs/performance.md).
 func attachWithinStackLimit(t *testing.T) {
 	s := benchServer(t)
 	gw := httptest.NewServer(s)

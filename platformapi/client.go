@@ -1,7 +1,9 @@
 // Package platformapi is a typed client for the vendor's Platform REST API,
 // {baseURL}/{accountId}/{Object}. It speaks JSON only, authenticates each
 // call with the account's credentials, and retries what is worth retrying
-// through go-retryablehttp with a RetryPolicy of its own.
+// through go-retryablehttp with a RetryPolicy of its own. Each account's
+// calls share a rate budget, served fairly (space, client, request), and a
+// circuit breaker; the vendor's error bodies are parsed for their message.
 //
 //	c, err := platformapi.New(platformapi.Options{BaseURL: platformapi.DefaultBaseURL, Limits: platformapi.DefaultLimits})
 //	acct := platformapi.Account{ID: "acme-A1B2C3", Credentials: platformapi.Basic(user, token)}
@@ -193,7 +195,9 @@ func New(opts Options) (*Client, error) {
 }
 
 // MaxConnsPerHost is how many connections NewTransport opens to one host
-// at most: past it, calls wait for one of them.
+// at most: past it, calls wait for one of them instead of opening
+// connections that are closed after one use (churn, and two goroutines and
+// 8 KiB of buffers each). It is also how many it keeps idle.
 const MaxConnsPerHost = 128
 
 // NewTransport returns the transport New uses by default: pooled keep-alive
@@ -347,7 +351,7 @@ func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl cal
 // answer makes try's result from what go-retryablehttp returned. It is a
 // function of its own so that try's stack frame, which stays while the
 // attempts run, holds none of this (every call in flight keeps its
-// goroutine's stack; README, Performance).
+// goroutine's stack; docs/performance.md).
 func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.Response, err error, data []byte, readErr error, out any) error {
 	fail := func(status int, msg string, err error) *Error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {

@@ -227,3 +227,34 @@ func TestQueryMoreTokenRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckCredentials: a GET of the account's own Account object; nil for
+// credentials the API accepts, a 401 *Error for others.
+func TestCheckCredentials(t *testing.T) {
+	c, sim, basic := newDemoClient(t, platformapi.Options{})
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		acct   platformapi.Account
+		status int // 0: accepted
+	}{
+		{"basic", basic, 0},
+		{"bearer", platformapi.Account{ID: simulator.DemoAccountID, Credentials: platformapi.Bearer(simulator.DemoBearerToken)}, 0},
+		{"bad bearer", platformapi.Account{ID: simulator.DemoAccountID, Credentials: platformapi.Bearer("guessed")}, 401},
+		{"bad password", platformapi.Account{ID: simulator.DemoAccountID, Credentials: platformapi.Basic(simulator.DemoUsername, "guessed")}, 401},
+	} {
+		sim.ResetRequests()
+		err := c.CheckCredentials(ctx, tt.acct)
+		var pe *platformapi.Error
+		switch {
+		case tt.status == 0 && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.status != 0 && (!errors.As(err, &pe) || pe.StatusCode != tt.status):
+			t.Errorf("%s: %v, want a %d", tt.name, err, tt.status)
+		}
+		reqs := sim.Requests()
+		if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/"+simulator.DemoAccountID+"/Account/"+simulator.DemoAccountID {
+			t.Errorf("%s: requests %+v, want one GET of the Account", tt.name, reqs)
+		}
+	}
+}

@@ -5,8 +5,8 @@ import graphql "github.com/graph-gophers/graphql-go"
 // ID is the value of every ID field the resolvers answer: graphql.ID's
 // meaning, written by encoding/json as the string it is. graphql.ID writes
 // itself with strconv.Quote, which encoding/json then scans once more
-// (about 1 µs an id: 4 % of the gateway's own work per attach(1); README,
-// Performance), and strconv's quoting is not JSON for an id with a control
+// (about 1 µs an id: 4 % of the gateway's own work per attach(1);
+// docs/performance.md), and strconv's quoting is not JSON for an id with a control
 // character or invalid UTF-8, which encoding/json escapes. Arguments stay
 // graphql.ID.
 type ID string

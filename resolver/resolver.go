@@ -1,6 +1,10 @@
 // Package resolver implements the gateway's GraphQL schema
 // (package schema) by calling the vendor's Platform REST API through a
-// Platform, which *platformapi.Client satisfies.
+// Platform, which *platformapi.Client satisfies: it checks the client's
+// input before any REST call, fans an attach or an update out over bounded
+// concurrent calls, settles calls of unknown outcome, and maps REST errors
+// to the gateway's error codes (package errcode), per item where one item
+// of a list failed.
 //
 // The caller (the HTTP layer) authenticates a request and puts the vendor
 // account it acts for into the context with WithAccount; resolvers call REST
@@ -50,6 +54,11 @@ type Platform interface {
 	UpdateProcessSchedules(ctx context.Context, acct platformapi.Account, id string, body []byte) (platformapi.ProcessSchedules, error)
 	QueryExecutionRecords(ctx context.Context, acct platformapi.Account, filter *platformapi.Expression) ([]platformapi.ExecutionRecord, error)
 	ExecuteProcess(ctx context.Context, acct platformapi.Account, atomID, processID string) (platformapi.ExecutionRequest, error)
+
+	// CheckCredentials makes the cheapest authenticated call there is, to
+	// learn whether acct's credentials are good (see SpaceDirectory's
+	// Unverified).
+	CheckCredentials(ctx context.Context, acct platformapi.Account) error
 }
 
 // Options tune the resolvers. Start from DefaultOptions: New gives a zero
@@ -111,6 +120,7 @@ const (
 type Resolver struct {
 	platform Platform
 	opts     Options
+	verified *verifiedSet // credentials CheckCredentials accepted lately
 }
 
 // New returns a root resolver that calls p.
@@ -127,7 +137,7 @@ func New(p Platform, opts Options) *Resolver {
 	if opts.SettleTimeout <= 0 {
 		opts.SettleTimeout = DefaultSettleTimeout
 	}
-	return &Resolver{platform: p, opts: opts}
+	return &Resolver{platform: p, opts: opts, verified: newVerifiedSet()}
 }
 
 // Query returns the resolver of the Query type.

@@ -24,3 +24,5 @@ func (noSpaces) QueryExecutionRecords(context.Context, platformapi.Account, *pla
 func (noSpaces) ExecuteProcess(context.Context, platformapi.Account, string, string) (platformapi.ExecutionRequest, error) {
 	return platformapi.ExecutionRequest{}, errNoCatalog
 }
+
+func (noSpaces) CheckCredentials(context.Context, platformapi.Account) error { return errNoCatalog }

@@ -197,7 +197,7 @@ func (r *Resolver) create(ctx context.Context, acct platformapi.Account, instanc
 
 // settleCreate learns whether a CREATE of unknown outcome attached env. A
 // function of its own, so that create's stack frame, which stays while the
-// CREATE runs, does not hold the settling's (README, Performance).
+// CREATE runs, does not hold the settling's (docs/performance.md).
 func (r *Resolver) settleCreate(ctx context.Context, acct platformapi.Account, instanceID, env string, err error) (platformapi.Attachment, error) {
 	sctx, cancel := r.settleContext(ctx)
 	defer cancel()

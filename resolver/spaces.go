@@ -42,6 +42,13 @@ type SpaceDirectory interface {
 	// RequestSpace returns the request's own space (SPACE_GUID); false
 	// outside a request.
 	RequestSpace(ctx context.Context) (SpaceInfo, bool)
+	// Unverified reports whether the request's bearer token was admitted
+	// without being checked, to be judged by the REST API (a passthrough
+	// space admits any token), and if so a key for it and its account: a
+	// hash, never the token. The fields above answer from configuration,
+	// with no REST call to judge such a token, so they make one first
+	// (checkUnverified).
+	Unverified(ctx context.Context) (key [32]byte, unverified bool)
 }
 
 // spaces returns the request's SpaceDirectory, or an error when the
@@ -67,6 +74,9 @@ func (q *Query) Spaces(ctx context.Context) (*[]*Space, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := q.r.checkUnverified(ctx, dir); err != nil {
+		return nil, err
+	}
 	all := dir.VisibleSpaces(ctx)
 	if len(all) == 0 {
 		return nil, errNoSpace()
@@ -86,6 +96,9 @@ func (q *Query) Spaces(ctx context.Context) (*[]*Space, error) {
 func (q *Query) Space(ctx context.Context, args struct{ ID graphql.ID }) (*Space, error) {
 	dir, err := q.r.spaces()
 	if err != nil {
+		return nil, err
+	}
+	if err := q.r.checkUnverified(ctx, dir); err != nil {
 		return nil, err
 	}
 	if info, ok := dir.VisibleSpace(ctx, string(args.ID)); ok {
@@ -110,6 +123,9 @@ type SpaceAccountCriteria struct {
 func (q *Query) SpaceAccounts(ctx context.Context, args struct{ Criteria *SpaceAccountCriteria }) (*[]*SpaceAccount, error) {
 	dir, err := q.r.spaces()
 	if err != nil {
+		return nil, err
+	}
+	if err := q.r.checkUnverified(ctx, dir); err != nil {
 		return nil, err
 	}
 	cur, ok := dir.RequestSpace(ctx)

@@ -8,8 +8,11 @@
 //	gateway -config f -check-config  validate a config file and exit
 //	gateway -version             print the version and exit
 //	gateway -debug-listen 127.0.0.1:6060  also serve Go's profiler there
+//	gateway -log-format text -log-level debug  logs as text, debug lines included
 //
-// SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
+// run is the whole program: it reads the configuration (or, in demo mode,
+// starts an embedded simulator and makes one), makes the tracer provider,
+// composes the gateway with internal/compose and serves it. SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
 // SIGINT drain and stop.
 package main
 
@@ -84,8 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	// load reads the file at start and on each SIGHUP; a path that leads
+	// to /dev/zero or a huge file is refused at config.MaxFileBytes.
 	load := func() (*config.Config, error) {
-		data, err := os.ReadFile(*configPath)
+		data, err := config.ReadFile(*configPath)
 		if err != nil {
 			return nil, err
 		}

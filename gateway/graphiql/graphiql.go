@@ -93,7 +93,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 
 // hashAsset is the SHA-256 of an embedded asset, read through a small
 // buffer: a copy of the 1.6 MB of assets on the heap (embed.FS.ReadFile)
-// stayed in the process's memory long after (README, Performance).
+// stayed in the process's memory long after (docs/performance.md).
 func hashAsset(name string) ([]byte, error) {
 	f, err := assets.Open("assets/" + name)
 	if err != nil {

@@ -6,9 +6,12 @@
 //	err = srv.Serve(ctx, listener)
 //
 // It makes the Observer that every REST attempt and attach reports to, the
-// REST client (transport, retry policy, rate budget, circuit breaker), the
-// resolvers and their schema, and the token signer, and hands them to
-// gateway.NewServer, which wires HTTP only.
+// rate limits (gateway.NewLimits: in memory, or in Redis shared by the
+// replicas), the REST client (transport, retry policy, rate budget,
+// circuit breaker), the resolvers and their schema, and the token signer,
+// and hands them to gateway.NewServer. Tests compose the gateway the same
+// way, optionally over a fake Platform (Options.Platform) or a canned REST
+// transport (Options.Transport).
 package compose
 
 import (

@@ -1,7 +1,7 @@
 // Package testutil holds what the tests of several packages need, written
-// once: a buffer to read a program's output while it runs, and waiting
-// (bounded) for a server to come up or a condition to hold. Only tests
-// import it.
+// once: a buffer to read a program's output while it runs (SyncBuffer), and
+// waiting, bounded, for a printed address, for /healthz, or for a condition
+// to hold (Eventually). Only tests import it.
 package testutil
 
 import (

@@ -180,7 +180,7 @@ for (const lib of clients) {
       assert.equal(a.integrationPackInstanceId, instance);
       assert.ok(a.id, 'the attachment has an id');
       if (lib.environment === '86b413a8-1ebf-4c95-bc5b-139573b77910') {
-        // The README's unattach example takes this very id.
+        // The unattach example in docs/operations.md takes this very id.
         assert.equal(a.id, 'QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA');
       }
 

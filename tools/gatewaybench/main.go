@@ -3,29 +3,34 @@
 // attach finishes under the vendor's rate limit, and memory under many
 // clients. It builds cmd/gateway and cmd/platformsim, starts them as
 // separate processes on loopback, drives them with concurrent clients, and
-// writes results.json and results.svg to -out, then prints a summary.
+// writes results.json and results.svg to -out, then prints a summary. It
+// lives in the tools module (go.work joins it), so that its plotting
+// library stays out of the gateway's go.mod; docs/performance.md has the
+// latest figures and how they were taken.
 //
-//	go run ./cmd/gatewaybench            the full run, about 2½ minutes
-//	go run ./cmd/gatewaybench -quick     a smoke run, under a minute
+//	go run ./tools/gatewaybench            the full run, about 2½ minutes
+//	go run ./tools/gatewaybench -quick     a smoke run, under a minute
 //
 // Scenarios:
-//   - overhead: attach(1) through the gateway against the same REST CREATE
-//     sent directly to the simulator, at 0 ms and 20 ms upstream latency,
-//     with -clients closed-loop clients;
+//   - overhead: attach(1) through the gateway, through a do-nothing Go
+//     proxy (passthru: the floor under any gateway) and as the same REST
+//     CREATE sent directly to the simulator, at 0 ms and 20 ms upstream
+//     latency, with -clients closed-loop clients;
 //   - makespan: attach(N) for several N under the vendor's 10 req/s limit
 //     (the simulator answers 503 past it) at 20 ms latency, through a
-//     gateway paced at that budget and through one whose budget is set
-//     out of reach, so that only retries of the 503s hold it back;
-//   - memory: the gateway's peak RSS with -memory-clients clients at 20 ms
-//     upstream latency;
+//     gateway paced at that budget and through one with pacing and the
+//     circuit breaker off, so that only retries of the 503s hold it back;
+//   - memory: the gateway's and the proxy's peak RSS, and highest anonymous
+//     RSS, with -memory-clients clients at 20 ms upstream latency;
 //   - scaleout: -scaleout-envs environments attached through concurrent
 //     attaches to one gateway (memory store, then Redis) and to three
 //     gateways sharing the budget through one Redis (a redis-server it
 //     starts on loopback), under the vendor's limit at 20 ms; and what the
 //     Redis round trip adds per REST call.
 //
-// Targets are reported, never enforced: the exit status says only whether
-// the run itself worked.
+// The targets are ratios within one run (against the proxy, direct REST or
+// the ideal makespan), reported, never enforced: the exit status says only
+// whether the run itself worked.
 package main
 
 import (

@@ -102,8 +102,10 @@ func (b *bench) startGateway(ctx context.Context, name, upstream string, o gatew
 }
 
 // gatewayConfig is the gateway's configuration: the defaults, but for
-// what o changes and for the per-token limit on inbound requests, which
-// is off because every load client shares one token.
+// what o changes, for the per-token limit on inbound requests, which is
+// off because every load client shares one token, and for the bound on
+// connections per client address, which is off because every load client
+// shares one address (as behind a load balancer).
 func gatewayConfig(upstream string, o gatewayOpts) string {
 	sum := sha256.Sum256([]byte(benchToken))
 	platform, top := "", ""
@@ -125,6 +127,8 @@ platform:
   baseURL: %s%s
 %sclients:
   requestsPerSecond: 0
+server:
+  maxConnectionsPerAddress: 1000000
 graphql:
   requestTimeout: 120s
 spaces:
