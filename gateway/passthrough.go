@@ -77,6 +77,10 @@ func (r *refusedSet) has(key [32]byte) bool {
 type passthroughCall struct {
 	refused   atomic.Bool // a REST call answered 401
 	forbidden atomic.Bool // a REST call answered 403
+	// remember puts the token in the refused set; called at the first
+	// 401, so that a request the client sends once it has this one's
+	// answer finds it there (done runs after the answer is written).
+	remember func()
 }
 
 type passthroughKey struct{}
@@ -86,14 +90,15 @@ type passthroughKey struct{}
 // charges a refusal to the client's address and remembers a refused token
 // (again, so that a token that keeps coming back stays remembered).
 func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, token string) (context.Context, func()) {
-	pc := &passthroughCall{}
+	key := refusedKey(accountID, token)
+	pc := &passthroughCall{remember: func() { s.refused.add(key) }}
 	// A token the REST API refused lately: none of the request's calls is
 	// sent (refusedAlready), each failing as REST's 401 did.
-	pc.refused.Store(s.refused.has(refusedKey(accountID, token)))
+	pc.refused.Store(s.refused.has(key))
 	return context.WithValue(ctx, passthroughKey{}, pc), func() {
 		refused := pc.refused.Load()
 		if refused {
-			s.refused.add(refusedKey(accountID, token))
+			s.refused.add(key)
 		}
 		if refused || pc.forbidden.Load() {
 			s.limits.authFailures.Charge(ctx, addressKey("auth", r))
@@ -127,7 +132,9 @@ func noteRefusal(ctx context.Context, status int) {
 		return
 	}
 	if status == http.StatusUnauthorized {
-		pc.refused.Store(true)
+		if !pc.refused.Swap(true) {
+			pc.remember()
+		}
 	} else {
 		pc.forbidden.Store(true)
 	}
