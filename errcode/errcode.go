@@ -33,6 +33,11 @@ const (
 	UnsupportedMediaType    Code = "UNSUPPORTED_MEDIA_TYPE"
 	GraphQLParseFailed      Code = "GRAPHQL_PARSE_FAILED"
 	GraphQLValidationFailed Code = "GRAPHQL_VALIDATION_FAILED"
+	// UpstreamCredentialsRefused is the REST API refusing (401) the
+	// credentials the gateway holds for a space's account: the gateway's
+	// configuration is at fault, not the client's token, and a new token
+	// will not help. Unauthorized is kept for the client's own token.
+	UpstreamCredentialsRefused Code = "UPSTREAM_CREDENTIALS_REFUSED"
 	// Unavailable is the gateway's own capacity: a request that waited
 	// too long for a turn to execute. Retry later.
 	Unavailable Code = "SERVICE_UNAVAILABLE"
@@ -72,6 +77,9 @@ var table = []struct {
 	{GenericSystemError, http.StatusInternalServerError, nil},
 	{Unavailable, http.StatusServiceUnavailable, nil}, // the REST API's 503 is RateLimited's
 	{PlatformCallError, http.StatusBadGateway, nil},   // every other upstream status
+	// Not from a status alone: which credentials the 401 refused decides
+	// (resolver's fromPlatform).
+	{UpstreamCredentialsRefused, http.StatusBadGateway, nil},
 	{UpstreamTimeout, http.StatusGatewayTimeout, []int{http.StatusGatewayTimeout, http.StatusRequestTimeout}},
 	// The Idempotency-Key draft's answers.
 	{IdempotencyKeyInUse, http.StatusConflict, nil},

@@ -66,6 +66,9 @@ func TestHTTPStatus(t *testing.T) {
 		{errcode.UnsupportedMediaType, 415},
 		{errcode.BadRequest, 400},
 		{errcode.GenericSystemError, 500},
+		// The gateway's configuration, not the client's token: never 401,
+		// which would send a client for a new token.
+		{errcode.UpstreamCredentialsRefused, 502},
 	}
 	for _, tt := range tests {
 		if got := tt.code.HTTPStatus(); got != tt.want {

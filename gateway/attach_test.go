@@ -212,7 +212,7 @@ func TestRESTErrorMapping(t *testing.T) {
 		settled  bool // a query asked whether the call took effect
 	}{
 		{400, "BAD_USER_INPUT", 1, false},
-		{401, "UNAUTHORIZED", 1, false},
+		{401, "UPSTREAM_CREDENTIALS_REFUSED", 1, false}, // the space's credentials, not the client's token (passthrough_test.go: a forwarded token's 401 is UNAUTHORIZED)
 		{403, "UNAUTHORIZED", 1, false},
 		{404, "NOT_FOUND", 1, false},
 		{410, "NOT_FOUND", 1, false},

@@ -26,6 +26,7 @@ type space struct {
 	tokens      [][32]byte          // SHA-256 of each client token allowed
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
 	info        resolver.SpaceInfo  // what the spaces queries answer (spaces.go)
+	creds       *credentialCheck    // what REST said of account's credentials lately; nil when passthrough
 	isDefault   bool                // of requests without SPACE_GUID (spaceinfer.go)
 }
 
@@ -85,6 +86,7 @@ type principal struct {
 	space   string
 	account string // the space's account id
 	client  [32]byte
+	creds   *credentialCheck // the space's, told of each REST answer; nil when passthrough
 	// inferred: the request sent no SPACE_GUID; its space is the one its
 	// token names, or the default (inferSpace).
 	inferred bool
@@ -204,7 +206,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Cont
 	// The same key for the inbound limit and for the REST budget's
 	// fairness and queue bound: fresh tokens on a passthrough space are
 	// no fresh queues either.
-	ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum, inferred: inferred})
+	ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum, creds: sp.creds, inferred: inferred})
 	var done func()
 	if sp.passthrough {
 		acct.Credentials = platformapi.Bearer(token)

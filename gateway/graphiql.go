@@ -9,14 +9,19 @@ import (
 // graphiqlAssetPath is where GraphiQL's files are served.
 const graphiqlAssetPath = "/graphiql/"
 
-// graphiqlQuery prefills GraphiQL's editor: the read-only list query on
-// the vendor's sample instance, safe to run anywhere.
+// graphiqlQuery prefills GraphiQL's editor: a read-only query that needs
+// no id, so that it shows an account's own data wherever it runs (the
+// demo's four instances and their packs on a fresh demo).
 const graphiqlQuery = `# Set SPACE_GUID and the bearer token in the Headers tab below, then run.
-query attachments {
-  integrationPackEnvironmentAttachments(ipackInstanceId: "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng") {
+query instances {
+  integrationPackInstances {
     id
-    environmentId
-    integrationPackInstanceId
+    integrationPackOverrideName
+    integrationPack {
+      id
+      name
+      installationType
+    }
   }
 }
 `

@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"encoding/json"
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -74,5 +76,44 @@ func TestGraphiQLDisabled(t *testing.T) {
 	}
 	if r := e.get(t, "/metrics", nil); r.status != http.StatusNotFound {
 		t.Errorf("GET /metrics with metrics off = %d, want 404", r.status)
+	}
+}
+
+// TestGraphiQLQueryShowsData: the query GraphiQL opens on answers data on
+// a fresh demo account, not an empty list.
+func TestGraphiQLQueryShowsData(t *testing.T) {
+	e := newOpsEnv(t, opsOptions{})
+	page := e.get(t, "/graphql", map[string]string{"Accept": "text/html"})
+	m := regexp.MustCompile(`data-query="([^"]*)"`).FindSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no data-query in the page:\n%s", page.body)
+	}
+	query := html.UnescapeString(string(m[1]))
+	r := e.authed(t, query)
+	var body struct {
+		Data struct {
+			IntegrationPackInstances []struct {
+				ID              string
+				IntegrationPack struct{ Name string }
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 200 || len(body.Errors) > 0 {
+		t.Fatalf("the prefilled query answered %d %s", r.status, r.body)
+	}
+	insts := body.Data.IntegrationPackInstances
+	if len(insts) != 4 || insts[0].ID == "" || insts[0].IntegrationPack.Name == "" { // 1950, 34486, 20, 27972
+		t.Errorf("the prefilled query answered %s, want the demo's 4 instances with their packs", r.body)
+	}
+}
+
+// TestFavicon: browsers' icon request gets no content, cacheable, rather
+// than a 404 on every page.
+func TestFavicon(t *testing.T) {
+	e := newOpsEnv(t, opsOptions{})
+	r := e.get(t, "/favicon.ico", nil)
+	if r.status != http.StatusNoContent || len(r.body) != 0 || !strings.Contains(r.header.Get("Cache-Control"), "max-age=") {
+		t.Errorf("GET /favicon.ico = %d, %d bytes, Cache-Control %q; want 204, cacheable", r.status, len(r.body), r.header.Get("Cache-Control"))
 	}
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // health tracks what /readyz reports: the listener is up, the gateway is
-// not draining, and the upstream answered recently. Any HTTP answer but 404
+// not draining, the upstream answered recently, and the REST API accepts
+// the spaces' credentials (credentials.go). Any HTTP answer but 404
 // counts, even an error status: the point is that the REST API can be
 // reached at platform.baseURL. A 404 can be an object that does not exist,
 // but when it is all the upstream answers, the base URL is likely wrong, and
@@ -27,7 +28,8 @@ type health struct {
 
 	listening atomic.Bool
 	draining  atomic.Bool
-	upstream  *Observer // learns of every REST answer
+	upstream  *Observer    // learns of every REST answer
+	creds     *credentials // what REST said of each space's credentials
 
 	mu        sync.Mutex // one probe at a time
 	probedAt  time.Time
@@ -99,7 +101,12 @@ type readiness struct {
 
 // serveReady answers 200 when the gateway should get traffic, 503 (with
 // the failing check) when not: before the listener is up, while draining
-// for shutdown, and when the upstream cannot be reached.
+// for shutdown, when the upstream cannot be reached, and when the REST API
+// refuses the credentials of every space (all are credentials spaces).
+// Refused credentials of some spaces only are reported, the gateway
+// ready: pulling the replica out of the load balancer would take the
+// other spaces down with them, and every replica has the same
+// configuration.
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	h := s.health
 	rd := readiness{Status: "ready", Checks: map[string]string{"config": "ok", "listener": "ok", "draining": "no", "upstream": "ok"}}
@@ -120,9 +127,22 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !h.checkUpstream || rd.Status != "ready":
 		rd.Checks["upstream"] = "not checked"
+		rd.Checks["credentials"] = "not checked"
 	default:
+		// The credentials first: when a probe is needed, its answer
+		// proves the upstream reachable too, and upstreamProblem does
+		// not probe again.
+		ctx, cancel := context.WithTimeout(r.Context(), h.client.Timeout)
+		check, none := h.creds.readiness(ctx, *s.spaces.Load())
+		cancel()
+		rd.Checks["credentials"] = check
 		if p := h.upstreamProblem(r.Context()); p != "" {
 			fail("upstream", p)
+			rd.Checks["credentials"] = "not checked"
+		} else if none {
+			// Every space's credentials refused: nothing could be
+			// served. One bad space among others only shows here.
+			fail("credentials", check)
 		}
 	}
 	status := http.StatusOK

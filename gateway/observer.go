@@ -30,7 +30,9 @@ import (
 //   - a client span "REST <method> <object>" when tracing is on, whose
 //     trace context TracingTransport sends upstream;
 //   - the passthrough rule for refused tokens (passthrough.go): it notes a
-//     401 or 403, and refuses the request's later calls after a 401.
+//     401 or 403, and refuses the request's later calls after a 401;
+//   - for a credentials space, whether the REST API accepted or refused
+//     the space's credentials, for /readyz (credentials.go).
 //
 // Build one with NewObserver, give it to the REST client and the resolvers,
 // then to NewServer: an Observer serves one Server.
@@ -111,6 +113,9 @@ func (o *Observer) AttemptDone(ctx context.Context, a platformapi.Attempt) {
 	m.restDuration.WithLabelValues(a.Object, method).Observe(a.Duration.Seconds())
 	o.upstreamAnswered(a.StatusCode)
 	noteRefusal(ctx, a.StatusCode)
+	if p := principalFrom(ctx); p != nil && p.creds != nil {
+		p.creds.answered(a.StatusCode) // for /readyz's credentials check
+	}
 }
 
 // CircuitChange implements platformapi.Observer (see metrics).

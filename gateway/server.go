@@ -79,6 +79,10 @@ type Deps struct {
 	// the REST client must get its TokenSource). Nil: both in memory.
 	// Serve closes them when it returns.
 	Limits *Limits
+	// Credentials, when set, lets /readyz ask the REST API whether it
+	// accepts each credentials space's credentials (*platformapi.Client
+	// does); nil: /readyz does not check them.
+	Credentials CredentialsChecker
 	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
@@ -112,11 +116,13 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	acct := url.PathEscape(cfg.Spaces[0].AccountID)
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
 	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
+	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
 	s.conns = newConnMetrics(s.metrics.reg)
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	s.health.creds.attach(spaces)
 	s.spaces.Store(&spaces)
 	s.analyzer = newAnalyzer()
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {

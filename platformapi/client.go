@@ -282,6 +282,8 @@ type call struct {
 	// state, so that a call added without thought is treated as one that
 	// may have acted (see mayHaveActed).
 	read bool
+	// basic marks a call made with Basic credentials (Error.BasicAuth).
+	basic bool
 }
 
 // changes reports whether cl may change state upstream.
@@ -308,6 +310,7 @@ func (c *Client) do(ctx context.Context, acct Account, cl call, out any) error {
 func (c *Client) try(ctx context.Context, as *accountState, acct Account, cl call, out any) error {
 	st := &callState{account: as, object: cl.object, once: cl.once, changes: cl.changes()}
 	ctx = withState(ctx, st)
+	cl.basic = acct.Credentials.bearer == ""
 	u := c.base + "/" + url.PathEscape(acct.ID) + "/" + cl.path
 	var body any
 	if cl.body != nil {
@@ -383,6 +386,7 @@ func (c *Client) answer(ctx context.Context, st *callState, cl call, resp *http.
 			// was not sent.
 			e.Ambiguous, e.NotSent, e.refused = st.ambiguous, !st.ambiguous, true
 		}
+		e.BasicAuth = cl.basic
 		return e
 	}
 	if resp != nil {

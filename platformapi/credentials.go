@@ -11,8 +11,10 @@ const accountObject = "Account"
 // object, no query, nothing changed; and it is the one call every API
 // user of an account may be expected to make (inferred: the vendor
 // documents GET on Account, not which roles may make it). Credentials the
-// API refuses come back as an *Error with StatusCode 401. The call is paced
-// and retried as any other of the account's.
+// API refuses come back as an *Error with StatusCode 401 (and
+// CredentialsRefused when they were Basic credentials, the account's own).
+// The call is paced and retried as any other of the account's, and
+// reaches the Observer.
 func (c *Client) CheckCredentials(ctx context.Context, acct Account) error {
 	path, err := idPath("GET", accountObject, acct.ID)
 	if err != nil {

@@ -34,6 +34,12 @@ type Error struct {
 	// through; for an answered status, the server's Retry-After, capped by
 	// RetryPolicy.RetryAfterMax (0 when it sent none).
 	RetryAfter time.Duration
+	// BasicAuth is set when the call authenticated with Basic credentials,
+	// the account's own user and API token, rather than a Bearer token
+	// forwarded for a caller: a 401 then refuses the credentials the
+	// caller holds for the account (see CredentialsRefused), not anyone's
+	// token.
+	BasicAuth bool
 
 	refused bool // by the Observer (AttemptStart), before anything was sent
 }
@@ -69,6 +75,13 @@ func (e *Error) Outcome() Outcome {
 		return OutcomeNotSent
 	}
 	return OutcomeAnswered
+}
+
+// CredentialsRefused reports whether the REST API answered 401 to the
+// account's own Basic credentials: whoever the call served, the
+// credentials are wrong, revoked or cannot see the account.
+func (e *Error) CredentialsRefused() bool {
+	return e.BasicAuth && e.StatusCode == http.StatusUnauthorized
 }
 
 // Unwrap returns the transport error, if any.

@@ -82,15 +82,24 @@ func fromPlatform(err error) *errcode.Error {
 			if pe.Message != "" && !strings.EqualFold(pe.Message, text) {
 				e.Fields["platformMessage"] = pe.Message
 			}
-			break
+		} else {
+			reason := http.StatusText(pe.StatusCode)
+			if reason == "" {
+				reason = "HTTP " + strconv.Itoa(pe.StatusCode)
+			}
+			e.Message = downstream + reason
+			if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
+				e.Message += ": " + pe.Message
+			}
 		}
-		reason := http.StatusText(pe.StatusCode)
-		if reason == "" {
-			reason = "HTTP " + strconv.Itoa(pe.StatusCode)
-		}
-		e.Message = downstream + reason
-		if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
-			e.Message += ": " + pe.Message
+		if pe.CredentialsRefused() {
+			// The REST API refused the credentials the gateway holds for
+			// the space, not the client's token (which the gateway
+			// accepted; a passthrough call forwards it as a Bearer token
+			// instead): UNAUTHORIZED would send the client for a new
+			// token in vain.
+			e.Code = errcode.UpstreamCredentialsRefused
+			e.Message += " (the Platform API refused the credentials the gateway is configured with for this space: its operators must fix them; a new client token will not help)"
 		}
 	case pe.Timeout():
 		e.Code = errcode.UpstreamTimeout

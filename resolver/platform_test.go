@@ -159,6 +159,14 @@ func TestIntegrationPackInstancesErrors(t *testing.T) {
 		{"instance query fails", func() ([]platformapi.Instance, error) {
 			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusUnauthorized}
 		}, nil, "UNAUTHORIZED"},
+		// A 401 to the Basic credentials the gateway holds is its
+		// configuration's fault, not the client's token's.
+		{"instance query refuses the gateway's credentials", func() ([]platformapi.Instance, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusUnauthorized, BasicAuth: true}
+		}, nil, "UPSTREAM_CREDENTIALS_REFUSED"},
+		{"instance query forbidden with the gateway's credentials", func() ([]platformapi.Instance, error) {
+			return nil, &platformapi.Error{Method: "POST", Object: "IntegrationPackInstance", StatusCode: http.StatusForbidden, BasicAuth: true}
+		}, nil, "UNAUTHORIZED"},
 		{"pack query fails", demoInstances, func(*platformapi.Expression) ([]platformapi.IntegrationPack, error) { return nil, busy }, "RATE_LIMITED"},
 		{"malformed instance id", func() ([]platformapi.Instance, error) {
 			return []platformapi.Instance{{ID: "not-an-instance"}}, nil

@@ -4,12 +4,17 @@
 //
 //	platformsim                               demo data, the vendor's 10 req/s limit, on 127.0.0.1:8081
 //	platformsim -listen 127.0.0.1:0 -latency 20ms -jitter 2ms -rate-limit 0
+//	platformsim -gateway-config /tmp/gw.yaml  also write a gateway config for it
 //
 // Latency, jitter and faults are the simulator's own (simulator.Faults):
 // -unavailable, -server-error, -reset, -hang and -slow-body are the
 // fractions of requests that get each fault.
 //
 // It prints "listening http://ADDR" on stdout once it accepts connections.
+// With -gateway-config FILE it writes a gateway configuration that works
+// against it as it runs (package internal/simconfig) and prints the lines
+// that start the gateway with it (go run ./cmd/gateway -config FILE, the
+// REST password in the environment) and send it a first attach.
 // GET /-/stats answers the simulator's counters as JSON (requests, and
 // those answered 503 for the rate limit); GET /-/healthz answers "ok".
 package main
@@ -31,6 +36,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/ipack-gateway/ipack-gateway/internal/simconfig"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -67,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rateLimit := fs.Float64("rate-limit", 10, "per-account requests per second before the simulator answers 503, as the vendor does; 0 disables the limit")
 	burst := fs.Int("burst", 10, "requests per account allowed at once under -rate-limit")
 	demo := fs.Bool("demo", true, "seed the vendor's documentation samples and the demo account (simulator.NewDemo); false starts empty")
+	gatewayConfig := fs.String("gateway-config", "", "write a gateway configuration `file` that works against this simulator (its address, the demo account, a new client token), and print how to start the gateway with it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("-rate-limit must not be negative (0 disables it)")
 	case *burst < 1:
 		return errors.New("-burst must be at least 1")
+	case *gatewayConfig != "" && !*demo:
+		return errors.New("-gateway-config needs the demo account (-demo)")
 	}
 	if faults.Latency == 0 && faults.Jitter == 0 && faults.Unavailable+faults.TooManyRequests+faults.ServerError+faults.Reset+faults.Hang+faults.SlowBody+faults.GatewayTimeout+faults.Garbled == 0 {
 		faults = simulator.Faults{} // none: the simulator draws nothing per request
@@ -110,10 +119,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	var gw simconfig.Gateway
+	if *gatewayConfig != "" {
+		gw = simconfig.Gateway{BaseURL: "http://" + ln.Addr().String(), Token: simconfig.NewToken()}
+		if err := os.WriteFile(*gatewayConfig, gw.YAML(), 0o600); err != nil {
+			ln.Close()
+			return fmt.Errorf("-gateway-config: %w", err)
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening http://%s\n", ln.Addr())
 	fmt.Fprintf(stdout, "REST API at http://%[1]s/{accountId}/… and http://%[1]s%[2]s/{accountId}/… (platform.baseURL: http://%[1]s%[2]s)\n", ln.Addr(), simulator.VendorBasePath)
+	if *gatewayConfig != "" {
+		fmt.Fprint(stdout, "\n"+gw.Instructions(*gatewayConfig))
+	}
 	log.Info("platformsim listening", "addr", ln.Addr().String(), "latency", faults.Latency, "jitter", faults.Jitter, "rateLimit", *rateLimit, "burst", *burst, "demo", *demo)
 	select {
 	case err := <-errc:

@@ -3,14 +3,22 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/ids"
+	"github.com/ipack-gateway/ipack-gateway/internal/testutil"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -136,9 +144,66 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-burst", "0"},
 		{"extra"},
 		{"-listen", "not an address"},
+		{"-demo=false", "-gateway-config", "/tmp/unused.yaml"},
+		{"-gateway-config", "/nonexistent-dir/gw.yaml", "-listen", "127.0.0.1:0"},
 	} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run(%q) = nil, want an error", args)
 		}
+	}
+}
+
+// TestRunWritesGatewayConfig: -gateway-config writes a configuration that
+// names this simulator and credentials it accepts, and prints the lines
+// that start the gateway with it (cmd/gateway's TestAgainstPlatformsim
+// follows them through the gateway).
+func TestRunWritesGatewayConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gw.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &testutil.SyncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-gateway-config", path}, out, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	printed := testutil.WaitFor(t, out, regexp.MustCompile(`(?s)\A(.*curl .*'\n\n)\z`), 5*time.Second, done)
+	base := regexp.MustCompile(`\Alistening (http://127\.0\.0\.1:\d+)\n`).FindStringSubmatch(printed)
+	env := regexp.MustCompile(`\nexport (\w+)='([^']*)'\n`).FindStringSubmatch(printed)
+	token := regexp.MustCompile(`Authorization: Bearer ([^']+)'`).FindStringSubmatch(printed)
+	if base == nil || env == nil || token == nil || !strings.Contains(printed, "\ngo run ./cmd/gateway -config "+path+"\n") {
+		t.Fatalf("printout lacks the address, the export, the gateway command or the token:\n%s", printed)
+	}
+
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config file: %v, %v; want mode 0600", fi, err)
+	}
+	data, _ := os.ReadFile(path)
+	cfg, err := config.Parse(data, func(k string) string {
+		if k == env[1] {
+			return env[2]
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("the written config does not parse with the printed environment: %v\n%s", err, data)
+	}
+	sum := sha256.Sum256([]byte(token[1]))
+	if cfg.Platform.BaseURL != base[1] || len(cfg.Spaces) != 1 || !slices.Contains(cfg.Spaces[0].ClientTokens, "sha256:"+hex.EncodeToString(sum[:])) {
+		t.Errorf("config: baseURL %q, spaces %+v; want %s and the printed token's hash", cfg.Platform.BaseURL, cfg.Spaces, base[1])
+	}
+	// The simulator accepts the config's credentials for its account.
+	sp := cfg.Spaces[0]
+	req, _ := http.NewRequest("GET", base[1]+"/"+sp.AccountID+"/Account/"+sp.AccountID, nil)
+	req.SetBasicAuth(sp.Credentials.Username, string(sp.Credentials.Password))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET Account with the config's credentials = %d, want 200", res.StatusCode)
 	}
 }

@@ -86,6 +86,9 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		}
 		p, deps.Budget = client, client
 	}
+	if cc, ok := p.(gateway.CredentialsChecker); ok {
+		deps.Credentials = cc // /readyz asks whether REST accepts each space's credentials
+	}
 	ro := cfg.ResolverOptions()
 	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
 	schema, err := resolver.NewSchema(resolver.New(p, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
