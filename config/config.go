@@ -189,12 +189,37 @@ type SpaceConfig struct {
 	// TokenCredentials are the HTTP Basic credentials the token endpoint
 	// accepts for this space's account; its tokens are valid here.
 	TokenCredentials []TokenCredential `yaml:"tokenCredentials"`
+	// Default makes this the space of a request without SPACE_GUID whose
+	// token names no space (see gateway's inferSpace); at most one space
+	// is the default.
+	Default bool `yaml:"default"`
 	// Display values the spaces, Space and spaceAccounts queries answer
 	// with (the vendor keeps them in its own Spaces store); all optional.
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	URL         string `yaml:"url"`
 	AccountName string `yaml:"accountName"`
+	// More of the vendor's Space fields, as the operator copies them from
+	// the vendor's Space (optional, answered as written): its account
+	// group, its logo, and its dates (the vendor writes them
+	// "2022-11-02 18:41:11.0").
+	AccountGroup SpaceAccountGroup `yaml:"accountGroup"`
+	Theme        SpaceTheme        `yaml:"theme"`
+	CreatedDate  string            `yaml:"createdDate"`
+	ModifiedDate string            `yaml:"modifiedDate"`
+}
+
+// SpaceAccountGroup is the account group a space is shared with, as the
+// vendor's Space names it.
+type SpaceAccountGroup struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// SpaceTheme is a space's logo, as the vendor's Space names it.
+type SpaceTheme struct {
+	LogoURL    string `yaml:"logoUrl"`
+	LogoAltTxt string `yaml:"logoAltTxt"`
 }
 
 // Credentials are the REST API credentials of an account.
@@ -578,7 +603,14 @@ func (c *Config) Validate() error {
 		return bad("spaces", "at least one space is required")
 	}
 	seen := map[string]bool{}
+	def := ""
 	for i, s := range c.Spaces {
+		if s.Default {
+			if def != "" {
+				return bad(fmt.Sprintf("spaces[%d].default", i), "only one space may be the default; %s is", def)
+			}
+			def = fmt.Sprintf("spaces[%d]", i)
+		}
 		key := fmt.Sprintf("spaces[%d]", i)
 		switch {
 		case strings.TrimSpace(s.GUID) == "":

@@ -88,6 +88,8 @@ func TestParseErrors(t *testing.T) {
 		{"no password", strings.Replace(validSpace, "password: p", "password: ''", 1), "spaces[0].credentials.password"},
 		{"unset env", strings.Replace(validSpace, "password: p", "password: '${NOT_SET}'", 1), "spaces[0].credentials.password: environment variable NOT_SET"},
 		{"duplicate guid", validSpace + strings.TrimPrefix(validSpace, "\nspaces:\n"), "spaces[1].guid"},
+		{"two defaults", strings.Replace(validSpace, "accountId: acct-1", "accountId: acct-1\n    default: true", 1) +
+			strings.Replace(strings.TrimPrefix(validSpace, "\nspaces:\n"), "guid: s1", "guid: s2\n    default: true", 1), "spaces[1].default: only one space may be the default; spaces[0] is"},
 		{"no account", strings.Replace(validSpace, "accountId: acct-1", "accountId: ''", 1), "spaces[0].accountId"},
 		{"account with slash", strings.Replace(validSpace, "accountId: acct-1", "accountId: a/b", 1), "spaces[0].accountId"},
 		{"negative maxConnections", "server: {maxConnections: -1}\n" + validSpace, "server.maxConnections"},

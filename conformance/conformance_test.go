@@ -112,6 +112,11 @@ spaces:
     description: The space of the client-token mode
     url: https://spaces.example.com/?guid=%[3]s
     accountName: Conformance Test Account
+    # The vendor's Trial1_Space sample's account group and dates.
+    accountGroup: {id: 3ebe1222-b5fa-4d53-ab2f-fd57c4daf530, name: Trial1}
+    theme: {logoAltTxt: testing}
+    createdDate: "2022-11-03 08:43:50.0"
+    modifiedDate: "2023-04-14 08:15:00.0"
     credentials: {username: %[5]q, password: %[6]q}
     clientTokens: [%[7]q]
   - guid: %[8]s
@@ -120,6 +125,11 @@ spaces:
     description: The space of the JWT mode
     url: https://spaces.example.com/?guid=%[8]s
     accountName: Conformance Test Account
+    # The vendor's Trial1_Space sample's account group and dates.
+    accountGroup: {id: 3ebe1222-b5fa-4d53-ab2f-fd57c4daf530, name: Trial1}
+    theme: {logoAltTxt: testing}
+    createdDate: "2022-11-03 08:43:50.0"
+    modifiedDate: "2023-04-14 08:15:00.0"
     credentials: {username: %[5]q, password: %[6]q}
     tokenCredentials: [{username: %[9]q, passwordHash: %[10]q}]
   - guid: %[11]s
@@ -128,6 +138,11 @@ spaces:
     description: The space of the passthrough mode
     url: https://spaces.example.com/?guid=%[11]s
     accountName: Conformance Test Account
+    # The vendor's Trial1_Space sample's account group and dates.
+    accountGroup: {id: 3ebe1222-b5fa-4d53-ab2f-fd57c4daf530, name: Trial1}
+    theme: {logoAltTxt: testing}
+    createdDate: "2022-11-03 08:43:50.0"
+    modifiedDate: "2023-04-14 08:15:00.0"
     auth: passthrough
 `, up.URL, jwtKey, spaceToken, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, hash(clientToken),
 		spaceJWT, tokenUser, hash(tokenPass), spacePassthrough)), func(string) string { return "" })

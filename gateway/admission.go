@@ -133,6 +133,7 @@ type preAuth struct {
 	tokenSum [32]byte
 	client   [32]byte
 	claims   *authtoken.Claims
+	inferred bool // sp was inferred, the request having no SPACE_GUID
 }
 
 // admissionKey says whom a request waits as: the space and the client the
@@ -149,31 +150,53 @@ func (s *Server) admissionKey(r *http.Request) (space string, auth *preAuth, ok 
 	if len(r.Header.Values("SPACE_GUID")) > 1 || len(r.Header.Values("Authorization")) > 1 {
 		return "", nil, false
 	}
-	sp := s.space(strings.TrimSpace(r.Header.Get("SPACE_GUID")))
+	guid := strings.TrimSpace(r.Header.Get("SPACE_GUID"))
+	sp := s.space(guid)
 	token, hasToken := bearerToken(r.Header.Get("Authorization"))
-	if sp == nil || !hasToken {
+	if !hasToken {
+		return "", nil, false
+	}
+	a := &preAuth{sp: sp, tokenSum: sha256.Sum256([]byte(token)), inferred: guid == ""}
+	jwt := s.signer != nil && authtoken.LooksLikeJWT(token)
+	// A signature costs CPU: an address throttled for failed
+	// authentications gets none checked, here as in authenticate.
+	blocked := func() bool {
+		b, _ := s.limits.authFailures.Exhausted(r.Context(), addressKey("auth", r))
+		return b
+	}
+	if a.inferred {
+		if jwt && blocked() {
+			return "", nil, false
+		}
+		var e *errcode.Error
+		if a.sp, a.claims, e = s.inferSpace(r.Context(), token, hasToken, a.tokenSum); e != nil {
+			return "", nil, false
+		}
+		sp = a.sp
+	}
+	if sp == nil {
 		return "", nil, false
 	}
 	if sp.passthrough {
 		// Any token passes here (REST judges it): key by address, as the
 		// budget does.
-		return sp.guid, &preAuth{client: addressKey("passthrough:"+sp.guid, r)}, true
+		a.client = addressKey("passthrough:"+sp.guid, r)
+		return sp.guid, a, true
 	}
-	a := &preAuth{sp: sp, tokenSum: sha256.Sum256([]byte(token))}
 	if sp.allows(a.tokenSum) {
 		a.client = a.tokenSum
 		return sp.guid, a, true
 	}
-	if s.signer == nil || !authtoken.LooksLikeJWT(token) {
-		return "", nil, false
-	}
-	// A signature costs CPU: an address throttled for failed
-	// authentications gets none checked, here as in authenticate.
-	if blocked, _ := s.limits.authFailures.Exhausted(r.Context(), addressKey("auth", r)); blocked {
-		return "", nil, false
-	}
 	var e *errcode.Error
-	if a.client, a.claims, e = s.checkToken(sp, token, a.tokenSum); e != nil {
+	switch {
+	case a.claims != nil: // verified by inferSpace
+		a.client, a.claims, e = s.checkClaims(sp, a.tokenSum, a.claims, nil)
+	case !jwt || blocked():
+		return "", nil, false
+	default:
+		a.client, a.claims, e = s.checkToken(sp, token, a.tokenSum)
+	}
+	if e != nil {
 		return "", nil, false
 	}
 	return sp.guid, a, true

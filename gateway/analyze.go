@@ -31,6 +31,9 @@ type docInfo struct {
 	// selections is the sum over all operations (graphql-go validates them
 	// all) of the selections each expands to.
 	selections int
+	// fill says the answer to the document has placeholders for
+	// fillAnswer (adapt.go).
+	fill bool
 }
 
 // operation returns the operation a request selects, as graphql-go will.
@@ -67,11 +70,12 @@ func (d *docInfo) definesVariableAt(line, column int) bool {
 }
 
 // analyzer parses queries with gqlparser (graphql-go exposes no parsed
-// document), in their canonical form, and caches the result by query text: clients send the same few
-// queries over and over.
+// document), in their canonical form, and caches the result by query text:
+// clients send the same few queries over and over.
 type analyzer struct {
-	cache *lru.Cache[string, *docInfo]
-	vet   *vetter // bounds what a document may cost (cost.go); nil: none
+	cache   *lru.Cache[string, *docInfo]
+	vet     *vetter  // bounds what a document may cost (cost.go); nil: none
+	adapter *adapter // adapts documents for graphql-go (adapt.go); nil: executed as they are
 }
 
 // maxCachedQuery bounds the text length that is cached, and so the cache's
@@ -100,7 +104,7 @@ func (a *analyzer) analyze(query string) *docInfo {
 	if d, ok := a.cache.Get(query); ok {
 		return d
 	}
-	d := a.measure(query) // measureDocument, within the cost bounds (cost.go)
+	d := a.measure(query) // within the cost bounds (cost.go), adapted (adapt.go)
 	if len(query) <= maxCachedQuery {
 		a.cache.Add(query, d)
 	}
@@ -111,24 +115,31 @@ func (a *analyzer) analyze(query string) *docInfo {
 // and measures each of its operations. The canonical text is what
 // graphql-go will be given: the document measured is the one executed.
 func measureDocument(query string) *docInfo {
+	d, _ := parseAndMeasure(query)
+	return d
+}
+
+// parseAndMeasure is measureDocument, and returns gqlparser's parse of the
+// canonical text too (nil when it does not parse).
+func parseAndMeasure(query string) (*docInfo, *ast.QueryDocument) {
 	d := &docInfo{}
 	canon, lerr := canonicalize(query)
 	if lerr != nil {
 		d.parseErr, d.parseLine, d.parseCol = lerr.msg, lerr.line, lerr.col
-		return d
+		return d, nil
 	}
 	d.canon = canon
 	doc, err := parser.ParseQuery(&ast.Source{Input: canon.text})
 	if err != nil {
-		d.parseErr = "syntax error"
+		d.parseErr = "Syntax Error."
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {
-			d.parseErr = "syntax error: " + clip(ge.Message, 160)
+			d.parseErr = syntaxErrorMessage(clip(ge.Message, 160))
 			if len(ge.Locations) > 0 {
 				d.parseLine, d.parseCol = canon.locate(ge.Locations[0].Line, ge.Locations[0].Column)
 			}
 		}
-		return d
+		return d, nil
 	}
 	d.parsed = true
 	m := &measurer{frags: map[string]*ast.FragmentDefinition{}, memo: map[string]fragmentSize{}, state: map[string]uint8{}}
@@ -171,7 +182,7 @@ func measureDocument(query string) *docInfo {
 	if m.cycle != "" {
 		d.invalid = fmt.Sprintf("fragment %q spreads itself", clip(m.cycle, maxEchoed))
 	}
-	return d
+	return d, doc
 }
 
 // size is what a selection set expands to.

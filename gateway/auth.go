@@ -27,6 +27,7 @@ type space struct {
 	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
 	info        resolver.SpaceInfo  // what the spaces queries answer (spaces.go)
 	creds       *credentialCheck    // what REST said of account's credentials lately; nil when passthrough
+	isDefault   bool                // of requests without SPACE_GUID (spaceinfer.go)
 }
 
 // newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
@@ -34,7 +35,7 @@ type space struct {
 func newSpaces(cfg []config.SpaceConfig, signer *authtoken.Signer) (map[string]*space, error) {
 	out := make(map[string]*space, len(cfg))
 	for _, sc := range cfg {
-		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}, info: spaceInfo(sc)}
+		sp := &space{guid: sc.GUID, account: platformapi.Account{ID: sc.AccountID}, info: spaceInfo(sc), isDefault: sc.Default}
 		if sc.Passthrough() {
 			sp.passthrough = true
 		} else {
@@ -86,6 +87,9 @@ type principal struct {
 	account string // the space's account id
 	client  [32]byte
 	creds   *credentialCheck // the space's, told of each REST answer; nil when passthrough
+	// inferred: the request sent no SPACE_GUID; its space is the one its
+	// token names, or the default (inferSpace).
+	inferred bool
 }
 
 // spaceFrom returns the authenticated request's space guid, or "".
@@ -164,9 +168,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Cont
 	sp := s.space(guid)
 	tokenSum := sha256.Sum256([]byte(token))
 	sum := tokenSum // the client's key: checkToken may name another
+	inferred := guid == ""
+	if inferred {
+		sp, claims, e = s.inferSpace(r.Context(), token, hasToken, tokenSum)
+	}
 	switch {
-	case guid == "":
-		e = errcode.New(errcode.MissingSpaceID, "The SPACE_GUID header is required")
+	case e != nil:
 	case !hasToken:
 		e = errcode.New(errcode.Unauthorized, "Unauthorized: an Authorization: Bearer <token> header is required")
 	case sp == nil:
@@ -176,7 +183,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Cont
 		// it: limit by address, or fresh tokens would be fresh budgets
 		// to spend the account's REST budget with.
 		sum = addressKey("passthrough:"+sp.guid, r)
-		e = s.checkPassthrough(sp, token)
+	case claims != nil:
+		// Verified by inferSpace: not checked twice.
+		sum, claims, e = s.checkClaims(sp, tokenSum, claims, nil)
 	default:
 		sum, claims, e = s.checkTokenOnce(r.Context(), sp, token, tokenSum)
 	}
@@ -197,7 +206,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (context.Cont
 	// The same key for the inbound limit and for the REST budget's
 	// fairness and queue bound: fresh tokens on a passthrough space are
 	// no fresh queues either.
-	ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum, creds: sp.creds})
+	ctx := context.WithValue(r.Context(), principalKey{}, &principal{space: sp.guid, account: sp.account.ID, client: sum, creds: sp.creds, inferred: inferred})
 	var done func()
 	if sp.passthrough {
 		acct.Credentials = platformapi.Bearer(token)
@@ -246,6 +255,12 @@ func (s *Server) checkToken(sp *space, token string, sum [32]byte) ([32]byte, *a
 		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token is not valid")
 	}
 	claims, err := s.signer.Verify(token)
+	return s.checkClaims(sp, sum, claims, err)
+}
+
+// checkClaims is checkToken's decision on a JWT, once its signature was
+// checked: claims are what Verify answered, err its error.
+func (s *Server) checkClaims(sp *space, sum [32]byte, claims *authtoken.Claims, err error) ([32]byte, *authtoken.Claims, *errcode.Error) {
 	switch {
 	case errors.Is(err, authtoken.ErrExpired):
 		return sum, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")

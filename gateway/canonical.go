@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
 )
 
@@ -158,9 +160,15 @@ func (c *cursor) advance(to int) place {
 	return c.at
 }
 
-// lexFailure turns gqlparser's lexical error into the refusal's.
+// lexFailure turns gqlparser's lexical error into the refusal's, worded
+// as graphql-js words it (syntaxmsg.go).
 func lexFailure(err error, tok lexer.Token) *lexError {
-	return &lexError{msg: "syntax error: " + clip(err.Error(), 160), line: tok.Pos.Line, col: tok.Pos.Column}
+	msg := err.Error()
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) {
+		msg = ge.Message
+	}
+	return &lexError{msg: syntaxErrorMessage(clip(msg, 160)), line: tok.Pos.Line, col: tok.Pos.Column}
 }
 
 // canonicalWriter writes the canonical text, keeping the place of its end.

@@ -105,6 +105,10 @@ var agreeDocs = []string{
 	"query ($v: String = \"d\") { s(x: $v) }",
 	"extend type Query { z: Int } { n }",
 	`"description" query { n }`,
+	// Introspection that the gateway adapts for graphql-go (adapt.go).
+	"{ __schema { description queryType { name } } n }",
+	`{ __type(name: "T") { name isOneOf } a { n } }`,
+	"{ __schema { directives { name isRepeatable } } }",
 }
 
 // checkedRepros are issue 17's documents: gqlparser and graphql-go end a
@@ -239,7 +243,9 @@ func execute(s *Server, rec *execRecorder, query, opName string, get bool) (*htt
 
 func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *httptest.ResponseRecorder, texts []string, fields []execField) bool {
 	t.Helper()
-	d := measureDocument(query)
+	// The server's own analysis (cached): the canonical text, within the
+	// cost bounds, adapted for graphql-go (adapt.go) after it was measured.
+	d := s.analyzer.analyze(query)
 	if len(texts) != 1 || d.canon == nil || texts[0] != d.canon.text {
 		t.Fatalf("%s: graphql-go was given %q; the gateway measured %v", where, texts, d.canon)
 	}
@@ -264,7 +270,8 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 			continue
 		}
 		roots++
-		if f.parent != wantRoot {
+		if f.parent != wantRoot && !(f.parent == "" && strings.HasPrefix(f.name, "__")) {
+			// (graphql-go gives __schema and __type no parent type.)
 			t.Fatalf("%s: executed %s.%s in an operation measured as a %s", where, f.parent, f.name, op.typ)
 		}
 		if method == http.MethodGet && f.parent == "Mutation" {
@@ -277,8 +284,14 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 	if depth > op.depth || op.depth > lim.MaxDepth {
 		t.Fatalf("%s: executed fields %d deep; measured %d, at most %d allowed", where, depth, op.depth, lim.MaxDepth)
 	}
-	if len(fields) > op.selections {
-		t.Fatalf("%s: executed %d fields; measured %d selections", where, len(fields), op.selections)
+	// A field of a list's items executes once per item: count each field
+	// of each parent type at each depth once.
+	distinct := map[execField]bool{}
+	for _, f := range fields {
+		distinct[f] = true
+	}
+	if len(distinct) > op.selections {
+		t.Fatalf("%s: executed %d distinct fields; measured %d selections", where, len(distinct), op.selections)
 	}
 
 	var resp struct {
@@ -322,7 +335,8 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 }
 
 // aliasKeys counts the response keys of v that name no field of agreeSDL:
-// aliases, at the least.
+// aliases, at the least. The answers of introspection fields (__schema,
+// __type) are not counted: their keys name the meta-schema's fields.
 func aliasKeys(v any) int {
 	n := 0
 	switch x := v.(type) {
@@ -330,6 +344,8 @@ func aliasKeys(v any) int {
 		for k, sub := range x {
 			switch k {
 			case "a", "b", "s", "n", "m", "__typename":
+			case "__schema", "__type":
+				continue
 			default:
 				n++
 			}

@@ -67,18 +67,28 @@ func newVetter(cfg config.GraphQLConfig, schema *ast.Schema) *vetter {
 // measuring for its count of errors.
 func (a *analyzer) measure(query string) *docInfo {
 	v := a.vet
-	if v == nil {
-		return measureDocument(query)
+	if v != nil {
+		if d := v.screen(query); d != nil {
+			return d
+		}
 	}
-	if d := v.screen(query); d != nil {
-		return d
+	d, doc := parseAndMeasure(query)
+	if d.parseErr != "" || d.invalid != "" {
+		return d // refused (admit)
 	}
-	d := measureDocument(query)
-	if d.parseErr != "" || d.invalid != "" || d.selections > v.maxSelections {
-		return d // refused anyway (admit)
+	if v != nil {
+		if d.selections > v.maxSelections {
+			return d // refused anyway (admit)
+		}
+		if msg := v.validate(d.canon.text); msg != "" {
+			d.invalid = msg
+			return d
+		}
 	}
-	if msg := v.validate(d.canon.text); msg != "" {
-		d.invalid = msg
+	if a.adapter != nil {
+		// After the measuring: the adaptation's placeholders add aliases
+		// that are the gateway's, not the client's (adapt.go).
+		a.adapter.apply(d, doc)
 	}
 	return d
 }

@@ -62,6 +62,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeGraphQLRefusal(w, r, ref)
 		return
 	}
+	if e := spaceGUIDRequired(r.Context(), op); e != nil {
+		s.refuseAuth(w, r, e, true) // spaceinfer.go
+		return
+	}
 
 	var resp *graphql.Response
 	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
@@ -72,6 +76,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if resp = s.execute(w, r, req, doc, op); resp == nil {
 		return // refused, and answered
+	} else if doc.fill {
+		s.fillAnswer(r.Context(), resp) // adapt.go
 	}
 	s.respond(w, r, resp, doc, info)
 }

@@ -9,7 +9,6 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -22,13 +21,24 @@ import (
 //     failed-authentication budget (clients.authFailuresPerMinute), once per
 //     GraphQL request, as a wrong client token does;
 //   - a token the REST API answered 401 is remembered (its hash, with the
-//     account, for refusedTokenTTL; at most refusedTokens of them), and
-//     comes back as HTTP 401 before any REST call. A 403 is not remembered:
-//     it may refuse one operation to a token that may do others;
+//     account, for refusedTokenTTL; at most refusedTokens of them): sent
+//     again, the request runs as before but none of its REST calls is
+//     made, each failing as the REST API's 401 did. A 403 is not
+//     remembered: it may refuse one operation to a token that may do
+//     others;
 //   - after a 401, the request's calls that have not started yet fail at
 //     once with the same 401 instead of each spending a REST call: a
 //     refused attach of 100 environments costs the REST calls already under
 //     way (at most attach.concurrency), not 100.
+//
+// So one request gets one answer, whether its token's refusal is learned
+// by its own REST call or was remembered from an earlier request: HTTP 200
+// with the field's "Downstream Execution Error: Unauthorized", the same
+// bytes both times (TestPassthroughRefusalSameAnswer). The GraphQL-over-HTTP
+// specification wants that status: the request is well-formed and its
+// data is not null (the fields that need no REST call still answer), and
+// the refusal is a field error. The vendor's page shows its 401 refusal as
+// a field error too (with path), under HTTP 401: docs/vendor-differences.md.
 const (
 	refusedTokenTTL = time.Minute
 	refusedTokens   = 10000
@@ -62,32 +72,33 @@ func (r *refusedSet) has(key [32]byte) bool {
 	return ok
 }
 
-// checkPassthrough refuses a token the REST API refused lately.
-func (s *Server) checkPassthrough(sp *space, token string) *errcode.Error {
-	if s.refused.has(refusedKey(sp.account.ID, token)) {
-		return errcode.New(errcode.Unauthorized, "Unauthorized: the Platform API refused this token")
-	}
-	return nil
-}
-
 // passthroughCall is what a passthrough request's REST calls learned of
 // its token.
 type passthroughCall struct {
 	refused   atomic.Bool // a REST call answered 401
 	forbidden atomic.Bool // a REST call answered 403
+	// remember puts the token in the refused set; called at the first
+	// 401, so that a request the client sends once it has this one's
+	// answer finds it there (done runs after the answer is written).
+	remember func()
 }
 
 type passthroughKey struct{}
 
 // watchRefusals returns ctx with a passthroughCall for the request's REST
 // calls to report to, and a func to call when the request is done: it
-// charges a refusal to the client's address and remembers a refused token.
+// charges a refusal to the client's address and remembers a refused token
+// (again, so that a token that keeps coming back stays remembered).
 func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, token string) (context.Context, func()) {
-	pc := &passthroughCall{}
+	key := refusedKey(accountID, token)
+	pc := &passthroughCall{remember: func() { s.refused.add(key) }}
+	// A token the REST API refused lately: none of the request's calls is
+	// sent (refusedAlready), each failing as REST's 401 did.
+	pc.refused.Store(s.refused.has(key))
 	return context.WithValue(ctx, passthroughKey{}, pc), func() {
 		refused := pc.refused.Load()
 		if refused {
-			s.refused.add(refusedKey(accountID, token))
+			s.refused.add(key)
 		}
 		if refused || pc.forbidden.Load() {
 			s.limits.authFailures.Charge(ctx, addressKey("auth", r))
@@ -105,7 +116,8 @@ func refusedAlready(ctx context.Context) error {
 		return nil
 	}
 	// The same error as the call the REST API refused: the client cannot
-	// tell the two apart, and need not.
+	// tell the two apart, and need not (the resolvers report it without
+	// "not sent": a 401 changes nothing either way).
 	return &platformapi.Error{StatusCode: http.StatusUnauthorized}
 }
 
@@ -120,7 +132,9 @@ func noteRefusal(ctx context.Context, status int) {
 		return
 	}
 	if status == http.StatusUnauthorized {
-		pc.refused.Store(true)
+		if !pc.refused.Swap(true) {
+			pc.remember()
+		}
 	} else {
 		pc.forbidden.Store(true)
 	}

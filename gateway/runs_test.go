@@ -101,7 +101,7 @@ func TestExecutionHistory(t *testing.T) {
 	}
 	// 120 COMPLETE runs: two pages, all of them answered.
 	e.sim.ResetRequests()
-	r := e.post(t, `query($in: ExecutionHistoryInput!) { executionHistory(input: $in) { executionId } }`,
+	r := e.post(t, `query($in: executionHistoryInput!) { executionHistory(input: $in) { executionId } }`,
 		map[string]any{"in": map[string]any{"processId": "dbb98f81-6914-43a2-b03f-594506940dd5", "executionTime": "2023-01-01T00:00:00+01:00", "status": "COMPLETE"}})
 	var got struct{ ExecutionHistory []json.RawMessage }
 	if err := json.Unmarshal(r.Data, &got); err != nil || len(got.ExecutionHistory) != 120 || len(r.Errors) != 0 {
@@ -125,7 +125,7 @@ func TestExecutionHistory(t *testing.T) {
 			t.Errorf("executionHistory(%s) = %s, want BAD_USER_INPUT", in, r.Raw)
 		}
 	}
-	if r := e.post(t, `query($in: ExecutionHistoryInput) { executionHistory(input: $in) { executionId } }`, nil); r.code() != "BAD_USER_INPUT" {
+	if r := e.post(t, `query($in: executionHistoryInput) { executionHistory(input: $in) { executionId } }`, nil); r.code() != "BAD_USER_INPUT" {
 		t.Errorf("executionHistory(null) = %s, want BAD_USER_INPUT", r.Raw)
 	}
 	if n := len(e.sim.Requests()); n != 0 {

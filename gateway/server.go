@@ -129,6 +129,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.analyzer.vet = newVetter(cfg.GraphQL, s.vars.schema)
+	s.analyzer.adapter = newAdapter(s.schema, s.vars.schema)
 	s.limits = deps.Limits
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)

@@ -17,6 +17,9 @@ func spaceInfo(sc config.SpaceConfig) resolver.SpaceInfo {
 	return resolver.SpaceInfo{
 		ID: sc.GUID, Name: sc.Name, Description: sc.Description, URL: sc.URL,
 		AccountID: sc.AccountID, AccountName: sc.AccountName,
+		AccountGroupID: sc.AccountGroup.ID, AccountGroupName: sc.AccountGroup.Name,
+		LogoURL: sc.Theme.LogoURL, LogoAltTxt: sc.Theme.LogoAltTxt,
+		CreatedDate: sc.CreatedDate, ModifiedDate: sc.ModifiedDate,
 	}
 }
 

@@ -33,6 +33,7 @@ platform: {baseURL: %[1]s}
 tokens: {signingKey: spaces-test-signing-key-0123456789abcdef}
 spaces:
   - {guid: space-a, accountId: %[2]s, name: Space A, description: The first, url: "https://spaces.example.com/?guid=space-a", accountName: Acme Corp,
+     accountGroup: {id: group-1, name: Partners}, theme: {logoUrl: "https://spaces.example.com/a.png"}, createdDate: "2022-11-03 08:43:50.0",
      credentials: {username: u, password: p}, clientTokens: [%[3]q], tokenCredentials: [{username: jwt-user, passwordHash: %[5]q}]}
   - {guid: space-b, accountId: %[2]s, name: Space B, credentials: {username: u, password: p}, clientTokens: [%[3]q, %[4]q]}
   - {guid: space-c, accountId: %[2]s, credentials: {username: u, password: p}, clientTokens: [%[4]q], tokenCredentials: [{username: jwt-user, passwordHash: %[5]q}]}
@@ -93,10 +94,13 @@ func TestSpacesVisibility(t *testing.T) {
 
 func TestSpaceByID(t *testing.T) {
 	e := spacesEnv(t)
-	const fields = `id name description url createdDate modifiedDate modifiedByAccountId accountGroup { id name } sharedIpacks { id } theme { logoUrl }`
-	// Both spellings, with the documented selection.
-	r := e.as(t, "space-b", "token-a", `{ Space(id: "space-a") { `+fields+` } space(id: "space-a") { id } }`)
-	want := `{"Space":{"id":"space-a","name":"Space A","description":"The first","url":"https://spaces.example.com/?guid=space-a","createdDate":null,"modifiedDate":null,"modifiedByAccountId":null,"accountGroup":null,"sharedIpacks":null,"theme":null},"space":{"id":"space-a"}}`
+	const fields = `id name description url createdDate createdByAccountId modifiedDate modifiedByAccountId accountGroup { id name } sharedIpacks { id } theme { logoUrl logoAltTxt }`
+	// Both spellings, with the documented selection: what the
+	// configuration says, the creating account (the space's), and null for
+	// what it does not say.
+	r := e.as(t, "space-b", "token-a", `{ Space(id: "space-a") { `+fields+` } space(id: "space-b") { `+fields+` } }`)
+	want := `{"Space":{"id":"space-a","name":"Space A","description":"The first","url":"https://spaces.example.com/?guid=space-a","createdDate":"2022-11-03 08:43:50.0","createdByAccountId":"demo-account","modifiedDate":null,"modifiedByAccountId":null,"accountGroup":{"id":"group-1","name":"Partners"},"sharedIpacks":null,"theme":{"logoUrl":"https://spaces.example.com/a.png","logoAltTxt":null}},` +
+		`"space":{"id":"space-b","name":"Space B","description":null,"url":null,"createdDate":null,"createdByAccountId":"demo-account","modifiedDate":null,"modifiedByAccountId":null,"accountGroup":null,"sharedIpacks":null,"theme":null}}`
 	if string(r.Data) != want || len(r.Errors) != 0 {
 		t.Errorf("Space(space-a) = %s %v, want %s", r.Data, r.Errors, want)
 	}

@@ -21,7 +21,7 @@ import (
 // AttachmentInput is IntegrationPackEnvironmentAttachmentInput.
 type AttachmentInput struct {
 	IntegrationPackInstanceID graphql.ID
-	EnvironmentIDs            []graphql.ID
+	EnvironmentIDs            *[]graphql.ID // nullable in the schema, refused null
 }
 
 // attachPlan is what an attach's input asks for: an item per environment
@@ -49,7 +49,10 @@ func (r *Resolver) planAttach(ctx context.Context, in *AttachmentInput) (attachP
 			Message: fmt.Sprintf("input.integrationPackInstanceId %q is not a valid integration pack instance id", truncate(string(in.IntegrationPackInstanceID))),
 		}).With("argument", "input.integrationPackInstanceId")
 	}
-	envs := in.EnvironmentIDs
+	if in.EnvironmentIDs == nil {
+		return attachPlan{}, errcode.New(errcode.BadUserInput, "input.environmentIds must not be null").With("argument", "input.environmentIds")
+	}
+	envs := *in.EnvironmentIDs
 	switch {
 	case len(envs) == 0:
 		return attachPlan{}, errcode.New(errcode.BadUserInput, "input.environmentIds must name at least one environment").With("argument", "input.environmentIds")

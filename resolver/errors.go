@@ -16,6 +16,18 @@ import (
 // behind a GraphQL field ("Downstream Execution Error: Unauthorized").
 const downstream = "Downstream Execution Error: "
 
+// vendorText is the message, after the prefix, of the REST statuses the
+// vendor's documentation shows an error of: its Get All Accounts page
+// answers "Downstream Execution Error: Unauthorized" (401) and
+// "Downstream Execution Error: Server Error" (500), with nothing of
+// REST's own message. Ours read the same; REST's message, when it says
+// more, is in extensions.platformMessage. Other statuses, which the vendor
+// shows no error of, read "<reason phrase>: <REST's message>".
+var vendorText = map[int]string{
+	http.StatusUnauthorized:        "Unauthorized",
+	http.StatusInternalServerError: "Server Error",
+}
+
 // fromPlatform turns a REST failure into the error a client sees: the code
 // from errcode's table, the vendor's message style, the REST status in
 // extensions, and extensions.outcome where the call's effect is not plain
@@ -58,15 +70,28 @@ func fromPlatform(err error) *errcode.Error {
 		return e
 	case pe.StatusCode != 0:
 		e.Code = errcode.FromStatus(pe.StatusCode)
-		reason := http.StatusText(pe.StatusCode)
-		if reason == "" {
-			reason = "HTTP " + strconv.Itoa(pe.StatusCode)
-		}
-		e.Message = downstream + reason
-		if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
-			e.Message += ": " + pe.Message
-		}
 		e.Fields = map[string]any{"status": pe.StatusCode}
+		if pe.RetryAfter > 0 {
+			// The server's pacing, passed on, so that a client does not
+			// come straight back.
+			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
+		}
+		if text, ok := vendorText[pe.StatusCode]; ok {
+			// The vendor's own words, to the letter; REST's are kept.
+			e.Message = downstream + text
+			if pe.Message != "" && !strings.EqualFold(pe.Message, text) {
+				e.Fields["platformMessage"] = pe.Message
+			}
+		} else {
+			reason := http.StatusText(pe.StatusCode)
+			if reason == "" {
+				reason = "HTTP " + strconv.Itoa(pe.StatusCode)
+			}
+			e.Message = downstream + reason
+			if pe.Message != "" && !strings.EqualFold(pe.Message, reason) {
+				e.Message += ": " + pe.Message
+			}
+		}
 		if pe.CredentialsRefused() {
 			// The REST API refused the credentials the gateway holds for
 			// the space, not the client's token (which the gateway
@@ -75,11 +100,6 @@ func fromPlatform(err error) *errcode.Error {
 			// token in vain.
 			e.Code = errcode.UpstreamCredentialsRefused
 			e.Message += " (the Platform API refused the credentials the gateway is configured with for this space: its operators must fix them; a new client token will not help)"
-		}
-		if pe.RetryAfter > 0 {
-			// The server's pacing, passed on, so that a client does not
-			// come straight back.
-			e.Fields["retryAfter"] = int(math.Ceil(pe.RetryAfter.Seconds()))
 		}
 	case pe.Timeout():
 		e.Code = errcode.UpstreamTimeout
@@ -116,6 +136,14 @@ func markOutcome(e *errcode.Error, err error, pe *platformapi.Error) {
 	var s *settledError
 	switch pe.Outcome() {
 	case platformapi.OutcomeNotSent:
+		if pe.StatusCode == http.StatusUnauthorized {
+			// A call refused unsent because the REST API refused the
+			// request's token already (a passthrough space's): reported as
+			// that refusal, word for word, so that the answer does not
+			// depend on which call learned it. A 401 changes nothing,
+			// sent or not.
+			return
+		}
 		if e.Fields == nil {
 			e.Fields = map[string]any{}
 		}

@@ -87,7 +87,7 @@ func (h HistoryStatus) MarshalJSON() ([]byte, error) { return json.Marshal(h.s) 
 // documented ones and those REST adds.
 var historyStatuses = []string{"ABORTED", "COMPLETE", "COMPLETE_WARN", "DISCARDED", "ERROR", "INPROCESS", "STARTED", "ABORTED_RECOVERING", "ENQUEUED"}
 
-// HistoryInput is ExecutionHistoryInput.
+// HistoryInput is executionHistoryInput.
 type HistoryInput struct {
 	ProcessID     graphql.ID
 	ExecutionTime DateTime
@@ -157,7 +157,12 @@ func (e *ExecutionRecord) ExecutionTime() *DateTime {
 }
 
 // Status is REST's status of the run.
-func (e *ExecutionRecord) Status() *string { return optional(e.r.Status) }
+func (e *ExecutionRecord) Status() *HistoryStatus {
+	if e.r.Status == "" {
+		return nil
+	}
+	return &HistoryStatus{s: e.r.Status}
+}
 
 // ExecutionType is how the run was started (exec_sched, exec_manual, …).
 func (e *ExecutionRecord) ExecutionType() *string { return optional(e.r.ExecutionType) }

@@ -21,6 +21,11 @@ type SpaceInfo struct {
 	// AccountID is the vendor account the space acts on; AccountName its
 	// display name, "" when not configured.
 	AccountID, AccountName string
+	// The rest of the vendor's Space, as configured ("" when not): its
+	// account group, its logo, and its dates as the vendor writes them.
+	AccountGroupID, AccountGroupName string
+	LogoURL, LogoAltTxt              string
+	CreatedDate, ModifiedDate        string
 }
 
 // SpaceDirectory tells the resolvers which spaces a request may see. The
@@ -135,10 +140,9 @@ func (q *Query) SpaceAccounts(ctx context.Context, args struct{ Criteria *SpaceA
 	return &out, nil
 }
 
-// Space resolves Space. Only id, name, description and url have a source
-// (the configuration); the vendor's other fields (dates, account group,
-// shared packs, theme) live in its Spaces store, which no REST object
-// exposes, and are null.
+// Space resolves Space from the configuration. What it cannot know is
+// null: who last modified the space, and the packs shared with it (the
+// vendor's Spaces store keeps them, and no REST object exposes them).
 type Space struct{ info SpaceInfo }
 
 // ID is the space guid.
@@ -153,50 +157,67 @@ func (s *Space) Description() *string { return optional(s.info.Description) }
 // URL is the configured URL of the space's user interface, else null.
 func (s *Space) URL() *string { return optional(s.info.URL) }
 
-// CreatedDate is null: not known outside the vendor's Spaces store.
-func (s *Space) CreatedDate() *string { return nil }
+// CreatedDate is the configured creation date, else null.
+func (s *Space) CreatedDate() *string { return optional(s.info.CreatedDate) }
 
-// CreatedByAccountID is null: not known outside the vendor's Spaces store.
-func (s *Space) CreatedByAccountID() *string { return nil }
+// CreatedByAccountID is the space's account: the vendor's spaces query
+// lists "all Spaces that are created by the authorized account" (its "Get
+// All Spaces" page), and a space here acts for its configured account.
+func (s *Space) CreatedByAccountID() *string { return optional(s.info.AccountID) }
 
-// ModifiedDate is null: not known outside the vendor's Spaces store.
-func (s *Space) ModifiedDate() *string { return nil }
+// ModifiedDate is the configured modification date, else null.
+func (s *Space) ModifiedDate() *string { return optional(s.info.ModifiedDate) }
 
-// ModifiedByAccountID is null: not known outside the vendor's Spaces store.
+// ModifiedByAccountID is null: no configuration says who changed a space
+// (the vendor's samples answer null too).
 func (s *Space) ModifiedByAccountID() *string { return nil }
 
-// AccountGroup is null: the link from a space to an account group is kept
-// in the vendor's Spaces store.
-func (s *Space) AccountGroup() *AccountGroup { return nil }
+// AccountGroup is the configured account group, else null.
+func (s *Space) AccountGroup() *AccountGroup {
+	if s.info.AccountGroupID == "" && s.info.AccountGroupName == "" {
+		return nil
+	}
+	return &AccountGroup{id: s.info.AccountGroupID, name: s.info.AccountGroupName}
+}
 
 // SharedIpacks is null: what is shared with a space is kept in the
 // vendor's Spaces store.
 func (s *Space) SharedIpacks() *[]*Pack { return nil }
 
-// Theme is null: logos are kept in the vendor's Spaces store.
-func (s *Space) Theme() *SpaceTheme { return nil }
+// Theme is the configured logo, else null.
+func (s *Space) Theme() *SpaceTheme {
+	if s.info.LogoURL == "" && s.info.LogoAltTxt == "" {
+		return nil
+	}
+	return &SpaceTheme{logoURL: s.info.LogoURL, logoAltTxt: s.info.LogoAltTxt}
+}
 
-// AccountGroup resolves AccountGroup; the gateway never has one (see
-// Space.AccountGroup), the type exists for the documented selections.
-type AccountGroup struct{}
+// AccountGroup resolves AccountGroup, from the configuration.
+type AccountGroup struct{ id, name string }
 
-// ID is never known.
-func (*AccountGroup) ID() *ID { return nil }
+// ID is the configured account group id, else null.
+func (g *AccountGroup) ID() *ID {
+	if g.id == "" {
+		return nil
+	}
+	id := ID(g.id)
+	return &id
+}
 
-// Name is never known.
-func (*AccountGroup) Name() *string { return nil }
+// Name is the configured account group name, else null.
+func (g *AccountGroup) Name() *string { return optional(g.name) }
 
-// IntegrationPacks are never known.
+// IntegrationPacks are null: the vendor's Spaces store keeps them.
 func (*AccountGroup) IntegrationPacks() *[]*Pack { return nil }
 
-// SpaceTheme resolves SpaceTheme; never answered (see Space.Theme).
-type SpaceTheme struct{}
+// SpaceTheme resolves SpaceTheme, from the configuration.
+type SpaceTheme struct{ logoURL, logoAltTxt string }
 
-// LogoURL is never known.
-func (*SpaceTheme) LogoURL() *string { return nil }
+// LogoURL is the configured logo URL, else null.
+func (t *SpaceTheme) LogoURL() *string { return optional(t.logoURL) }
 
-// LogoAltTxt is never known.
-func (*SpaceTheme) LogoAltTxt() *string { return nil }
+// LogoAltTxt is the configured alternate text, else null.
+func (t *SpaceTheme) LogoAltTxt() *string { return optional(t.logoAltTxt) }
 
 // SpaceAccount resolves SpaceAccount.
 type SpaceAccount struct{ id, name string }

@@ -266,11 +266,18 @@ func demoConfig(upstream string) *config.Config {
 	cfg.Tokens.SigningKey = config.Secret(hex.EncodeToString(key[:]))
 	cfg.Spaces = []config.SpaceConfig{
 		{
-			GUID:         demoSpace,
-			AccountID:    simulator.DemoAccountID,
-			Name:         "Demo Space",
-			Description:  "The demo account's space",
-			AccountName:  "Demo Account",
+			GUID:        demoSpace,
+			AccountID:   simulator.DemoAccountID,
+			Name:        "Demo Space",
+			Description: "The demo account's space",
+			AccountName: "Demo Account",
+			// The vendor's samples' values: the account group and dates
+			// of the spaces sample's Trial1_Space, the logo text of the
+			// spaceCreate sample.
+			AccountGroup: config.SpaceAccountGroup{ID: "3ebe1222-b5fa-4d53-ab2f-fd57c4daf530", Name: "Trial1"},
+			Theme:        config.SpaceTheme{LogoAltTxt: "testing"},
+			CreatedDate:  "2022-11-03 08:43:50.0",
+			ModifiedDate: "2023-04-14 08:15:00.0",
 			Auth:         config.AuthCredentials,
 			Credentials:  config.Credentials{Username: simulator.DemoUsername, Password: simulator.DemoPassword},
 			ClientTokens: []string{sha(demoToken)},

@@ -15,6 +15,11 @@ const (
 	DemoHistoryProcessID  = "dbb98f81-6914-43a2-b03f-594506940dd5" // execution history sample
 	DemoExecutionRecordID = "execution-73bca62e-7bf4-4c22-bcd9-26b3ec224f37-2023.04.23"
 	DemoExecutionRequest  = "executionrecord-2802cb0d-8237-4176-85cd-41abe669cdfc" // execute sample
+	// The execute sample's Atom and process: the schedule update sample's,
+	// as its page masks them ("xxxx"). Seeded as they are written, so that
+	// the sample runs as documented.
+	DemoExecuteAtomID    = "8fa55714-8e5e-45f1-xxxx-f57f2000f464"
+	DemoExecuteProcessID = "6e79aead-40d4-xxxx-9037-4370a86cc2f1"
 	// demoHistoryRuns more runs of the history sample's process, all
 	// COMPLETE: more than one query page.
 	demoHistoryRuns = 120
@@ -32,6 +37,13 @@ func seedDemoRuns(s *Server) {
 		s.AddProcessSchedules(DemoAccountID, DemoScheduleAtomID, p, nil, &ScheduleRetry{Schedule: []Schedule{}, MaxRetry: 5})
 	}
 	s.AddProcessSchedules(DemoAccountID, DemoUpdateAtomID, DemoUpdateProcessID, nil, &ScheduleRetry{Schedule: []Schedule{}, MaxRetry: 5})
+	// The Atoms and processes that processExecute may run (REST refuses
+	// unknown ones): the schedule update sample's, unmasked and as the
+	// execute sample masks them. Their names are made up.
+	for _, ap := range [][2]string{{DemoUpdateAtomID, DemoUpdateProcessID}, {DemoExecuteAtomID, DemoExecuteProcessID}} {
+		s.AddAtom(DemoAccountID, Atom{ID: ap[0], Name: "Spaces schedules sample atom", Status: "ONLINE", Type: "ATOM"})
+		s.AddProcess(DemoAccountID, Process{ID: ap[1], Name: "Spaces schedules sample process"})
+	}
 	s.AddExecutionRecord(DemoAccountID, ExecutionRecord{
 		ExecutionID: DemoExecutionRecordID, OriginalExecutionID: DemoExecutionRecordID, Account: DemoAccountID,
 		ExecutionTime: "2023-04-23T18:30:00Z", Status: "ERROR", ExecutionType: "exec_sched",

@@ -68,17 +68,19 @@ func (s *Server) createAttachment(w http.ResponseWriter, r *http.Request) {
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		i := a.findInstance(in.IntegrationPackInstanceID)
-		if i < 0 {
+		// The instance and the environment must exist: REST answers 400
+		// "X does not exist" for bad input (../shared/notes/platform-api.md,
+		// "Status codes"). No rule on the pack's installation type: a
+		// single-install pack is installed into environments too (the
+		// vendor's Spaces guide, Getting_started/User_Space/
+		// installing_single_installation.md, step 3, "Select one or multiple
+		// environments").
+		if a.findInstance(in.IntegrationPackInstanceID) < 0 {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPackInstance %s does not exist.", in.IntegrationPackInstanceID))
 			return
 		}
 		if a.findEnvironment(in.EnvironmentID) < 0 {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("Environment %s does not exist.", in.EnvironmentID))
-			return
-		}
-		if p := a.findPack(a.instances[i].IntegrationPackID); p >= 0 && a.packs[p].InstallationType == "SINGLE" {
-			writeError(w, http.StatusBadRequest, "Attachments are only supported for multi-install integration packs.")
 			return
 		}
 		att := Attachment{
@@ -123,11 +125,19 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s does not exist.", in.IntegrationPackID))
 			return
 		}
+		// "You can set the integrationPackOverrideName field only if you
+		// configure the specified integration pack to allow multiple
+		// installs" (the OpenAPI's IntegrationPackInstance CREATE, [OAS] in
+		// ../shared/notes/spaces-surface.md).
 		if a.packs[p].InstallationType == "SINGLE" && in.IntegrationPackOverrideName != "" {
 			writeError(w, http.StatusBadRequest, "An override name is only supported for multi-install integration packs.")
 			return
 		}
-		// Inferred: a single-install pack installs once per account.
+		// "A single attachment integration pack allows the installation of
+		// only one instance of the integration per account" (the vendor's
+		// Spaces guide, Getting_started/User_Space/
+		// installing_single_installation.md). The 400 and its text are
+		// inferred.
 		if a.packs[p].InstallationType == "SINGLE" && slices.ContainsFunc(a.instances, func(x Instance) bool { return x.IntegrationPackID == in.IntegrationPackID }) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("IntegrationPack %s is a single-install integration pack and is already installed.", in.IntegrationPackID))
 			return
@@ -160,7 +170,12 @@ func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.instances = append(a.instances[:i], a.instances[i+1:]...)
-		// Uninstalling removes the instance's attachments with it.
+		// Uninstalling removes the instance's attachments with it:
+		// "Uninstalling completely removes the integration along with the
+		// data, configuration, and integration activity associated with it"
+		// (the vendor's Spaces guide, Getting_started/User_Space/
+		// uninstalling_integrations.md); its environments are that
+		// configuration.
 		kept := a.attachments[:0]
 		for _, att := range a.attachments {
 			if att.IntegrationPackInstanceID != id {

@@ -182,6 +182,8 @@ func (s *Server) updateProcessSchedules(w http.ResponseWriter, r *http.Request) 
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("ProcessSchedules %s does not exist.", id))
 			return
 		}
+		// maxRetry is 1 to 5 (the OpenAPI's ProcessSchedules, [OAS] in
+		// ../shared/notes/spaces-surface.md, section 1).
 		if in.Retry != nil && (in.Retry.MaxRetry < 1 || in.Retry.MaxRetry > 5) {
 			writeError(w, http.StatusBadRequest, "maxRetry must be between 1 and 5.")
 			return
@@ -209,6 +211,19 @@ func (s *Server) createExecutionRequest(w http.ResponseWriter, r *http.Request) 
 		}
 		if in.AtomID == "" || in.ProcessID == "" {
 			writeError(w, http.StatusBadRequest, "atomId and processId are required.")
+			return
+		}
+		// The OpenAPI's ExecutionRequest CREATE "returns an error when the
+		// client ... Supplies an invalid Runtime ID ... Supplies an invalid
+		// Process ID" ([OAS] in ../shared/notes/spaces-surface.md); the 400
+		// and its "X does not exist" text are REST's for bad input
+		// (../shared/notes/platform-api.md, "Status codes").
+		if _, ok := a.find(atomObject, in.AtomID); !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Atom %s does not exist.", in.AtomID))
+			return
+		}
+		if _, ok := a.find(processObject, in.ProcessID); !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Process %s does not exist.", in.ProcessID))
 			return
 		}
 		a.runs.nextRun++

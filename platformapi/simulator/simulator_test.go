@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipack-gateway/ipack-gateway/ids"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
 
@@ -37,6 +38,7 @@ func TestSimulatorREST(t *testing.T) {
 	const inst = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Ng"
 	const env = "86b413a8-1ebf-4c95-bc5b-139573b77910"
 	const att = "QVRUQUNIX0lQQUNLX0VOVlNXNTBaV2R5WVhScGIyNVFZV05yU1c1emRHRnVZMlV6TkRRNE5nOjg2YjQxM2E4LTFlYmYtNGM5NS1iYzViLTEzOTU3M2I3NzkxMA"
+	const single = "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UyMA" // instance 20, of the single-install pack
 	body := `{"integrationPackInstanceId":"` + inst + `","environmentId":"` + env + `"}`
 	tests := []struct {
 		name, method, path, ct, body, auth string
@@ -52,8 +54,10 @@ func TestSimulatorREST(t *testing.T) {
 			`{"@type":"Error","message":"Environment 96b413a8-1ebf-4c95-bc5b-139573b77910 does not exist."}`},
 		{"unknown instance", "POST", "/IntegrationPackEnvironmentAttachment", "application/json", strings.Replace(body, "UzNDQ4Ng", "UzNDQ4Nw", 1), basic, 400,
 			`{"@type":"Error","message":"IntegrationPackInstance SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UzNDQ4Nw does not exist."}`},
-		{"single-install pack", "POST", "/IntegrationPackEnvironmentAttachment", "application/json", strings.Replace(body, inst, "SW50ZWdyYXRpb25QYWNrSW5zdGFuY2UyMA", 1), basic, 400,
-			`{"@type":"Error","message":"Attachments are only supported for multi-install integration packs."}`},
+		// No rule refuses an instance of a single-install pack (routes.go
+		// says why).
+		{"single-install pack", "POST", "/IntegrationPackEnvironmentAttachment", "application/json", strings.Replace(body, inst, single, 1), basic, 200,
+			`{"@type":"IntegrationPackEnvironmentAttachment","integrationPackInstanceId":"` + single + `","environmentId":"` + env + `","id":"` + ids.Attachment(single, env) + `"}`},
 		{"XML body refused", "POST", "/IntegrationPackEnvironmentAttachment", "application/xml", "<x/>", basic, 415, `{"@type":"Error","message":"Content-Type must be application/json."}`},
 		{"GET not supported", "GET", "/IntegrationPackEnvironmentAttachment/" + att, "", "", basic, 405, `{"@type":"Error","message":"The GET operation is not supported."}`},
 		{"query by instance", "POST", "/IntegrationPackEnvironmentAttachment/query", "application/json",

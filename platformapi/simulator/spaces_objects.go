@@ -263,6 +263,9 @@ func (s *Server) bulkGet(object string) http.HandlerFunc {
 			if !decodeJSON(w, r, &in) {
 				return
 			}
+			// A bulk GET of at most 100 ids ([OAS] in
+			// ../shared/notes/spaces-surface.md, "REST conventions"); the
+			// 400s' texts are made up.
 			if in.Type != "GET" {
 				writeError(w, http.StatusBadRequest, fmt.Sprintf("Unsupported bulk operation type: %s.", in.Type))
 				return

@@ -200,7 +200,13 @@ for (const lib of clients) {
     });
 
     await t.test('introspection round trip', async () => {
-      const data = await c.query(getIntrospectionQuery());
+      // Every option, as codegen tools and schema registries send them
+      // (docs/vendor-differences.md, "Introspection").
+      const data = await c.query(getIntrospectionQuery({
+        descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true,
+        schemaDescription: true, inputValueDeprecation: true, oneOf: true,
+      }));
+      assert.equal(data.__schema.types.find((typ) => typ.name === 'Criteria')?.isOneOf, false);
       const schema = buildClientSchema(data);
       assert.deepEqual(validateSchema(schema).map(String), []);
       assert.ok(schema.getMutationType().getFields().integrationPackInstanceEnvironmentAttachmentAttach);
