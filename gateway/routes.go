@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 )
 
 // routes maps every endpoint of the gateway, each with its whole stack of
@@ -44,6 +46,7 @@ func (s *Server) routes() http.Handler {
 	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
 	// Before all of it, a GraphQL request waits for its turn to execute,
-	// and then runs on a goroutine of its own (admission.go).
-	return s.inTurn(r)
+	// and then runs on a goroutine of its own (admission.go); and first, a
+	// request answered before its body was read gets its connection closed.
+	return connlimit.CloseUnread(s.inTurn(r))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -45,7 +46,7 @@ type Server struct {
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
-	conns   *connMetrics // of inbound connections (conns.go)
+	conns   *connlimit.Metrics // of inbound connections
 
 	// limits are the per-client limit (clients), the failed-authentication
 	// throttle per address (authFailures) and where the REST budget lives:
@@ -117,7 +118,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
 	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
 	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
-	s.conns = newConnMetrics(s.metrics.reg)
+	s.conns = connlimit.NewMetrics(s.metrics.reg)
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -156,15 +157,14 @@ func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, tim
 	return s.budget.QueueFull(accountID, key)
 }
 
-// ServeHTTP serves the gateway's routes. A request answered before its
-// body was read ends its connection (unread.go).
+// ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler.ServeHTTP(guardUnread(w, r), r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // Serve serves on ln until ctx ends, with at most server.maxConnections
 // connections open, server.maxConnectionsPerAddress of them from one
-// client address (see connLimiter), and each bounded in time: headers,
+// client address (see connlimit.Listener), and each bounded in time: headers,
 // body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
@@ -174,9 +174,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	limit := maxConnections(s.cfg.Server)
-	perAddr := maxConnectionsPerAddress(s.cfg.Server, limit)
-	cl := newConnLimiter(ln, limit, perAddr, s.conns, s.log)
+	lim := connlimit.LimitsFor(s.cfg.Server)
+	cl := connlimit.NewListener(ln, lim, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server
 	hs := &http.Server{
@@ -186,14 +185,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      s.cfg.WriteTimeout(),
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         cl.connState,
-		ConnContext:       connContext,
+		ConnState:         cl.ConnState,
+		ConnContext:       connlimit.ConnContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
 		// streams to bound.
 	}
-	s.log.Info("inbound connections bounded", "max_connections", limit, "max_connections_per_address", min(perAddr, limit), "idle_timeout", sc.IdleTimeout,
+	s.log.Info("inbound connections bounded", "max_connections", lim.Max, "max_connections_per_address", min(lim.PerAddress, lim.Max), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)
