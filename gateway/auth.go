@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,9 +124,7 @@ func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, e *errcode.E
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
-	if s.logRejection(r.Context()) {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-	}
+	s.requests.Rejected(r.Context(), string(e.Code))
 	writeError(w, e)
 }
 

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -50,13 +50,15 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	info := infoFrom(r.Context())
-	info.space = spaceFrom(r.Context())
+	info := reqlog.InfoFrom(r.Context())
+	info.Space = spaceFrom(r.Context())
 	doc := s.analyzer.analyze(req.Query)
 	op, found := doc.operation(req.OperationName)
-	info.op = *op
-	if !found {
-		info.unknownOperation(req.OperationName)
+	if found {
+		info.Operation, info.OperationType, info.OperationLabel = op.name, op.typ, op.metricLabel(s.fields)
+	} else {
+		// Named, for logs, as the request names it.
+		info.Operation = clip(req.OperationName, maxLoggedName)
 	}
 	if ref := s.admit(doc, op, found, r.Method); ref != nil {
 		writeGraphQLRefusal(w, r, ref)
@@ -82,27 +84,18 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, resp, doc, info)
 }
 
-// unknownOperation names, for logs and metrics, an operation the document
-// does not hold. Out of line: its operation value would take room in
-// serveGraphQL's frame for the whole request.
-//
-//go:noinline
-func (i *requestInfo) unknownOperation(name string) {
-	i.op = operation{name: clip(name, maxLoggedName)}
-}
-
 // respond completes a GraphQL response and writes it. It is a function of
 // its own, as are the refusals, so that serveGraphQL's stack frame, which
 // stays for the whole execution, holds only what execution needs: every
 // request in flight keeps its goroutine's stack, and the deepest point of
 // an attach decides whether that is 16 or 32 KiB (docs/performance.md).
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *requestInfo) {
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *reqlog.Info) {
 	classify(resp.Errors)
 	locateInDocument(resp.Errors, doc)
 	doc.canon.locateErrors(resp.Errors) // from the canonical text to the client's
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
-	info.outcome = outcome(resp)
+	info.Outcome = outcome(resp)
 
 	media := responseMedia(r.Header.Get("Accept"))
 	status := http.StatusOK
@@ -157,9 +150,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 // refused whole rather than let the client's queue grow without bound.
 func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
-	if s.logRejection(r.Context()) {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-	}
+	s.requests.Rejected(r.Context(), string(e.Code))
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 	writeError(w, e)
 }
@@ -393,9 +384,9 @@ func locateInDocument(errs []*gqlerrors.QueryError, doc *docInfo) {
 func outcome(resp *graphql.Response) string {
 	switch {
 	case len(resp.Errors) == 0:
-		return outcomeOK
+		return reqlog.OutcomeOK
 	case resp.Data == nil || bytes.Equal(resp.Data, []byte("null")):
-		return outcomeError
+		return reqlog.OutcomeError
 	}
-	return outcomePartial
+	return reqlog.OutcomePartial
 }

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+
 	"net/http"
 	"runtime"
 	"sync"
@@ -49,15 +51,6 @@ const (
 )
 
 var circuitStates = []string{CircuitClosed, CircuitOpen, CircuitHalfOpen}
-
-// Outcomes of a GraphQL request, the values of the "outcome" label.
-const (
-	outcomeOK       = "ok"       // data, no errors
-	outcomePartial  = "partial"  // data and errors
-	outcomeError    = "error"    // errors only
-	outcomeRejected = "rejected" // answered before execution: auth, bad request
-	outcomeReplayed = "replayed" // answered from an Idempotency-Key's record
-)
 
 func newMetrics(version string) *metrics {
 	reg := prometheus.NewRegistry()
@@ -180,7 +173,7 @@ func knownState(s string) bool {
 // instrumentGraphQL counts and times GraphQL requests (inTurn gauges them,
 // from before their turn). Labels are
 // read after the request, from what the handlers recorded in its
-// requestInfo. It observes the metrics itself rather than through
+// reqlog.Info. It observes the metrics itself rather than through
 // promhttp's three wrappers, which cost a response-writer wrapper, two
 // label maps and their closures per request (4 allocations, 0.7 KiB; see
 // docs/performance.md); what is recorded is the same, and as there,
@@ -189,9 +182,9 @@ func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		next.ServeHTTP(w, r)
-		info := infoFrom(r.Context())
-		op := info.metricOperation()
+		info := reqlog.InfoFrom(r.Context())
+		op := info.MetricOperation()
 		m.gqlDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
-		m.gqlRequests.WithLabelValues(op, info.metricOutcome()).Inc()
+		m.gqlRequests.WithLabelValues(op, info.MetricOutcome()).Inc()
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -98,13 +99,7 @@ func (o *Observer) AttemptDone(ctx context.Context, a platformapi.Attempt) {
 	if a.Number > 1 {
 		m.restRetries.WithLabelValues(a.Object, method).Inc()
 	}
-	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
-	if info != nil {
-		info.restCalls.Add(1)
-		if a.Number > 1 {
-			info.restRetries.Add(1)
-		}
-	}
+	reqlog.InfoFrom(ctx).CountREST(a.Number > 1)
 	if a.StatusCode == 0 {
 		m.restRequests.WithLabelValues(a.Object, method, "error").Inc()
 		return

@@ -35,6 +35,12 @@ func (f fakePlatform) CreateAttachment(ctx context.Context, acct platformapi.Acc
 // tune, when given, changes the config first.
 func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config)) (*gateway.Server, *gateway.Observer) {
 	t.Helper()
+	return fakeServerLogging(t, p, slog.New(slog.DiscardHandler), tune...)
+}
+
+// fakeServerLogging is fakeServer logging to log.
+func fakeServerLogging(t *testing.T, p resolver.Platform, log *slog.Logger, tune ...func(*config.Config)) (*gateway.Server, *gateway.Observer) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Spaces = []config.SpaceConfig{{
 		GUID: "fake-space", AccountID: "acct-fake",
@@ -45,7 +51,7 @@ func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config))
 		f(&cfg)
 	}
 	obs := gateway.NewObserver("", nil)
-	srv, err := compose.Gateway(&cfg, slog.New(slog.DiscardHandler), compose.Options{Platform: p, Observer: obs})
+	srv, err := compose.Gateway(&cfg, log, compose.Options{Platform: p, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 )
 
 // routes maps every endpoint of the gateway, each with its whole stack of
@@ -13,9 +15,8 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	// Every request: a server span (GraphQL requests only; traceGraphQL
-	// filters, and is outermost so that accessLog can annotate the span),
-	// a request id, one access log line, and panics turned into 500s.
-	r.Use(s.traceGraphQL, withRequestID, s.accessLog, s.recoverer)
+	// filters), one access log line, and panics turned into 500s.
+	r.Use(s.traceGraphQL, s.requests.Access, reqlog.Recoverer(s.log, answerPanic))
 
 	// Liveness: the process serves HTTP. No I/O, so a slow upstream never
 	// gets the gateway restarted.
@@ -46,7 +47,23 @@ func (s *Server) routes() http.Handler {
 	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
 	// Before all of it, a GraphQL request waits for its turn to execute,
-	// and then runs on a goroutine of its own (admission.go); and first, a
-	// request answered before its body was read gets its connection closed.
-	return connlimit.CloseUnread(s.inTurn(r))
+	// and then runs on a goroutine of its own (admission.go); before that,
+	// every request gets its id and the record of what becomes of it
+	// (reqlog.Info, where the turn's wait is noted); and first, a request
+	// answered before its body was read gets its connection closed.
+	return connlimit.CloseUnread(reqlog.RequestID(s.inTurn(r)))
+}
+
+// answerPanic answers a request whose handler panicked (reqlog.Recoverer).
+func answerPanic(w http.ResponseWriter, r *http.Request) {
+	writeError(w, &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal server error (request " + reqlog.IDFrom(r.Context()) + ")"})
+}
+
+// markGraphQL marks a request as a GraphQL one, rejected until execution
+// says otherwise.
+func markGraphQL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqlog.InfoFrom(r.Context()).Outcome = reqlog.OutcomeRejected
+		next.ServeHTTP(w, r)
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/schema"
@@ -40,7 +41,7 @@ type Server struct {
 	tracer    trace.TracerProvider // nil when tracing is off
 	graphiql  *graphiql.Handler    // nil when disabled
 	fields    map[string]bool      // root fields of the schema, for metric labels
-	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
+	requests  *reqlog.Log          // the access log, and refused requests' lines
 	admission *admission           // turns to execute GraphQL requests (admission.go)
 	workers   *workers             // goroutines that requests which waited execute on
 
@@ -106,9 +107,9 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil {
 		return nil, errors.New("gateway: NewServer needs a Logger, a Schema and an Observer")
 	}
-	log := Logger(deps.Logger, cfg.Logs)
+	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
-	s := &Server{cfg: cfg, log: log, metrics: obs.metrics, tracer: obs.tp, refused: newRefusedSet(), rejectLog: newRejectThrottle(),
+	s := &Server{cfg: cfg, log: log, metrics: obs.metrics, tracer: obs.tp, refused: newRefusedSet(), requests: reqlog.New(log),
 		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
 	// The probe reads a REST object, the first space's Account, without
 	// credentials: the API answers 401, and a base URL that does not lead

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 )
 
 // NewTracerProvider returns a provider that batches spans to the OTLP/HTTP
@@ -48,12 +49,19 @@ func NewTracerProvider(cfg config.TracingConfig, version string) (*sdktrace.Trac
 
 // traceGraphQL starts a server span for each GraphQL request (not for
 // health checks, metrics or GraphiQL's page), continuing the client's trace
-// when it sent a W3C traceparent. accessLog adds the operation's attributes.
+// when it sent a W3C traceparent, and once the request is answered puts
+// what it turned out to be on the span, from its reqlog.Info.
 func (s *Server) traceGraphQL(next http.Handler) http.Handler {
 	if s.tracer == nil {
 		return next
 	}
-	return otelhttp.NewHandler(next, "graphql",
+	annotated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if info := reqlog.InfoFrom(r.Context()); info.Outcome != "" { // a GraphQL request
+			annotateSpan(r.Context(), info)
+		}
+	})
+	return otelhttp.NewHandler(annotated, "graphql",
 		otelhttp.WithTracerProvider(s.tracer),
 		otelhttp.WithPropagators(propagation.TraceContext{}),
 		otelhttp.WithFilter(func(r *http.Request) bool {
@@ -64,16 +72,16 @@ func (s *Server) traceGraphQL(next http.Handler) http.Handler {
 }
 
 // annotateSpan puts what the request turned out to be on its span.
-func annotateSpan(ctx context.Context, info *requestInfo) {
+func annotateSpan(ctx context.Context, info *reqlog.Info) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return
 	}
 	span.SetAttributes(
-		attribute.String("graphql.operation.name", clipLogged(info.op.name)),
-		attribute.String("graphql.operation.type", info.op.typ),
-		attribute.String("ipack.outcome", info.metricOutcome()),
-		attribute.Int64("ipack.rest_calls", info.restCalls.Load()),
+		attribute.String("graphql.operation.name", reqlog.Clip(info.Operation)),
+		attribute.String("graphql.operation.type", info.OperationType),
+		attribute.String("ipack.outcome", info.MetricOutcome()),
+		attribute.Int64("ipack.rest_calls", info.RESTCalls()),
 	)
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -54,7 +55,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 	if obs == nil {
 		obs = gateway.NewObserver(o.Version, o.Tracer)
 	}
-	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
+	log = reqlog.Logger(log, cfg.Logs) // request ids, throttled warnings
 	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
 	// The rate limits first: with platform.rateLimit.store: redis, the
 	// REST budget and the inbound limits share one store.
