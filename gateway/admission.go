@@ -216,8 +216,8 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.metrics.gqlInFlight.Inc()
-		defer s.metrics.gqlInFlight.Dec()
+		s.metrics.AddInFlight(1)
+		defer s.metrics.AddInFlight(-1)
 		r, t := s.takeTurn(r)
 		switch {
 		case t == nil || t.refusal != nil:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
 
 // health tracks what /readyz reports: the listener is up, the gateway is
@@ -28,15 +29,15 @@ type health struct {
 
 	listening atomic.Bool
 	draining  atomic.Bool
-	upstream  *Observer    // learns of every REST answer
-	creds     *credentials // what REST said of each space's credentials
+	upstream  *telemetry.Observer // learns of every REST answer
+	creds     *credentials        // what REST said of each space's credentials
 
 	mu        sync.Mutex // one probe at a time
 	probedAt  time.Time
 	probeFail string // why the last probe failed, "" when it did not
 }
 
-func newHealth(cfg config.HealthConfig, probeURL string, transport http.RoundTripper, upstream *Observer, log *slog.Logger) *health {
+func newHealth(cfg config.HealthConfig, probeURL string, transport http.RoundTripper, upstream *telemetry.Observer, log *slog.Logger) *health {
 	return &health{
 		upstream:      upstream,
 		checkUpstream: cfg.CheckUpstream,
@@ -51,7 +52,7 @@ func newHealth(cfg config.HealthConfig, probeURL string, transport http.RoundTri
 	}
 }
 
-func (h *health) upstreamRecent() bool { return h.upstream.upstreamRecent(h.interval) }
+func (h *health) upstreamRecent() bool { return h.upstream.UpstreamAnsweredWithin(h.interval) }
 
 // upstreamProblem returns "" when the upstream answered within the
 // interval, else probes it with an unauthenticated GET of a REST object's
@@ -89,7 +90,7 @@ func (h *health) upstreamProblem(ctx context.Context) string {
 		return h.probeFail
 	}
 	h.probeFail = ""
-	h.upstream.upstreamSeen()
+	h.upstream.UpstreamAnswered()
 	return ""
 }
 

@@ -8,15 +8,15 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
 
 // routes maps every endpoint of the gateway, each with its whole stack of
 // middleware, outermost first.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	// Every request: a server span (GraphQL requests only; traceGraphQL
-	// filters), one access log line, and panics turned into 500s.
-	r.Use(s.traceGraphQL, s.requests.Access, reqlog.Recoverer(s.log, answerPanic))
+	// Every request: a server span (GraphQL requests only), one access log line, and panics turned into 500s.
+	r.Use(telemetry.TraceGraphQL(s.tracer), s.requests.Access, reqlog.Recoverer(s.log, answerPanic))
 
 	// Liveness: the process serves HTTP. No I/O, so a slow upstream never
 	// gets the gateway restarted.
@@ -34,7 +34,7 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
 	if s.cfg.Metrics.Enabled {
-		r.Method(http.MethodGet, "/metrics", s.metrics.handler())
+		r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	}
 	if s.graphiql != nil {
 		r.Method(http.MethodGet, graphiqlAssetPath+"*", s.graphiql.Assets())
@@ -44,7 +44,7 @@ func (s *Server) routes() http.Handler {
 	// sends them with each request); the rest is counted and timed, marked
 	// rejected until it executes, refused if it had no turn to execute,
 	// authenticated, and served.
-	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
+	r.With(s.graphiqlForBrowsers, s.metrics.InstrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
 	// Before all of it, a GraphQL request waits for its turn to execute,
 	// and then runs on a goroutine of its own (admission.go); before that,

@@ -20,6 +20,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/schema"
@@ -36,7 +37,7 @@ type Server struct {
 	vars      *varChecker // coerces and checks variables (variables.go)
 	budget    Budget      // for the budget's per-client queue bound; nil: none
 	handler   http.Handler
-	metrics   *metrics
+	metrics   *telemetry.Metrics
 	health    *health
 	tracer    trace.TracerProvider // nil when tracing is off
 	graphiql  *graphiql.Handler    // nil when disabled
@@ -69,7 +70,7 @@ type Deps struct {
 	// Observer is the one the REST client and the resolvers report to; it
 	// holds the metrics, the upstream's sign of life and the tracer
 	// provider. Required.
-	Observer *Observer
+	Observer *telemetry.Observer
 	// Budget tells whether a client has too many requests waiting for its
 	// account's REST budget (*platformapi.Client does); nil never refuses.
 	Budget Budget
@@ -109,7 +110,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	}
 	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
-	s := &Server{cfg: cfg, log: log, metrics: obs.metrics, tracer: obs.tp, refused: newRefusedSet(), requests: reqlog.New(log),
+	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
 		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
 	// The probe reads a REST object, the first space's Account, without
 	// credentials: the API answers 401, and a base URL that does not lead
@@ -119,7 +120,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
 	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
 	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
-	s.conns = connlimit.NewMetrics(s.metrics.reg)
+	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -144,7 +145,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 		}
 	}
 	s.workers = newWorkers()
-	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
+	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
 	s.handler = s.routes()
 	return s, nil
 }
