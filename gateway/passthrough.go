@@ -174,7 +174,7 @@ func (o restObserver) AttemptDone(ctx context.Context, a platformapi.Attempt) {
 	}
 	noteRefusal(ctx, a.StatusCode)
 	if p := principalFrom(ctx); p != nil && p.creds != nil {
-		p.creds.answered(a.StatusCode) // for /readyz's credentials check
+		p.creds.Answered(a.StatusCode) // for /readyz's credentials check
 	}
 }
 

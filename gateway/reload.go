@@ -13,7 +13,7 @@ func (s *Server) Reload(load func() (*config.Config, error)) error {
 	if err == nil {
 		var spaces map[string]*space
 		if spaces, err = newSpaces(cfg.Spaces, s.signer); err == nil {
-			s.health.creds.attach(spaces)
+			s.trackCredentials(spaces)
 			s.spaces.Store(&spaces)
 		}
 	}

@@ -24,7 +24,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	r.Get("/readyz", s.serveReady)
+	r.Method(http.MethodGet, "/readyz", s.health)
 	// Browsers ask for an icon on every page they open (GraphiQL's);
 	// there is none, and a 404 each time fills the access log and the
 	// browser's console. No content, and ask again in a day.

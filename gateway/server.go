@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
@@ -38,7 +37,7 @@ type Server struct {
 	budget    Budget      // for the budget's per-client queue bound; nil: none
 	handler   http.Handler
 	metrics   *telemetry.Metrics
-	health    *health
+	health    *health.Health       // answers /readyz
 	tracer    trace.TracerProvider // nil when tracing is off
 	graphiql  *graphiql.Handler    // nil when disabled
 	fields    map[string]bool      // root fields of the schema, for metric labels
@@ -85,7 +84,7 @@ type Deps struct {
 	// Credentials, when set, lets /readyz ask the REST API whether it
 	// accepts each credentials space's credentials (*platformapi.Client
 	// does); nil: /readyz does not check them.
-	Credentials CredentialsChecker
+	Credentials health.CredentialsChecker
 	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
@@ -112,20 +111,17 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	obs := deps.Observer
 	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
 		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
-	// The probe reads a REST object, the first space's Account, without
-	// credentials: the API answers 401, and a base URL that does not lead
-	// to the API answers 404. It has a transport of its own: it is no
-	// REST call of any account's.
-	acct := url.PathEscape(cfg.Spaces[0].AccountID)
-	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
-	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
-	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
+	s.limits = deps.Limits
+	if s.limits == nil {
+		s.limits = memoryLimits(cfg)
+	}
+	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: s.limits.storeState, Log: log})
 	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.health.creds.attach(spaces)
+	s.trackCredentials(spaces)
 	s.spaces.Store(&spaces)
 	s.analyzer = newAnalyzer()
 	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
@@ -133,10 +129,6 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	}
 	s.analyzer.vet = newVetter(cfg.GraphQL, s.vars.schema)
 	s.analyzer.adapter = newAdapter(s.schema, s.vars.schema)
-	s.limits = deps.Limits
-	if s.limits == nil {
-		s.limits = memoryLimits(cfg)
-	}
 	s.keeper = s.newKeeper()
 	s.fields = rootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
@@ -198,15 +190,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)
-	s.health.listening.Store(true)
+	s.health.SetListening(true)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
-		s.health.listening.Store(false)
+		s.health.SetListening(false)
 		return err
 	case <-ctx.Done():
 	}
-	s.health.draining.Store(true)
+	s.health.Drain()
 	if d := s.cfg.DrainDelay; d > 0 {
 		s.log.Info("draining: /readyz answers 503 before the listener closes", "delay", d)
 		select {
@@ -220,7 +212,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	gctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(gctx)
-	s.health.listening.Store(false)
+	s.health.SetListening(false)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("grace period over: cancelling in-flight requests")
 		cancelBase()

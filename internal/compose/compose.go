@@ -22,6 +22,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -89,7 +90,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		}
 		p, deps.Budget = client, client
 	}
-	if cc, ok := p.(gateway.CredentialsChecker); ok {
+	if cc, ok := p.(health.CredentialsChecker); ok {
 		deps.Credentials = cc // /readyz asks whether REST accepts each space's credentials
 	}
 	ro := cfg.ResolverOptions()
