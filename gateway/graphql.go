@@ -54,12 +54,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	info.Space = spaceFrom(r.Context())
 	doc := s.analyzer.analyze(req.Query)
 	op, found := doc.operation(req.OperationName)
-	if found {
-		info.Operation, info.OperationType, info.OperationLabel = op.name, op.typ, op.metricLabel(s.fields)
-	} else {
-		// Named, for logs, as the request names it.
-		info.Operation = clip(req.OperationName, maxLoggedName)
-	}
+	s.noteOperation(info, op, found, req.OperationName)
 	if ref := s.admit(doc, op, found, r.Method); ref != nil {
 		writeGraphQLRefusal(w, r, ref)
 		return
@@ -82,6 +77,17 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		s.fillAnswer(r.Context(), resp) // adapt.go
 	}
 	s.respond(w, r, resp, doc, info)
+}
+
+// noteOperation names the request's operation in its record, for logs,
+// metrics and spans: op when the document holds it (found), else the name
+// the request asked for.
+func (s *Server) noteOperation(info *reqlog.Info, op *operation, found bool, name string) {
+	if !found {
+		info.Operation = clip(name, maxLoggedName)
+		return
+	}
+	info.Operation, info.OperationType, info.OperationLabel = op.name, op.typ, op.metricLabel(s.fields)
 }
 
 // respond completes a GraphQL response and writes it. It is a function of
