@@ -141,8 +141,8 @@ func noteRefusal(ctx context.Context, status int) {
 }
 
 // RESTObserver returns the observer the REST client reports to: obs (the
-// metrics, spans and logs of each attempt; a *telemetry.Observer), behind
-// the rules of the gateway's that REST answers feed: the calls of a
+// metrics and spans of each attempt; a *telemetry.Observer), behind the
+// gateway's rules that REST answers feed: the calls of a
 // passthrough request whose token the REST API refused are refused before
 // they are sent (refusedAlready, noteRefusal), and a credentials space's
 // check for /readyz learns what the REST API said of its credentials.

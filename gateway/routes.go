@@ -15,7 +15,8 @@ import (
 // middleware, outermost first.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	// Every request: a server span (GraphQL requests only), one access log line, and panics turned into 500s.
+	// Every request: a server span (GraphQL requests only), one access
+	// log line, and panics turned into 500s.
 	r.Use(telemetry.TraceGraphQL(s.tracer), s.requests.Access, reqlog.Recoverer(s.log, answerPanic))
 
 	// Liveness: the process serves HTTP. No I/O, so a slow upstream never
