@@ -1,4 +1,4 @@
-package gateway
+package query
 
 import (
 	"errors"
@@ -11,6 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
 // The gateway checks a document's limits on gqlparser's parse and graphql-go
@@ -40,10 +42,11 @@ import (
 // that line move right, and the document keeps a table to map locations
 // back (locate).
 
-// canonicalGrowth bounds how much longer the canonical text is than the
+// CanonicalGrowth bounds how much longer the canonical text is than the
 // client's: a string's character takes at most three times its UTF-8 bytes
 // (é is \u00E9), and a token moved right by such a string takes one space.
-const canonicalGrowth = 4
+// graphql-go's own bound on a query's length must allow for it.
+const CanonicalGrowth = 4
 
 // canonicalDoc is a client's document in canonical form.
 type canonicalDoc struct {
@@ -81,7 +84,7 @@ func (e *lexError) Error() string { return e.msg }
 
 // canonicalize lexes query and writes its tokens in canonical form. It
 // refuses a document that does not lex, or whose brackets nest deeper than
-// maxNesting (gqlparser's recursive descent has no bound of its own; the
+// MaxNesting (gqlparser's recursive descent has no bound of its own; the
 // canonical text is never parsed if this refuses it).
 func canonicalize(query string) (*canonicalDoc, *lexError) {
 	lx := lexer.New(&ast.Source{Input: query})
@@ -112,8 +115,8 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 		orig := src.advance(tok.Pos.Start)
 		switch tok.Kind {
 		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
-			if depth++; depth > maxNesting {
-				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), line: orig.line, col: orig.col}
+			if depth++; depth > MaxNesting {
+				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", MaxNesting), line: orig.line, col: orig.col}
 			}
 		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
 			depth--
@@ -168,7 +171,7 @@ func lexFailure(err error, tok lexer.Token) *lexError {
 	if errors.As(err, &ge) {
 		msg = ge.Message
 	}
-	return &lexError{msg: syntaxErrorMessage(clip(msg, 160)), line: tok.Pos.Line, col: tok.Pos.Column}
+	return &lexError{msg: syntaxErrorMessage(errcode.Clip(msg, 160)), line: tok.Pos.Line, col: tok.Pos.Column}
 }
 
 // canonicalWriter writes the canonical text, keeping the place of its end.
@@ -324,7 +327,8 @@ func (d *canonicalDoc) locate(line, col int) (int, int) {
 }
 
 // locateErrors maps the locations of errs, which graphql-go or the gateway
-// found in the canonical text, to the client's text.
+// found in the canonical text, to the client's text. d may be nil: a
+// document that did not lex has no canonical text, nor errors in it.
 func (d *canonicalDoc) locateErrors(errs []*gqlerrors.QueryError) {
 	if d == nil || d.moved == nil {
 		return
