@@ -184,17 +184,16 @@ func (a *Analyzer) Analyze(query string) *Document {
 }
 
 // measure analyzes query: within the cost bounds (cost.go), measured, and
-// adapted (adapt.go). The document is refused first for its tokens and
-// names, without parsing it, and after measuring for its count of
-// validation errors.
+// adapted (adapt.go). The document is refused for its tokens and names as
+// it is put in canonical form, before anything is parsed, and after
+// measuring for its count of validation errors.
 func (a *Analyzer) measure(query string) *Document {
 	v := a.vet
+	var lim lexLimits
 	if v != nil {
-		if d := v.screen(query); d != nil {
-			return d
-		}
+		lim = v.lexLimits()
 	}
-	d, doc := parseAndMeasure(query)
+	d, doc := parseAndMeasure(query, lim)
 	if d.parseErr != "" || d.invalid != "" {
 		return d // refused (Check)
 	}
@@ -215,15 +214,20 @@ func (a *Analyzer) measure(query string) *Document {
 	return d
 }
 
-// parseAndMeasure puts query in canonical form (canonical.go), parses that and measures each of its operations; it returns gqlparser's
+// parseAndMeasure puts query in canonical form (canonical.go), within lim,
+// parses that and measures each of its operations; it returns gqlparser's
 // parse of the canonical text too (nil when it does not parse). The
 // canonical text is what graphql-go will be given: the document measured
 // is the one executed.
-func parseAndMeasure(query string) (*Document, *ast.QueryDocument) {
+func parseAndMeasure(query string, lim lexLimits) (*Document, *ast.QueryDocument) {
 	d := &Document{}
-	canon, lerr := canonicalize(query)
+	canon, lerr := canonicalize(query, lim)
 	if lerr != nil {
-		d.parseErr, d.parseLine, d.parseCol = lerr.msg, lerr.line, lerr.col
+		if lerr.tooMany {
+			d.invalid = lerr.msg
+		} else {
+			d.parseErr, d.parseLine, d.parseCol = lerr.msg, lerr.line, lerr.col
+		}
 		return d, nil
 	}
 	d.canon = canon

@@ -9,7 +9,7 @@ import (
 // adaptation, and without a cache: the canonical text, parsed and
 // measured.
 func measureDocument(query string) *Document {
-	d, _ := parseAndMeasure(query)
+	d, _ := parseAndMeasure(query, lexLimits{})
 	return d
 }
 

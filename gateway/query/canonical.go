@@ -73,33 +73,59 @@ func (p place) before(o place) bool {
 	return p.line < o.line || (p.line == o.line && p.col < o.col)
 }
 
-// lexError is a document the lexer refused, with its location in the
-// client's text.
+// lexError is a document refused on its tokens, with its location in the
+// client's text: one the lexer refused, or nested too deep, or one past
+// lexLimits.
 type lexError struct {
 	msg       string
 	line, col int
+	// tooMany says the document holds more tokens than allowed: a
+	// validation error, with no location.
+	tooMany bool
+}
+
+// lexLimits bound a document's tokens as canonicalize reads them, before
+// anything is parsed (cost.go); zero means no bound.
+type lexLimits struct {
+	tokens     int // tokens, comments not counted
+	nameLength int // bytes of a name
 }
 
 func (e *lexError) Error() string { return e.msg }
 
 // canonicalize lexes query and writes its tokens in canonical form. It
-// refuses a document that does not lex, or whose brackets nest deeper than
+// refuses a document that does not lex, whose brackets nest deeper than
 // MaxNesting (gqlparser's recursive descent has no bound of its own; the
-// canonical text is never parsed if this refuses it).
-func canonicalize(query string) (*canonicalDoc, *lexError) {
+// canonical text is never parsed if this refuses it), or that is past lim.
+//
+// lim is checked on every token up to a lexical error, whatever comes
+// before: a document past lim is refused for that even when it nests too
+// deep earlier, and one that does not lex only for what comes before its
+// error.
+func canonicalize(query string, lim lexLimits) (*canonicalDoc, *lexError) {
 	lx := lexer.New(&ast.Source{Input: query})
 	w := canonicalWriter{at: place{1, 1}}
-	w.out.Grow(len(query))
+	// The client's length, the canonical text's usual one, up to 8 KiB: a
+	// longer text grows as it is written, so that a document refused for
+	// its tokens early on does not cost a buffer of its whole length.
+	w.out.Grow(min(len(query), maxCachedQuery))
 	src := cursor{text: query, at: place{1, 1}}
-	depth, prevEnd := 0, 0
+	depth, prevEnd, tokens := 0, 0, 0
 	var places []tokenPlace
+	var deep *lexError // nested too deep: refused once lim is checked
 	for {
 		tok, err := lx.ReadToken()
 		if err != nil {
+			if deep != nil {
+				return nil, deep
+			}
 			return nil, lexFailure(err, tok)
 		}
 		switch tok.Kind {
 		case lexer.EOF:
+			if deep != nil {
+				return nil, deep
+			}
 			doc := &canonicalDoc{text: w.out.String()}
 			if doc.text == query {
 				doc.text = query // the client's string, not a second copy
@@ -107,7 +133,16 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 			doc.moved = places
 			return doc, nil
 		case lexer.Comment:
-			continue
+			continue // as graphql-js's maxTokens: the canonical text drops them
+		}
+		if tokens++; lim.tokens > 0 && tokens > lim.tokens {
+			return nil, &lexError{msg: fmt.Sprintf("the document holds more than %d tokens; at most %d are allowed", lim.tokens, lim.tokens), tooMany: true}
+		}
+		if lim.nameLength > 0 && tok.Kind == lexer.Name && len(tok.Value) > lim.nameLength {
+			return nil, &lexError{msg: fmt.Sprintf("syntax error: a name of %d bytes; at most %d are allowed", len(tok.Value), lim.nameLength), line: tok.Pos.Line, col: tok.Pos.Column}
+		}
+		if deep != nil {
+			continue // only lim is checked on
 		}
 		// gqlparser's token positions give a string's line and column
 		// after its opening quotes, and a block string's line at its
@@ -116,7 +151,11 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 		switch tok.Kind {
 		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
 			if depth++; depth > MaxNesting {
-				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", MaxNesting), line: orig.line, col: orig.col}
+				deep = &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", MaxNesting), line: orig.line, col: orig.col}
+				if lim == (lexLimits{}) {
+					return nil, deep
+				}
+				continue
 			}
 		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
 			depth--

@@ -28,7 +28,7 @@ func TestCanonicalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := canonicalize(tt.query)
+			d, err := canonicalize(tt.query, lexLimits{})
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("canonicalize(%q) = %q, want a syntax error", tt.query, d.text)
@@ -54,7 +54,7 @@ func TestCanonicalLocations(t *testing.T) {
 	// moves from column 14 to 24. Line 2 is `  s(x: "\u{01F600}") b }`:
 	// b moves from 13 to 22.
 	q := "{ s(x: \"éé\") nope\r\n  s(x: \"😀\") b }"
-	d, err := canonicalize(q)
+	d, err := canonicalize(q, lexLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}

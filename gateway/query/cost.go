@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -20,8 +19,8 @@ import (
 // (gqlparser) about as much again; nothing in either bounds them. So a
 // document is refused, at analysis and so once per text, when:
 //   - it holds more than graphql.maxTokens tokens, counted on the token
-//     stream before anything is parsed: 64 KiB of `[[]],` cost graphql-go
-//     20 ms and 12 MB;
+//     stream as it is put in canonical form, before anything is parsed:
+//     64 KiB of `[[]],` cost graphql-go 20 ms and 12 MB;
 //   - a name is longer than MaxNameLength: each suggestion graphql-go
 //     makes for an unknown name costs its length times the candidates';
 //   - gqlparser's validation (without suggestions) finds more errors than
@@ -72,29 +71,10 @@ func newVetter(cfg config.GraphQLConfig, schema *ast.Schema) *vetter {
 	return &vetter{maxTokens: cfg.MaxTokens, maxSelections: cfg.MaxSelections, schema: schema, rules: r}
 }
 
-// screen reads query's tokens, up to one past maxTokens, and returns the
-// refusal of a document with too many or with too long a name; nil when
-// neither. Lexical errors are left to the parser.
-func (v *vetter) screen(query string) *Document {
-	lx := lexer.New(&ast.Source{Input: query})
-	for n := 0; ; {
-		tok, err := lx.ReadToken()
-		if err != nil || tok.Kind == lexer.EOF {
-			return nil
-		}
-		if tok.Kind == lexer.Comment {
-			continue // as graphql-js's maxTokens: the canonical text drops them
-		}
-		if n++; n > v.maxTokens {
-			return &Document{invalid: fmt.Sprintf("the document holds more than %d tokens; at most %d are allowed", v.maxTokens, v.maxTokens)}
-		}
-		if tok.Kind == lexer.Name && len(tok.Value) > MaxNameLength {
-			return &Document{
-				parseErr:  fmt.Sprintf("syntax error: a name of %d bytes; at most %d are allowed", len(tok.Value), MaxNameLength),
-				parseLine: tok.Pos.Line, parseCol: tok.Pos.Column,
-			}
-		}
-	}
+// lexLimits are the bounds canonicalize checks on the token stream, before
+// anything is parsed.
+func (v *vetter) lexLimits() lexLimits {
+	return lexLimits{tokens: v.maxTokens, nameLength: MaxNameLength}
 }
 
 // validate returns why a document is refused for its count of validation
