@@ -15,16 +15,11 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
-// The gateway checks a document's limits on gqlparser's parse and graphql-go
-// executes its own parse. Two parsers of the same text can disagree (block
-// strings, escapes, Unicode, comments), and a disagreement lets a document
-// be one thing when checked and another when executed. So neither parser
-// reads the client's text for what matters: the client's text is lexed once,
-// its tokens are written out again in a canonical form, and that one text is
-// both what gqlparser parses for the limits and what graphql-go executes.
-//
-// The canonical form is a small subset of GraphQL's lexical grammar on which
-// gqlparser, graphql-go (text/scanner) and the specification agree:
+// The client's text is lexed once and its tokens written out again in a
+// canonical form, which is both what gqlparser parses for the limits and
+// what graphql-go executes (doc.go says why). The canonical form is a small
+// subset of GraphQL's lexical grammar on which gqlparser, graphql-go
+// (text/scanner) and the specification agree:
 //
 //   - names, numbers and punctuators as the lexer read them (gqlparser takes
 //     ASCII names only, and numbers only in the specification's form);
@@ -36,11 +31,10 @@ import (
 //     carriage returns and byte order marks become spaces and line feeds.
 //
 // Each token is written at its line and column in the client's text, where
-// the rewriting of an earlier string on the
-// same line leaves room; so the locations graphql-go reports are the
-// client's. When a rewritten string took more room, the tokens after it on
-// that line move right, and the document keeps a table to map locations
-// back (locate).
+// the rewriting of an earlier string on the same line leaves room; so the
+// locations graphql-go reports are the client's. When a rewritten string
+// took more room, the tokens after it on that line move right, and the
+// document keeps a table to map locations back (locate).
 
 // CanonicalGrowth bounds how much longer the canonical text is than the
 // client's: a string's character takes at most three times its UTF-8 bytes
