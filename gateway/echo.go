@@ -32,16 +32,16 @@ func clip(s string, n int) string { return errcode.Clip(s, n) }
 // says how many more there were. Execution errors are never dropped: each
 // environment of an attach must reach the client.
 func boundErrors(errs []*gqlerrors.QueryError, executed bool) []*gqlerrors.QueryError {
-	const max = query.MaxRefusalErrors
+	const limit = query.MaxRefusalErrors
 	for _, e := range errs {
 		e.Message = clip(e.Message, maxMessage)
 	}
-	if executed || len(errs) <= max {
+	if executed || len(errs) <= limit {
 		return errs
 	}
 	more := &gqlerrors.QueryError{
-		Message:    fmt.Sprintf("%d more errors not shown", len(errs)-max),
-		Extensions: errs[max].Extensions,
+		Message:    fmt.Sprintf("%d more errors not shown", len(errs)-limit),
+		Extensions: errs[limit].Extensions,
 	}
-	return append(errs[:max:max], more)
+	return append(errs[:limit:limit], more)
 }
