@@ -2,11 +2,11 @@
 // routes (routes.go), the GraphQL-over-HTTP endpoint and what runs before
 // a query executes (a fair turn to execute for each request, run on a
 // worker goroutine when it had to wait; authentication of spaces and
-// tokens; per-client limits; the query's analysis against the cost bounds,
-// with graphql-go given the very text that was measured; a mutation with an
-// Idempotency-Key run once, through package idempotency), the token
-// endpoint, health, GraphiQL, the bound on open connections and the
-// request log.
+// tokens; per-client limits; the query's analysis, limits and variables,
+// through package gateway/query, with graphql-go given the very text that
+// was measured; a mutation with an Idempotency-Key run once, through
+// package idempotency), the token endpoint, health, GraphiQL, the bound on
+// open connections and the request log.
 //
 // For now it also holds parts that the composition root (internal/compose,
 // which cmd/gateway's run calls) builds from the configuration and hands

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 )
 
 // requestID returns the request's id, or "".
@@ -152,8 +153,8 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, status int, in
 		slog.String("path", clipLogged(r.URL.Path)),
 		slog.Int("status", status),
 		slog.String("space", info.space),
-		slog.String("operation", clipLogged(info.op.name)),
-		slog.String("operation_type", info.op.typ),
+		slog.String("operation", clipLogged(info.op.Name())),
+		slog.String("operation_type", info.op.Type()),
 		slog.String("outcome", info.outcome),
 		slog.Int64("rest_calls", info.restCalls.Load()),
 		slog.Int64("rest_retries", info.restRetries.Load()),
@@ -183,7 +184,7 @@ func markGraphQL(next http.Handler) http.Handler {
 type requestInfo struct {
 	id          string // the request id (withRequestID)
 	space       string
-	op          operation
+	op          query.Operation
 	outcome     string
 	restCalls   atomic.Int64
 	restRetries atomic.Int64
@@ -194,7 +195,7 @@ type requestInfo struct {
 }
 
 // metricOperation is the request's "operation" label.
-func (i *requestInfo) metricOperation() string { return i.op.metricLabel(i.known) }
+func (i *requestInfo) metricOperation() string { return i.op.MetricLabel(i.known) }
 
 // metricOutcome is the request's "outcome" label: a request answered before
 // execution (authentication, a malformed request) was rejected.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 )
 
 // tokenCredential is a Basic credential of the token endpoint, both parts
@@ -45,7 +46,7 @@ func credentialFingerprint(signer *authtoken.Signer, user, password [32]byte) st
 // "returns a JWT in the response").
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
-	info.op = operation{name: "token"}
+	info.op = query.NamedOperation("token")
 	if s.signer == nil {
 		info.outcome = outcomeError
 		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))

@@ -70,8 +70,8 @@ func annotateSpan(ctx context.Context, info *requestInfo) {
 		return
 	}
 	span.SetAttributes(
-		attribute.String("graphql.operation.name", clipLogged(info.op.name)),
-		attribute.String("graphql.operation.type", info.op.typ),
+		attribute.String("graphql.operation.name", clipLogged(info.op.Name())),
+		attribute.String("graphql.operation.type", info.op.Type()),
 		attribute.String("ipack.outcome", info.metricOutcome()),
 		attribute.Int64("ipack.rest_calls", info.restCalls.Load()),
 	)
