@@ -205,6 +205,7 @@ func TestAttachRetriesThenSucceeds(t *testing.T) {
 // TestRESTErrorMapping: each REST failure maps to its code, with the REST
 // status in extensions.
 func TestRESTErrorMapping(t *testing.T) {
+	t.Parallel() // long, and it asserts outcomes, not timings
 	tests := []struct {
 		status   int
 		code     string
@@ -342,6 +343,7 @@ func faulty(method, pathSuffix, mode string) func(http.Handler) http.Handler {
 // the client is told anything: success only if the attachment exists,
 // failure only if it does not, and "unknown" only when REST cannot tell.
 func TestKnownOutcomes(t *testing.T) {
+	t.Parallel() // long, and it asserts outcomes, not timings
 	const create, attachments = "POST", "/IntegrationPackEnvironmentAttachment"
 	tests := []struct {
 		name     string

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,33 +48,4 @@ func BenchmarkDecodeRequest(b *testing.B) {
 			b.Fatal(e)
 		}
 	}
-}
-
-// BenchmarkAnalyze is the gateway's own parse of a query (gqlparser, for
-// the operation type and the root-field and alias limits): once per query
-// text, then from its cache.
-func BenchmarkAnalyze(b *testing.B) {
-	var req struct{ Query string }
-	if err := json.Unmarshal([]byte(BenchAttach), &req); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("cached", func(b *testing.B) {
-		a := newAnalyzer()
-		a.analyze(req.Query)
-		b.ReportAllocs()
-		for b.Loop() {
-			if d := a.analyze(req.Query); !d.parsed {
-				b.Fatal("not parsed")
-			}
-		}
-	})
-	b.Run("uncached", func(b *testing.B) { // a fresh cache each time
-
-		b.ReportAllocs()
-		for b.Loop() {
-			if d := newAnalyzer().analyze(req.Query); !d.parsed {
-				b.Fatal("not parsed")
-			}
-		}
-	})
 }

@@ -20,6 +20,7 @@ import (
 // It also checks that the shared rate budget kept every call within the
 // upstream's limit. Bounded: 8 clients × 120 requests.
 func TestChaos(t *testing.T) {
+	t.Parallel() // long, and it asserts outcomes, not timings
 	const (
 		clients  = 8
 		requests = 120

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,12 +23,13 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
 
 // What graphql-go executes must be the document whose limits were checked,
 // whatever the client's text: the gateway measures the canonical printing of
-// the document (canonical.go) and hands graphql-go that same text. These
+// the document (package query) and hands graphql-go that same text. These
 // tests state the property from the outside, through the /graphql handler:
 // agreeSDL is a small schema whose answers show graphql-go's reading of a
 // document (every field resolves, s echoes its argument), and a graphql-go
@@ -106,7 +108,7 @@ var agreeDocs = []string{
 	"query ($v: String = \"d\") { s(x: $v) }",
 	"extend type Query { z: Int } { n }",
 	`"description" query { n }`,
-	// Introspection that the gateway adapts for graphql-go (adapt.go).
+	// Introspection that the gateway adapts for graphql-go (query's adapt.go).
 	"{ __schema { description queryType { name } } n }",
 	`{ __type(name: "T") { name isOneOf } a { n } }`,
 	"{ __schema { directives { name isRepeatable } } }",
@@ -242,28 +244,30 @@ func execute(s *Server, rec *execRecorder, query, opName string, get bool) (*htt
 	return w, texts, fields
 }
 
-func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *httptest.ResponseRecorder, texts []string, fields []execField) bool {
+func checkRun(t *testing.T, s *Server, where, method, text, opName string, w *httptest.ResponseRecorder, texts []string, fields []execField) bool {
 	t.Helper()
 	// The server's own analysis (cached): the canonical text, within the
-	// cost bounds, adapted for graphql-go (adapt.go) after it was measured.
-	d := s.analyzer.analyze(query)
-	if len(texts) != 1 || d.canon == nil || texts[0] != d.canon.text {
-		t.Fatalf("%s: graphql-go was given %q; the gateway measured %v", where, texts, d.canon)
+	// cost bounds, adapted for graphql-go (package query) after it was
+	// measured.
+	d := s.analyzer.Analyze(text)
+	if len(texts) != 1 || d.Text() == "" || texts[0] != d.Text() {
+		t.Fatalf("%s: graphql-go was given %q; the gateway measured %q", where, texts, d.Text())
 	}
-	op, found := d.operation(opName)
-	if !d.parsed || d.invalid != "" || !found {
+	lim := s.cfg.GraphQL
+	op, found := d.Operation(opName)
+	if ref := query.Check(d, op, method, lim); ref != nil {
+		t.Fatalf("%s: executed although refused: %s", where, ref.Err.Message)
+	}
+	if !found {
 		// graphql-go may only answer with an error then (an unknown
 		// operation): no field may have run.
 		if len(fields) > 0 {
-			t.Fatalf("%s: %d fields executed of a document the gateway could not measure (%q %q found=%v)", where, len(fields), d.parseErr, d.invalid, found)
+			t.Fatalf("%s: %d fields executed of an operation the document does not hold", where, len(fields))
 		}
 		return true
 	}
-	if ref := s.admit(d, op, found, method); ref != nil {
-		t.Fatalf("%s: executed although refused: %s", where, ref.err.Message)
-	}
-	lim := s.cfg.GraphQL
-	wantRoot := map[string]string{"query": "Query", "mutation": "Mutation"}[op.typ]
+	size := op.Size()
+	wantRoot := map[string]string{"query": "Query", "mutation": "Mutation"}[op.Type()]
 	roots, depth := 0, 0
 	for _, f := range fields {
 		depth = max(depth, f.depth)
@@ -273,17 +277,17 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 		roots++
 		if f.parent != wantRoot && !(f.parent == "" && strings.HasPrefix(f.name, "__")) {
 			// (graphql-go gives __schema and __type no parent type.)
-			t.Fatalf("%s: executed %s.%s in an operation measured as a %s", where, f.parent, f.name, op.typ)
+			t.Fatalf("%s: executed %s.%s in an operation measured as a %s", where, f.parent, f.name, op.Type())
 		}
 		if method == http.MethodGet && f.parent == "Mutation" {
 			t.Fatalf("%s: executed the mutation field %s over GET", where, f.name)
 		}
 	}
-	if roots > op.rootFields || op.rootFields > lim.MaxRootFields {
-		t.Fatalf("%s: executed %d root fields; measured %d, at most %d allowed", where, roots, op.rootFields, lim.MaxRootFields)
+	if roots > size.RootFields || size.RootFields > lim.MaxRootFields {
+		t.Fatalf("%s: executed %d root fields; measured %d, at most %d allowed", where, roots, size.RootFields, lim.MaxRootFields)
 	}
-	if depth > op.depth || op.depth > lim.MaxDepth {
-		t.Fatalf("%s: executed fields %d deep; measured %d, at most %d allowed", where, depth, op.depth, lim.MaxDepth)
+	if depth > size.Depth || size.Depth > lim.MaxDepth {
+		t.Fatalf("%s: executed fields %d deep; measured %d, at most %d allowed", where, depth, size.Depth, lim.MaxDepth)
 	}
 	// A field of a list's items executes once per item: count each field
 	// of each parent type at each depth once.
@@ -291,8 +295,8 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 	for _, f := range fields {
 		distinct[f] = true
 	}
-	if len(distinct) > op.selections {
-		t.Fatalf("%s: executed %d distinct fields; measured %d selections", where, len(distinct), op.selections)
+	if len(distinct) > size.Selections {
+		t.Fatalf("%s: executed %d distinct fields; measured %d selections", where, len(distinct), size.Selections)
 	}
 
 	var resp struct {
@@ -304,21 +308,20 @@ func checkRun(t *testing.T, s *Server, where, method, query, opName string, w *h
 	}
 	var data any
 	_ = json.Unmarshal(resp.Data, &data)
-	if a := aliasKeys(data); a > op.aliases || op.aliases > lim.MaxAliases {
-		t.Fatalf("%s: the answer holds %d aliases; measured %d, at most %d allowed", where, a, op.aliases, lim.MaxAliases)
+	if a := aliasKeys(data); a > size.Aliases || size.Aliases > lim.MaxAliases {
+		t.Fatalf("%s: the answer holds %d aliases; measured %d, at most %d allowed", where, a, size.Aliases, lim.MaxAliases)
 	}
 	if len(resp.Errors) > 0 {
 		return true // a field failed, or graphql-go refused: its shape is graphql-go's
 	}
-	parsed, err := parser.ParseQuery(&ast.Source{Input: d.canon.text})
+	parsed, err := parser.ParseQuery(&ast.Source{Input: d.Text()})
 	if err != nil {
 		t.Fatalf("%s: the canonical text does not parse: %v", where, err)
 	}
-	var def *ast.OperationDefinition
-	for _, o := range parsed.Operations {
-		if o.Name == op.docName {
-			def = o
-		}
+	// The operation graphql-go selected: the only one, or opName's.
+	def := parsed.Operations[0]
+	if opName != "" {
+		def = parsed.Operations.ForName(opName)
 	}
 	root := "Query"
 	if def.Operation == ast.Mutation {
@@ -552,4 +555,43 @@ func matches(want, got any) bool {
 		return true
 	}
 	return want == got
+}
+
+// TestErrorLocationsAreTheClients: graphql-go reports locations in the
+// canonical text it executes; the answer gives them where the client wrote
+// the fields, also after a string that took more room in the canonical
+// text, with the client's lines (query's TestCanonicalLocations maps the
+// same places).
+func TestErrorLocationsAreTheClients(t *testing.T) {
+	// Line 1 of the canonical text is `{ s(x: "\u00E9\u00E9") nope`: nope
+	// moves from column 14 to 24. Line 2 is `  s(x: "\u{01F600}") b }`:
+	// b moves from 13 to 22.
+	q := "{ s(x: \"éé\") nope\r\n  s(x: \"😀\") b }"
+	s, rec := newCheckedServer(t)
+	w, _, _ := execute(s, rec, q, "", false)
+	type place struct{ Line, Column int }
+	var resp struct {
+		Errors []struct {
+			Message   string
+			Locations []place
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("answer %s: %v", w.Body, err)
+	}
+	want := map[string][]place{
+		`Cannot query field "nope"`:                   {{1, 14}},
+		`Field "b" of type "T" must have a selection`: {{2, 13}},
+		`Fields "s" conflict`:                         {{1, 3}, {2, 3}},
+	}
+	if len(resp.Errors) != len(want) {
+		t.Fatalf("answer %s, want %d errors", w.Body, len(want))
+	}
+	for _, e := range resp.Errors {
+		for prefix, locs := range want {
+			if strings.HasPrefix(e.Message, prefix) && !slices.Equal(e.Locations, locs) {
+				t.Errorf("%q located at %v, want %v (the client's text)", e.Message, e.Locations, locs)
+			}
+		}
+	}
 }

@@ -2,14 +2,15 @@
 // routes (routes.go) and the GraphQL-over-HTTP endpoint, with what runs
 // before a query executes (a fair turn to execute for each request, run on
 // a worker goroutine when it had to wait; authentication of spaces and
-// tokens; per-client limits; the query's analysis against the cost bounds,
-// with graphql-go given the very text that was measured; a mutation with an
-// Idempotency-Key run once, through package idempotency) and the token
-// endpoint.
+// tokens; per-client limits; the query's analysis, limits and variables,
+// through package gateway/query, with graphql-go given the very text that
+// was measured; a mutation with an Idempotency-Key run once, through
+// package idempotency) and the token endpoint.
 //
 // Each other concern is a sub-package with its own setup, which the Server
 // wires into its routes:
 //
+//   - query: the query's analysis (no HTTP);
 //   - connlimit: the bounds on inbound connections (all, and per client
 //     address), and closing the connection of a request answered before
 //     its body was read;

@@ -6,26 +6,18 @@ import (
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 )
 
 // Client text that reaches a log line, a span or an error message is
 // clipped, so that what a request costs to log and to answer does not grow
 // with what it sends: a 1 MB operation name is neither logged nor echoed.
+// (errcode.MaxEchoed bounds client text quoted in an error message, and
+// package query clips operation names for logs.)
 const (
-	// maxEchoed bounds client text quoted in an error message.
-	maxEchoed = 64
-	// maxLoggedName bounds an operation's name (or its root fields) in
-	// logs, spans and metrics.
-	maxLoggedName = 128
 	// maxMessage bounds one error message of a response; graphql-go's
 	// validation messages quote names from the query.
 	maxMessage = 512
-	// maxRefusalErrors bounds the errors of a response to a request that
-	// never executed (parse and validation errors): one per bad field of a
-	// large document would answer kilobytes to every few bytes sent.
-	// Execution errors are never dropped: each environment of an attach
-	// must reach the client.
-	maxRefusalErrors = 20
 	// maxOperationName is the longest operationName a request may carry.
 	// GraphQL names are identifiers; clients use a few dozen bytes.
 	maxOperationName = 256
@@ -36,18 +28,20 @@ const (
 func clip(s string, n int) string { return errcode.Clip(s, n) }
 
 // boundErrors clips long messages, and when the request never executed
-// (no data) keeps the first maxRefusalErrors errors and one that says how
-// many more there were.
+// (no data) keeps the first query.MaxRefusalErrors errors and one that
+// says how many more there were. Execution errors are never dropped: each
+// environment of an attach must reach the client.
 func boundErrors(errs []*gqlerrors.QueryError, executed bool) []*gqlerrors.QueryError {
+	const limit = query.MaxRefusalErrors
 	for _, e := range errs {
 		e.Message = clip(e.Message, maxMessage)
 	}
-	if executed || len(errs) <= maxRefusalErrors {
+	if executed || len(errs) <= limit {
 		return errs
 	}
 	more := &gqlerrors.QueryError{
-		Message:    fmt.Sprintf("%d more errors not shown", len(errs)-maxRefusalErrors),
-		Extensions: errs[maxRefusalErrors].Extensions,
+		Message:    fmt.Sprintf("%d more errors not shown", len(errs)-limit),
+		Extensions: errs[limit].Extensions,
 	}
-	return append(errs[:maxRefusalErrors:maxRefusalErrors], more)
+	return append(errs[:limit:limit], more)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
@@ -52,10 +54,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := reqlog.InfoFrom(r.Context())
 	info.Space = spaceFrom(r.Context())
-	doc := s.analyzer.analyze(req.Query)
-	op, found := doc.operation(req.OperationName)
-	s.noteOperation(info, op, found, req.OperationName)
-	if ref := s.admit(doc, op, found, r.Method); ref != nil {
+	doc := s.analyzer.Analyze(req.Query)
+	op, _ := doc.Operation(req.OperationName)
+	info.Operation, info.OperationType, info.OperationLabel = op.Name(), op.Type(), op.MetricLabel(s.fields)
+	if ref := query.Check(doc, op, r.Method, s.cfg.GraphQL); ref != nil {
 		writeGraphQLRefusal(w, r, ref)
 		return
 	}
@@ -65,29 +67,27 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var resp *graphql.Response
-	if errs := s.vars.check(op.vars, req.vars); len(errs) > 0 {
+	if errs := s.analyzer.CheckVariables(doc, op, req.vars); len(errs) > 0 {
 		// Nothing runs: a request error, with no data.
-		resp = &graphql.Response{Errors: s.documentErrorsOr(req, doc, errs)}
+		resp = &graphql.Response{Errors: errs}
 	} else if s.keyed(r, op) {
 		s.serveOnce(w, r, req, op, doc, info) // at most once per Idempotency-Key
 		return
 	} else if resp = s.execute(w, r, req, doc, op); resp == nil {
 		return // refused, and answered
-	} else if doc.fill {
-		s.fillAnswer(r.Context(), resp) // adapt.go
+	} else if doc.NeedsFill() {
+		s.fill(r.Context(), resp)
 	}
 	s.respond(w, r, resp, doc, info)
 }
 
-// noteOperation names the request's operation in its record, for logs,
-// metrics and spans: op when the document holds it (found), else the name
-// the request asked for.
-func (s *Server) noteOperation(info *reqlog.Info, op *operation, found bool, name string) {
-	if !found {
-		info.Operation = clip(name, maxLoggedName)
-		return
+// fill completes the answer to a document adapted for graphql-go
+// (query.Analyzer.Fill). It cannot fail on graphql-go's JSON; if it did,
+// the answer would keep its placeholders, and the failure is logged.
+func (s *Server) fill(ctx context.Context, resp *graphql.Response) {
+	if err := s.analyzer.Fill(resp); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "introspection answer not filled in", slog.String("err", err.Error()))
 	}
-	info.Operation, info.OperationType, info.OperationLabel = op.name, op.typ, op.metricLabel(s.fields)
 }
 
 // respond completes a GraphQL response and writes it. It is a function of
@@ -95,10 +95,9 @@ func (s *Server) noteOperation(info *reqlog.Info, op *operation, found bool, nam
 // stays for the whole execution, holds only what execution needs: every
 // request in flight keeps its goroutine's stack, and the deepest point of
 // an attach decides whether that is 16 or 32 KiB (docs/performance.md).
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *docInfo, info *reqlog.Info) {
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *query.Document, info *reqlog.Info) {
 	classify(resp.Errors)
-	locateInDocument(resp.Errors, doc)
-	doc.canon.locateErrors(resp.Errors) // from the canonical text to the client's
+	doc.LocateErrors(resp.Errors) // from the canonical text to the client's
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
 	info.Outcome = outcome(resp)
@@ -117,7 +116,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.R
 // execute runs the request's operation under the account's fair queue and
 // the request's deadline. It returns nil when it refused the request and
 // answered it itself.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, doc *docInfo, op *operation) *graphql.Response {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, doc *query.Document, op *query.Operation) *graphql.Response {
 	key := platformapi.FlowKey{}
 	if p := principalFrom(r.Context()); p != nil {
 		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
@@ -145,8 +144,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	defer cancel()
 	ctx := resolver.WithItemErrors(resolver.WithCallContext(context.WithoutCancel(call), call))
 	// The canonical text, not the client's: what executes is the
-	// document the limits measured (canonical.go).
-	resp := s.schema.Exec(ctx, doc.canon.text, req.OperationName, req.vars)
+	// document the limits measured (package query).
+	resp := s.schema.Exec(ctx, doc.Text(), req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
 }
@@ -159,25 +158,6 @@ func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.
 	s.requests.Rejected(r.Context(), string(e.Code))
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 	writeError(w, e)
-}
-
-// documentErrorsOr returns the errors graphql-go's validation finds in the
-// request's document, else varErrs: the GraphQL specification validates a
-// document before it coerces variables, so a document error is the answer
-// when there are both. graphql-go's own checks of variable values are left
-// out; the gateway's (varErrs) replace them. Only requests refused for
-// their variables pay for this second validation.
-func (s *Server) documentErrorsOr(req *gqlRequest, doc *docInfo, varErrs []*gqlerrors.QueryError) []*gqlerrors.QueryError {
-	var docErrs []*gqlerrors.QueryError
-	for _, e := range s.schema.ValidateWithVariables(doc.canon.text, req.vars) {
-		if e.Rule != varsRule {
-			docErrs = append(docErrs, e)
-		}
-	}
-	if len(docErrs) > 0 {
-		return docErrs
-	}
-	return varErrs
 }
 
 // decodeRequest reads the GraphQL request of r, or says which HTTP error
@@ -260,18 +240,61 @@ func objectOrNull(raw json.RawMessage) bool {
 	return raw[0] == '{' && json.Valid(raw)
 }
 
+// jsonValues counts the values of JSON text (every list item and object
+// field, nested ones too, and the text's own value) in one pass, without
+// decoding or allocating, for graphql.maxVariableValues
+// (docs/cost-bounds.md): a list of 21,000 empty lists, 64 KiB of
+// variables, cost 2 MB to decode and 27 MB to check. It counts commas and
+// non-empty lists and objects outside strings, and so is exact for valid
+// JSON; for text that is not JSON it returns some count, and decoding
+// refuses the text.
+func jsonValues(b []byte) int {
+	n := 1
+	opened, inString, escaped := false, false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		if opened && c != ']' && c != '}' {
+			n++ // the first item of a non-empty list or object
+		}
+		opened = false
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			opened = true
+		case ',':
+			n++
+		}
+	}
+	return n
+}
+
 // writeGraphQLRefusal answers a request refused before execution, with the
 // location in the query when the refusal has one; a GET of a mutation is
 // an HTTP error.
-func writeGraphQLRefusal(w http.ResponseWriter, r *http.Request, ref *refusal) {
-	if ref.err.Code == errcode.MethodNotAllowed {
+func writeGraphQLRefusal(w http.ResponseWriter, r *http.Request, ref *query.Refusal) {
+	if ref.Err.Code == errcode.MethodNotAllowed {
 		w.Header().Set("Allow", "POST")
-		writeError(w, ref.err)
+		writeError(w, ref.Err)
 		return
 	}
-	item := errorItem{Message: ref.err.Message, Extensions: ref.err.Extensions()}
-	if ref.line > 0 {
-		item.Locations = []errorLocation{{Line: ref.line, Column: ref.col}}
+	item := errorItem{Message: ref.Err.Message, Extensions: ref.Err.Extensions()}
+	if ref.Line > 0 {
+		item.Locations = []errorLocation{{Line: ref.Line, Column: ref.Column}}
 	}
 	media := responseMedia(r.Header.Get("Accept"))
 	status := http.StatusOK
@@ -366,23 +389,6 @@ func classify(errs []*gqlerrors.QueryError) {
 			e.Extensions = map[string]any{}
 		}
 		e.Extensions["code"] = string(code)
-	}
-}
-
-// locateInDocument drops the locations graphql-go gives its checks of
-// variable values that are not a variable's definition in the client's
-// document: for a field of an input object it names the field's line in the
-// gateway's schema text. The gateway checks the executed operation's
-// variables itself (varChecker); graphql-go checks those of every operation
-// of the document, so these errors still come for the others'.
-func locateInDocument(errs []*gqlerrors.QueryError, doc *docInfo) {
-	for _, e := range errs {
-		if e.Rule != varsRule {
-			continue
-		}
-		e.Locations = slices.DeleteFunc(e.Locations, func(l gqlerrors.Location) bool {
-			return !doc.definesVariableAt(l.Line, l.Column)
-		})
 	}
 }
 

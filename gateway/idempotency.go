@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 )
@@ -26,8 +27,8 @@ func (s *Server) newKeeper() *idempotency.Keeper {
 // keyed reports whether r is a mutation to run once per Idempotency-Key.
 // A query with the header is just executed: running it again changes
 // nothing.
-func (s *Server) keyed(r *http.Request, op *operation) bool {
-	return s.keeper != nil && op.mutation() && idempotency.Requested(r) && principalFrom(r.Context()) != nil
+func (s *Server) keyed(r *http.Request, op *query.Operation) bool {
+	return s.keeper != nil && op.IsMutation() && idempotency.Requested(r) && principalFrom(r.Context()) != nil
 }
 
 // serveOnce executes a mutation that carries an Idempotency-Key through the
@@ -38,7 +39,7 @@ func (s *Server) keyed(r *http.Request, op *operation) bool {
 // respond is: its frame would stay in serveGraphQL's for every request.
 //
 //go:noinline
-func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *operation, doc *docInfo, info *reqlog.Info) {
+func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *query.Operation, doc *query.Document, info *reqlog.Info) {
 	p := principalFrom(r.Context())
 	scope := idempotency.Scope{Space: p.space, Client: p.client[:]}
 	res := s.keeper.Serve(w, r, scope, idempotency.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables},

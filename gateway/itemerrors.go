@@ -5,6 +5,7 @@ import (
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
@@ -13,13 +14,13 @@ import (
 // at path [key, index]: the key under which the client selected the field
 // (its alias) and the item's index, where the answer holds null. The key
 // is the one of the field's executions that failed, among those that ran
-// under the request's variables vars (see rootkeys.go).
-func itemErrors(ctx context.Context, op *operation, vars map[string]any) []*gqlerrors.QueryError {
+// under the request's variables vars (query.Operation.ResponseKeys).
+func itemErrors(ctx context.Context, op *query.Operation, vars map[string]any) []*gqlerrors.QueryError {
 	failed := resolver.ItemErrors(ctx)
 	if len(failed) == 0 {
 		return nil
 	}
-	keys := responseKeys(op.root, vars, op.vars)
+	keys := op.ResponseKeys(vars)
 	var out []*gqlerrors.QueryError
 	for _, ie := range failed {
 		key := ie.Field

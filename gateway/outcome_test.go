@@ -23,6 +23,7 @@ const installQuery = `mutation { integrationPackInstanceInstall(input: {integrat
 // REST call fails alike here, the queries that would settle the install
 // too; TestNotIdempotentCarriedOutOnce settles one.)
 func TestInstallOutcomeNeverMisreported(t *testing.T) {
+	t.Parallel() // long, and it asserts outcomes, not timings
 	tests := []struct {
 		name   string
 		faults simulator.Faults

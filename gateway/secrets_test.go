@@ -22,6 +22,7 @@ import (
 // everything the gateway let out: every log line at debug level, every
 // response (headers and body), /metrics, /readyz and every span.
 func TestNoSecretInLogsErrorsMetricsOrTraces(t *testing.T) {
+	t.Parallel() // long, and it asserts outcomes, not timings
 	const (
 		clientToken   = "ct-SECRET-7f3a9c0d"
 		wrongToken    = "wt-SECRET-93bb10e4"

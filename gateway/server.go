@@ -18,6 +18,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
@@ -32,9 +33,8 @@ type Server struct {
 	spaces    atomic.Pointer[map[string]*space] // swapped whole by Reload
 	signer    *authtoken.Signer                 // nil when no tokens.signingKey is configured
 	schema    *graphql.Schema
-	analyzer  *analyzer
-	vars      *varChecker // coerces and checks variables (variables.go)
-	budget    Budget      // for the budget's per-client queue bound; nil: none
+	analyzer  *query.Analyzer // what the gateway knows of a document before it executes
+	budget    Budget          // for the budget's per-client queue bound; nil: none
 	handler   http.Handler
 	metrics   *telemetry.Metrics
 	health    *health.Health       // answers /readyz
@@ -123,14 +123,11 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	}
 	s.trackCredentials(spaces)
 	s.spaces.Store(&spaces)
-	s.analyzer = newAnalyzer()
-	if s.vars, err = newVarChecker(schema.SDL()); err != nil {
+	if s.analyzer, err = query.NewAnalyzer(cfg.GraphQL, s.schema, schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.analyzer.vet = newVetter(cfg.GraphQL, s.vars.schema)
-	s.analyzer.adapter = newAdapter(s.schema, s.vars.schema)
 	s.keeper = s.newKeeper()
-	s.fields = rootFields(s.schema)
+	s.fields = query.RootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
 		if s.graphiql, err = newGraphiQL(deps.GraphiQLHeaders); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 )
 
 // The vendor's pages for install, uninstall, spaces and Space list only
@@ -110,13 +111,13 @@ func inferredBefore(ctx context.Context, sum [32]byte) *preAuth {
 // spaceGUIDRequired refuses a request admitted without SPACE_GUID that
 // selects a root field whose vendor page asks for the header; nil when
 // it had the header or selects only fields that need none.
-func spaceGUIDRequired(ctx context.Context, op *operation) *errcode.Error {
+func spaceGUIDRequired(ctx context.Context, op *query.Operation) *errcode.Error {
 	if p := principalFrom(ctx); p == nil || !p.inferred {
 		return nil
 	}
-	for _, f := range op.fields {
+	for _, f := range op.Fields() {
 		if !spaceOptional[f] {
-			return errcode.New(errcode.MissingSpaceID, fmt.Sprintf("The SPACE_GUID header is required for %s; only integrationPackInstanceInstall, integrationPackInstanceUninstall, spaces and Space may leave it out", clip(f, maxEchoed)))
+			return errcode.New(errcode.MissingSpaceID, fmt.Sprintf("The SPACE_GUID header is required for %s; only integrationPackInstanceInstall, integrationPackInstanceUninstall, spaces and Space may leave it out", clip(f, errcode.MaxEchoed)))
 		}
 	}
 	return nil

@@ -71,6 +71,7 @@ type vendor struct {
 
 	mu       sync.Mutex
 	arrivals []time.Time
+	installs int // POST IntegrationPackInstance requests
 }
 
 func newVendor(t *testing.T) *vendor {
@@ -78,6 +79,9 @@ func newVendor(t *testing.T) *vendor {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v.mu.Lock()
 		v.arrivals = append(v.arrivals, time.Now())
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/IntegrationPackInstance") {
+			v.installs++
+		}
 		v.mu.Unlock()
 		v.sim.ServeHTTP(w, r)
 	}))
@@ -450,5 +454,53 @@ func TestScaleOutFairness(t *testing.T) {
 	}
 	if st := v.sim.Stats(); st.Throttled != 0 {
 		t.Errorf("the simulator answered %d × 503, want 0", st.Throttled)
+	}
+}
+
+// TestScaleOutIdempotencyKey (issue 17.4): two gateway processes share one
+// Redis, as replicas behind a load balancer do. A keyed install sent to the
+// first and repeated on the second is answered there from the first's
+// record, byte for byte and marked replayed, and the vendor saw one
+// install; the same key with another request is refused on either. (With
+// idempotency.enabled false, each repeat installs again: 4 installs.)
+func TestScaleOutIdempotencyKey(t *testing.T) {
+	rd := redistest.New(t)
+	v := newVendor(t)
+	rs := startReplicas(t, 2, v, rd.URL(), "idem:")
+	install := func(base, key, name string) (int, http.Header, []byte) {
+		t.Helper()
+		q := `mutation($n: String) { integrationPackInstanceInstall(input: {integrationPackId: "` + simulator.DemoMultiPackID +
+			`", integrationPackOverrideName: $n}) { id integrationPackOverrideName } }`
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]string{"n": name}})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("SPACE_GUID", scaleSpace)
+		req.Header.Set("Authorization", "Bearer "+scaleToken)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, raw
+	}
+	status, _, first := install(rs[0].url, "order-7", "Sync Replicas")
+	if status != http.StatusOK || !bytes.Contains(first, []byte(`"integrationPackOverrideName":"Sync Replicas"`)) {
+		t.Fatalf("first install, on replica 0: %d %s", status, first)
+	}
+	status, h, again := install(rs[1].url, "order-7", "Sync Replicas")
+	if status != http.StatusOK || !bytes.Equal(again, first) || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("repeat on replica 1: %d %s (replayed %q); want replica 0's answer, replayed", status, again, h.Get("Idempotent-Replayed"))
+	}
+	for i, r := range rs {
+		if status, _, body := install(r.url, "order-7", "Sync Other"); status != http.StatusUnprocessableEntity {
+			t.Errorf("the key with another request on replica %d: %d %s; want 422", i, status, body)
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.installs != 1 {
+		t.Errorf("the vendor got %d installs, want 1", v.installs)
 	}
 }

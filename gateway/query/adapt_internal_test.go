@@ -1,4 +1,4 @@
-package gateway
+package query
 
 import (
 	"context"
@@ -59,7 +59,8 @@ func sorted(s []string) []string {
 func BenchmarkAdapt(b *testing.B) {
 	a := testAdapter(b)
 	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
+		// Package gateway's: its tests send the same documents.
+		data, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,19 +75,19 @@ func BenchmarkAdapt(b *testing.B) {
 		b.Run("analyze/"+doc.name+"/plain", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				(&analyzer{}).measure(doc.query)
+				(&Analyzer{}).measure(doc.query)
 			}
 		})
 		b.Run("analyze/"+doc.name+"/adapted", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				(&analyzer{adapter: a}).measure(doc.query)
+				(&Analyzer{adapter: a}).measure(doc.query)
 			}
 		})
 	}
 	// graphql-go's answer to the adapted all-options query, placeholders
 	// and all.
-	d := (&analyzer{adapter: a}).measure(read("introspection-all-options.graphql"))
+	d := (&Analyzer{adapter: a}).measure(read("introspection-all-options.graphql"))
 	resp := a.gs.Exec(context.Background(), d.canon.text, "", nil)
 	if len(resp.Errors) != 0 || !d.fill {
 		b.Fatalf("adapted query: %v", resp.Errors)

@@ -1,8 +1,6 @@
-package gateway
+package query
 
 import (
-	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -30,7 +28,7 @@ func TestCanonicalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := canonicalize(tt.query)
+			d, err := canonicalize(tt.query, lexLimits{})
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("canonicalize(%q) = %q, want a syntax error", tt.query, d.text)
@@ -49,13 +47,14 @@ func TestCanonicalize(t *testing.T) {
 
 // TestCanonicalLocations: a location graphql-go reports in the canonical
 // text maps back to the client's text, also after a string that took more
-// room, and lines are the client's.
+// room, and lines are the client's. (Package gateway's
+// TestErrorLocationsAreTheClients checks the same through the handler.)
 func TestCanonicalLocations(t *testing.T) {
 	// Line 1 of the canonical text is `{ s(x: "\u00E9\u00E9") nope`: nope
 	// moves from column 14 to 24. Line 2 is `  s(x: "\u{01F600}") b }`:
 	// b moves from 13 to 22.
 	q := "{ s(x: \"éé\") nope\r\n  s(x: \"😀\") b }"
-	d, err := canonicalize(q)
+	d, err := canonicalize(q, lexLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,43 +72,6 @@ func TestCanonicalLocations(t *testing.T) {
 			t.Errorf("locate(%d:%d) = %d:%d, want %d:%d", tt.at.line, tt.at.col, l, c, tt.want.line, tt.want.col)
 		}
 	}
-
-	// Through the handler: graphql-go's errors are located where the
-	// client wrote the fields.
-	s, rec := newCheckedServer(t)
-	w, _, _ := execute(s, rec, q, "", false)
-	var resp struct {
-		Errors []struct {
-			Message   string
-			Locations []place
-		}
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("answer %s: %v", w.Body, err)
-	}
-	want := map[string][]place{
-		`Cannot query field "nope"`:                   {{1, 14}},
-		`Field "b" of type "T" must have a selection`: {{2, 13}},
-		`Fields "s" conflict`:                         {{1, 3}, {2, 3}},
-	}
-	if len(resp.Errors) != len(want) {
-		t.Fatalf("answer %s, want %d errors", w.Body, len(want))
-	}
-	for _, e := range resp.Errors {
-		for prefix, locs := range want {
-			if strings.HasPrefix(e.Message, prefix) && !slices.Equal(e.Locations, locs) {
-				t.Errorf("%q located at %v, want %v (the client's text)", e.Message, e.Locations, locs)
-			}
-		}
-	}
-}
-
-// UnmarshalJSON reads a GraphQL error location.
-func (p *place) UnmarshalJSON(b []byte) error {
-	var l struct{ Line, Column int }
-	err := json.Unmarshal(b, &l)
-	p.line, p.col = l.Line, l.Column
-	return err
 }
 
 // FuzzQuote: every string value, written by quote, reads back as itself.

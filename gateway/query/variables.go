@@ -1,4 +1,4 @@
-package gateway
+package query
 
 import (
 	"encoding/json"
@@ -24,6 +24,34 @@ import (
 // specification accepts. What this accepts, graphql-go accepts; what it
 // refuses is a request error in GraphQL's terms (graphql-js's wording), at
 // the variable's definition in the client's document, with no data.
+
+// CheckVariables coerces vars, a request's variables as encoding/json
+// decoded them, in place to the types op declares (an integer given for an
+// ID becomes its decimal string, in input objects and lists too), and
+// returns nil when they fit. Otherwise nothing is to run, and it returns
+// the request's errors: those graphql-go's validation finds in doc, if
+// any, since the GraphQL specification validates a document before it
+// coerces variables, else one for each variable whose value does not fit
+// its type. graphql-go's own checks of variable values are left out: these
+// replace them. Only requests refused for their variables pay for the
+// second validation. The errors are located in doc.Text
+// (Document.LocateErrors places them in the client's text).
+func (a *Analyzer) CheckVariables(doc *Document, op *Operation, vars map[string]any) []*gqlerrors.QueryError {
+	varErrs := a.vars.check(op.vars, vars)
+	if len(varErrs) == 0 {
+		return nil
+	}
+	var docErrs []*gqlerrors.QueryError
+	for _, e := range a.gs.ValidateWithVariables(doc.Text(), vars) {
+		if e.Rule != varsRule {
+			docErrs = append(docErrs, e)
+		}
+	}
+	if len(docErrs) > 0 {
+		return docErrs
+	}
+	return varErrs
+}
 
 // varChecker holds the schema as gqlparser reads it, for the variables'
 // types.
@@ -138,7 +166,7 @@ func (w *coercion) value(v any, t *ast.Type, path []string) any {
 		case !ok:
 			w.fail(path, v, "Enum %q cannot represent non-string value.", def.Name)
 		case def.EnumValues.ForName(s) == nil:
-			w.fail(path, v, "Value %q does not exist in %q enum.", clip(s, maxEchoed), def.Name)
+			w.fail(path, v, "Value %q does not exist in %q enum.", errcode.Clip(s, errcode.MaxEchoed), def.Name)
 		}
 		return v
 	case ast.InputObject:
@@ -155,7 +183,7 @@ func (w *coercion) value(v any, t *ast.Type, path []string) any {
 		}
 		slices.Sort(unknown) // maps iterate at random; answers do not
 		for _, k := range unknown {
-			w.fail(path, v, "Field %q is not defined by type %q.", clip(k, maxEchoed), def.Name)
+			w.fail(path, v, "Field %q is not defined by type %q.", errcode.Clip(k, errcode.MaxEchoed), def.Name)
 		}
 		for _, f := range def.Fields {
 			fv, present := obj[f.Name]
@@ -223,7 +251,7 @@ func echoValue(v any) string {
 	if err != nil {
 		return "(a value)"
 	}
-	return clip(string(b), maxEchoed)
+	return errcode.Clip(string(b), errcode.MaxEchoed)
 }
 
 // varsRule is the rule graphql-go's validation names its checks of

@@ -1,4 +1,4 @@
-package gateway
+package query
 
 import (
 	"errors"
@@ -11,18 +11,15 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
 )
 
-// The gateway checks a document's limits on gqlparser's parse and graphql-go
-// executes its own parse. Two parsers of the same text can disagree (block
-// strings, escapes, Unicode, comments), and a disagreement lets a document
-// be one thing when checked and another when executed. So neither parser
-// reads the client's text for what matters: the client's text is lexed once,
-// its tokens are written out again in a canonical form, and that one text is
-// both what gqlparser parses for the limits and what graphql-go executes.
-//
-// The canonical form is a small subset of GraphQL's lexical grammar on which
-// gqlparser, graphql-go (text/scanner) and the specification agree:
+// The client's text is lexed once and its tokens written out again in a
+// canonical form, which is both what gqlparser parses for the limits and
+// what graphql-go executes (doc.go says why). The canonical form is a small
+// subset of GraphQL's lexical grammar on which gqlparser, graphql-go
+// (text/scanner) and the specification agree:
 //
 //   - names, numbers and punctuators as the lexer read them (gqlparser takes
 //     ASCII names only, and numbers only in the specification's form);
@@ -34,16 +31,16 @@ import (
 //     carriage returns and byte order marks become spaces and line feeds.
 //
 // Each token is written at its line and column in the client's text, where
-// the rewriting of an earlier string on the
-// same line leaves room; so the locations graphql-go reports are the
-// client's. When a rewritten string took more room, the tokens after it on
-// that line move right, and the document keeps a table to map locations
-// back (locate).
+// the rewriting of an earlier string on the same line leaves room; so the
+// locations graphql-go reports are the client's. When a rewritten string
+// took more room, the tokens after it on that line move right, and the
+// document keeps a table to map locations back (locate).
 
-// canonicalGrowth bounds how much longer the canonical text is than the
+// CanonicalGrowth bounds how much longer the canonical text is than the
 // client's: a string's character takes at most three times its UTF-8 bytes
 // (é is \u00E9), and a token moved right by such a string takes one space.
-const canonicalGrowth = 4
+// graphql-go's own bound on a query's length must allow for it.
+const CanonicalGrowth = 4
 
 // canonicalDoc is a client's document in canonical form.
 type canonicalDoc struct {
@@ -70,33 +67,59 @@ func (p place) before(o place) bool {
 	return p.line < o.line || (p.line == o.line && p.col < o.col)
 }
 
-// lexError is a document the lexer refused, with its location in the
-// client's text.
+// lexError is a document refused on its tokens, with its location in the
+// client's text: one the lexer refused, or nested too deep, or one past
+// lexLimits.
 type lexError struct {
 	msg       string
 	line, col int
+	// tooMany says the document holds more tokens than allowed: a
+	// validation error, with no location.
+	tooMany bool
+}
+
+// lexLimits bound a document's tokens as canonicalize reads them, before
+// anything is parsed (cost.go); zero means no bound.
+type lexLimits struct {
+	tokens     int // tokens, comments not counted
+	nameLength int // bytes of a name
 }
 
 func (e *lexError) Error() string { return e.msg }
 
 // canonicalize lexes query and writes its tokens in canonical form. It
-// refuses a document that does not lex, or whose brackets nest deeper than
-// maxNesting (gqlparser's recursive descent has no bound of its own; the
-// canonical text is never parsed if this refuses it).
-func canonicalize(query string) (*canonicalDoc, *lexError) {
+// refuses a document that does not lex, whose brackets nest deeper than
+// MaxNesting (gqlparser's recursive descent has no bound of its own; the
+// canonical text is never parsed if this refuses it), or that is past lim.
+//
+// lim is checked on every token up to a lexical error, whatever comes
+// before: a document past lim is refused for that even when it nests too
+// deep earlier, and one that does not lex only for what comes before its
+// error.
+func canonicalize(query string, lim lexLimits) (*canonicalDoc, *lexError) {
 	lx := lexer.New(&ast.Source{Input: query})
 	w := canonicalWriter{at: place{1, 1}}
-	w.out.Grow(len(query))
+	// The client's length, the canonical text's usual one, up to 8 KiB: a
+	// longer text grows as it is written, so that a document refused for
+	// its tokens early on does not cost a buffer of its whole length.
+	w.out.Grow(min(len(query), maxCachedQuery))
 	src := cursor{text: query, at: place{1, 1}}
-	depth, prevEnd := 0, 0
+	depth, prevEnd, tokens := 0, 0, 0
 	var places []tokenPlace
+	var deep *lexError // nested too deep: refused once lim is checked
 	for {
 		tok, err := lx.ReadToken()
 		if err != nil {
+			if deep != nil {
+				return nil, deep
+			}
 			return nil, lexFailure(err, tok)
 		}
 		switch tok.Kind {
 		case lexer.EOF:
+			if deep != nil {
+				return nil, deep
+			}
 			doc := &canonicalDoc{text: w.out.String()}
 			if doc.text == query {
 				doc.text = query // the client's string, not a second copy
@@ -104,7 +127,16 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 			doc.moved = places
 			return doc, nil
 		case lexer.Comment:
-			continue
+			continue // as graphql-js's maxTokens: the canonical text drops them
+		}
+		if tokens++; lim.tokens > 0 && tokens > lim.tokens {
+			return nil, &lexError{msg: fmt.Sprintf("the document holds more than %d tokens; at most %d are allowed", lim.tokens, lim.tokens), tooMany: true}
+		}
+		if lim.nameLength > 0 && tok.Kind == lexer.Name && len(tok.Value) > lim.nameLength {
+			return nil, &lexError{msg: fmt.Sprintf("syntax error: a name of %d bytes; at most %d are allowed", len(tok.Value), lim.nameLength), line: tok.Pos.Line, col: tok.Pos.Column}
+		}
+		if deep != nil {
+			continue // only lim is checked on
 		}
 		// gqlparser's token positions give a string's line and column
 		// after its opening quotes, and a block string's line at its
@@ -112,8 +144,12 @@ func canonicalize(query string) (*canonicalDoc, *lexError) {
 		orig := src.advance(tok.Pos.Start)
 		switch tok.Kind {
 		case lexer.BraceL, lexer.BracketL, lexer.ParenL:
-			if depth++; depth > maxNesting {
-				return nil, &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", maxNesting), line: orig.line, col: orig.col}
+			if depth++; depth > MaxNesting {
+				deep = &lexError{msg: fmt.Sprintf("syntax error: nested more than %d levels deep", MaxNesting), line: orig.line, col: orig.col}
+				if lim == (lexLimits{}) {
+					return nil, deep
+				}
+				continue
 			}
 		case lexer.BraceR, lexer.BracketR, lexer.ParenR:
 			depth--
@@ -168,7 +204,7 @@ func lexFailure(err error, tok lexer.Token) *lexError {
 	if errors.As(err, &ge) {
 		msg = ge.Message
 	}
-	return &lexError{msg: syntaxErrorMessage(clip(msg, 160)), line: tok.Pos.Line, col: tok.Pos.Column}
+	return &lexError{msg: syntaxErrorMessage(errcode.Clip(msg, 160)), line: tok.Pos.Line, col: tok.Pos.Column}
 }
 
 // canonicalWriter writes the canonical text, keeping the place of its end.
@@ -324,7 +360,8 @@ func (d *canonicalDoc) locate(line, col int) (int, int) {
 }
 
 // locateErrors maps the locations of errs, which graphql-go or the gateway
-// found in the canonical text, to the client's text.
+// found in the canonical text, to the client's text. d may be nil: a
+// document that did not lex has no canonical text, nor errors in it.
 func (d *canonicalDoc) locateErrors(errs []*gqlerrors.QueryError) {
 	if d == nil || d.moved == nil {
 		return

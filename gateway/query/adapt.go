@@ -1,12 +1,10 @@
-package gateway
+package query
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 
@@ -21,8 +19,8 @@ import (
 // is one step with one boundary: adapt takes the canonical text the limits
 // measured (canonical.go) and gqlparser's parse of it, and returns the text
 // graphql-go is to execute and whether the answer needs filling in;
-// fillAnswer then completes graphql-go's answer. The analyzer's measure
-// (cost.go) calls it after measuring: the placeholders add aliases.
+// Analyzer.Fill then completes graphql-go's answer. The Analyzer's measure
+// (analyze.go) calls it after measuring: the placeholders add aliases.
 //
 //  1. Introspection. graphql-go v1.11's meta-schema lacks
 //     __Schema.description, __Type.isOneOf and __Directive.isRepeatable
@@ -426,7 +424,7 @@ func hasField(s *gqlgoast.Schema, typ, name string) bool { return field(s, typ, 
 // apply adapts doc, which d describes, parsed from d.canon.text: the
 // adapted text replaces it (what graphql-go executes), and d.fill says the
 // answer needs filling in.
-func (a *adapter) apply(d *docInfo, doc *ast.QueryDocument) {
+func (a *adapter) apply(d *Document, doc *ast.QueryDocument) {
 	text, fill, err := a.adapt(doc, d.canon.text)
 	if err != nil {
 		d.invalid = err.Error()
@@ -440,19 +438,21 @@ func (a *adapter) apply(d *docInfo, doc *ast.QueryDocument) {
 	d.fill = fill
 }
 
-// fillAnswer completes the answer to an adapted document. It cannot fail
-// on graphql-go's JSON; if it did, the answer would keep its placeholders,
-// and the failure is logged.
-func (s *Server) fillAnswer(ctx context.Context, resp *graphql.Response) {
-	if len(resp.Data) == 0 {
-		return
+// Fill completes graphql-go's answer to a document that NeedsFill: it
+// writes in resp.Data the values of the introspection fields graphql-go
+// lacks, in place of the placeholders the document was adapted with. It
+// cannot fail on graphql-go's JSON; if it did, resp would keep its
+// placeholders and Fill returns why.
+func (a *Analyzer) Fill(resp *graphql.Response) error {
+	if len(resp.Data) == 0 || a.adapter == nil {
+		return nil
 	}
-	data, err := s.analyzer.adapter.fillAnswer(resp.Data)
+	data, err := a.adapter.fillAnswer(resp.Data)
 	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelError, "introspection answer not filled in", slog.String("err", err.Error()))
-		return
+		return err
 	}
 	resp.Data = data
+	return nil
 }
 
 // fillAnswer replaces the placeholders of an adapted document's answer by

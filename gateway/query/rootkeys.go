@@ -1,19 +1,19 @@
-package gateway
+package query
 
 import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Item errors (itemerrors.go) name the alias whose item failed. graphql-go
-// v1.11 tells a resolver neither its alias nor its path, so the resolvers
-// count the executions of a field (resolver.ItemError.Call), and the
-// gateway maps the count to the response key: mutation fields execute one
-// after the other, each response key once, at the place of its first
-// selection that @skip and @include leave in, under the request's
-// variables. The document is analyzed once per text (analyze.go), the
-// variables differ per request, so a mutation keeps its root selections
-// with their directives (rootSel), and responseKeys lists the keys that
-// execute for one request's variables.
+// Item errors (package gateway's itemerrors.go) name the alias whose item
+// failed. graphql-go v1.11 tells a resolver neither its alias nor its
+// path, so the resolvers count the executions of a field
+// (resolver.ItemError.Call), and the gateway maps the count to the
+// response key: mutation fields execute one after the other, each response
+// key once, at the place of its first selection that @skip and @include
+// leave in, under the request's variables. The document is analyzed once
+// per text (analyze.go), the variables differ per request, so a mutation
+// keeps its root selections with their directives (rootSel), and
+// ResponseKeys lists the keys that execute for one request's variables.
 
 // rootSel is a selection at an operation's root: a field, or an inline
 // fragment or fragment spread with the root selections it brings.
@@ -79,6 +79,15 @@ func conditions(ds ast.DirectiveList) []*ast.Directive {
 		}
 	}
 	return out
+}
+
+// ResponseKeys maps each root field of the mutation that executes under
+// vars, the request's variables, to its response keys, in the order they
+// execute: each key once, at its first selection that @skip and @include
+// leave in. A resolver's count of a field's executions indexes them. It is
+// empty for other operations, whose fields report no item errors.
+func (o *Operation) ResponseKeys(vars map[string]any) map[string][]string {
+	return responseKeys(o.root, vars, o.vars)
 }
 
 // responseKeys maps each root field of plan that executes under vars to
