@@ -92,7 +92,7 @@ func TestTraceGraphQL(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range server.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	for k, v := range map[string]string{"graphql.operation.name": "attachIpackInstance", "graphql.operation.type": "mutation",
 		"ipack.outcome": "partial", "ipack.rest_calls": "1"} {
