@@ -9,7 +9,7 @@ import (
 // how long each may be held without progress.
 type ServerConfig struct {
 	// MaxConnections bounds the connections open at once; 0 derives it
-	// from the open file limit (the gateway's DefaultMaxConnections). At the bound, idle connections are closed,
+	// from the open file limit (connlimit.DefaultMax). At the bound, idle connections are closed,
 	// longest idle first, to admit new ones; only when every connection
 	// is busy do new ones wait.
 	MaxConnections int `yaml:"maxConnections"`

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/internal/roundrobin"
 )
 
@@ -216,8 +216,8 @@ func (s *Server) inTurn(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.metrics.gqlInFlight.Inc()
-		defer s.metrics.gqlInFlight.Dec()
+		s.metrics.AddInFlight(1)
+		defer s.metrics.AddInFlight(-1)
 		r, t := s.takeTurn(r)
 		switch {
 		case t == nil || t.refusal != nil:
@@ -262,6 +262,7 @@ func (s *Server) takeTurn(r *http.Request) (*http.Request, *ticket) {
 	}
 	t := s.admission.enter(r.Context(), space, auth.client)
 	t.auth = auth
+	reqlog.InfoFrom(r.Context()).Queued = t.waited // for the access line
 	return r.WithContext(context.WithValue(r.Context(), ticketKey{}, t)), t
 }
 
@@ -350,7 +351,7 @@ func newWorkers() *workers { return &workers{tasks: make(chan func())} }
 
 // serve runs next on a worker and waits for it. A panic there is raised
 // again here, where net/http expects it (an http.ErrAbortHandler, or one
-// the recoverer let through).
+// reqlog.Recoverer let through).
 func (ws *workers) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	done := make(chan any, 1)
 	task := func() {
@@ -401,9 +402,7 @@ func (s *Server) refuseUnadmitted(next http.Handler) http.Handler {
 //
 //go:noinline
 func (s *Server) refuseTurn(w http.ResponseWriter, r *http.Request, e *errcode.Error) {
-	if s.logRejection(r.Context()) {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-	}
+	s.requests.Rejected(r.Context(), string(e.Code))
 	w.Header().Set("Retry-After", "1")
 	writeError(w, e)
 }
@@ -413,14 +412,6 @@ type ticketKey struct{}
 func ticketFrom(ctx context.Context) *ticket {
 	t, _ := ctx.Value(ticketKey{}).(*ticket)
 	return t
-}
-
-// queuedFor is how long the request of ctx waited for its turn.
-func queuedFor(ctx context.Context) time.Duration {
-	if t := ticketFrom(ctx); t != nil {
-		return t.waited
-	}
-	return 0
 }
 
 // enter returns the request's ticket once it may execute, or one with its

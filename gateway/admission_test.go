@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,11 +27,12 @@ import (
 // execute again. A client that sends its body slowly holds no turn.
 func TestAdmissionAtCapacity(t *testing.T) {
 	entered, release := make(chan struct{}, 4), make(chan struct{})
-	srv, _ := fakeServer(t, fakePlatform{create: func(ctx context.Context, _ platformapi.Account, inst, env string) (platformapi.Attachment, error) {
+	logs := &testutil.SyncBuffer{}
+	srv, _ := fakeServerLogging(t, fakePlatform{create: func(ctx context.Context, _ platformapi.Account, inst, env string) (platformapi.Attachment, error) {
 		entered <- struct{}{}
 		<-release // ignores ctx: the request holds its turn until released
 		return platformapi.Attachment{ID: "att-" + env, EnvironmentID: env, IntegrationPackInstanceID: inst}, nil
-	}}, func(c *config.Config) {
+	}}, slog.New(slog.NewJSONHandler(logs, nil)), func(c *config.Config) {
 		c.GraphQL.MaxExecuting = 1
 		// The wait for a turn; long enough for the test to see it.
 		c.GraphQL.RequestTimeout = time.Second
@@ -130,6 +133,11 @@ func TestAdmissionAtCapacity(t *testing.T) {
 	}
 	if m := metric("graphql_requests_queued "); m != "ipack_gateway_graphql_requests_queued 0" {
 		t.Errorf("after the refusal: %s", m)
+	}
+	// Its access line says how long it waited: the second of
+	// graphql.requestTimeout.
+	if !regexp.MustCompile(`"msg":"request",[^\n]*"status":503,[^\n]*"queued_ms":1\d\d\d\.`).MatchString(logs.String()) {
+		t.Errorf("no access line of the 503 with queued_ms near 1000:\n%s", logs.String())
 	}
 	if m := metric(`graphql_requests_total{operation="unknown",outcome="rejected"}`); !strings.HasSuffix(m, " 4") {
 		t.Errorf("the refusals (two 401s, 413, 503) are not counted as rejected: %q", m)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -21,13 +21,13 @@ import (
 // space is a configured space, ready to authenticate requests.
 type space struct {
 	guid        string
-	account     platformapi.Account // Credentials unset when passthrough
-	passthrough bool                // forward the client's bearer token
-	tokens      [][32]byte          // SHA-256 of each client token allowed
-	tokenCreds  []tokenCredential   // Basic credentials of the token endpoint
-	info        resolver.SpaceInfo  // what the spaces queries answer (spaces.go)
-	creds       *credentialCheck    // what REST said of account's credentials lately; nil when passthrough
-	isDefault   bool                // of requests without SPACE_GUID (spaceinfer.go)
+	account     platformapi.Account      // Credentials unset when passthrough
+	passthrough bool                     // forward the client's bearer token
+	tokens      [][32]byte               // SHA-256 of each client token allowed
+	tokenCreds  []tokenCredential        // Basic credentials of the token endpoint
+	info        resolver.SpaceInfo       // what the spaces queries answer (spaces.go)
+	creds       *health.CredentialsCheck // what REST said of account's credentials lately; nil when passthrough
+	isDefault   bool                     // of requests without SPACE_GUID (spaceinfer.go)
 }
 
 // newSpaces builds the spaces of cfg. signer, nil when no tokens.signingKey
@@ -86,7 +86,7 @@ type principal struct {
 	space   string
 	account string // the space's account id
 	client  [32]byte
-	creds   *credentialCheck // the space's, told of each REST answer; nil when passthrough
+	creds   *health.CredentialsCheck // the space's, told of each REST answer; nil when passthrough
 	// inferred: the request sent no SPACE_GUID; its space is the one its
 	// token names, or the default (inferSpace).
 	inferred bool
@@ -125,9 +125,7 @@ func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, e *errcode.E
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
-	if s.logRejection(r.Context()) {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-	}
+	s.requests.Rejected(r.Context(), string(e.Code))
 	writeError(w, e)
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
 
 // What graphql-go executes must be the document whose limits were checked,
@@ -193,7 +194,7 @@ spaces:
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := append(SchemaOptions(cfg), graphql.Tracer(rec), graphql.PanicHandler(PanicHandler(log)))
 	sch := graphql.MustParseSchema(agreeSDL, &agreeRoot{}, opts...)
-	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Observer: NewObserver("test", nil)})
+	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Observer: telemetry.NewObserver("test", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,35 @@
 // Package gateway is the HTTP side of ipack-gateway: the Server, its
-// routes (routes.go), the GraphQL-over-HTTP endpoint and what runs before
-// a query executes (a fair turn to execute for each request, run on a
-// worker goroutine when it had to wait; authentication of spaces and
+// routes (routes.go) and the GraphQL-over-HTTP endpoint, with what runs
+// before a query executes (a fair turn to execute for each request, run on
+// a worker goroutine when it had to wait; authentication of spaces and
 // tokens; per-client limits; the query's analysis, limits and variables,
 // through package gateway/query, with graphql-go given the very text that
 // was measured; a mutation with an Idempotency-Key run once, through
-// package idempotency), the token endpoint, health, GraphiQL, the bound on
-// open connections and the request log.
+// package idempotency) and the token endpoint.
 //
-// For now it also holds parts that the composition root (internal/compose,
-// which cmd/gateway's run calls) builds from the configuration and hands
-// to NewServer and the REST client: the Observer that every REST attempt
-// and attach reports to (metrics, logs, spans), the tracer provider
-// (NewTracerProvider, an OTLP exporter) and the rate limits (NewLimits: in
-// this process, or shared by replicas in Redis). compose.Gateway shows the
-// wiring in one function.
+// Each other concern is a sub-package with its own setup, which the Server
+// wires into its routes:
+//
+//   - query: the query's analysis (no HTTP);
+//   - connlimit: the bounds on inbound connections (all, and per client
+//     address), and closing the connection of a request answered before
+//     its body was read;
+//   - reqlog: request ids, the per-request record (reqlog.Info) that the
+//     handlers fill and the access log, metrics and spans read, the access
+//     log, and the process's logger;
+//   - telemetry: the Observer that every REST attempt and attach reports to
+//     (metrics, spans), the Prometheus metrics and tracing;
+//   - health: /readyz, with the check of each space's REST credentials;
+//   - graphiql: the GraphiQL page for browsers.
+//
+// For now the package also holds the rate limits (NewLimits: in this
+// process, or shared by replicas in Redis) and RESTObserver, the gateway's
+// rules for what REST answers (refused passthrough tokens, the credentials
+// checks) in front of the telemetry Observer. The composition root
+// (internal/compose, which cmd/gateway's run calls) builds these, the
+// Observer and the tracer provider from the configuration and hands them
+// to NewServer and the REST client; compose.Gateway shows the wiring in
+// one function.
 //
 // Besides /graphql it serves /auth/jwt/generate/{accountId} (the token
 // endpoint), /healthz (liveness), /readyz (readiness), /metrics

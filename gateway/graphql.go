@@ -21,6 +21,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -51,11 +52,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	info := infoFrom(r.Context())
-	info.space = spaceFrom(r.Context())
+	info := reqlog.InfoFrom(r.Context())
+	info.Space = spaceFrom(r.Context())
 	doc := s.analyzer.Analyze(req.Query)
 	op, _ := doc.Operation(req.OperationName)
-	info.op = *op
+	info.Operation, info.OperationType, info.OperationLabel = op.Name(), op.Type(), op.MetricLabel(s.fields)
 	if ref := query.Check(doc, op, r.Method, s.cfg.GraphQL); ref != nil {
 		writeGraphQLRefusal(w, r, ref)
 		return
@@ -94,12 +95,12 @@ func (s *Server) fill(ctx context.Context, resp *graphql.Response) {
 // stays for the whole execution, holds only what execution needs: every
 // request in flight keeps its goroutine's stack, and the deepest point of
 // an attach decides whether that is 16 or 32 KiB (docs/performance.md).
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *query.Document, info *requestInfo) {
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.Response, doc *query.Document, info *reqlog.Info) {
 	classify(resp.Errors)
 	doc.LocateErrors(resp.Errors) // from the canonical text to the client's
 	sortErrors(resp.Errors)
 	resp.Errors = boundErrors(resp.Errors, resp.Data != nil)
-	info.outcome = outcome(resp)
+	info.Outcome = outcome(resp)
 
 	media := responseMedia(r.Header.Get("Accept"))
 	status := http.StatusOK
@@ -154,9 +155,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 // refused whole rather than let the client's queue grow without bound.
 func (s *Server) refuseQueued(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	e := errcode.New(errcode.RateLimited, fmt.Sprintf("Too many requests from this client are waiting for the account's REST budget (at most %d)", s.cfg.Clients.MaxQueued)).With("retryAfter", retryAfterSeconds(wait))
-	if s.logRejection(r.Context()) {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request rejected", slog.String("code", string(e.Code)))
-	}
+	s.requests.Rejected(r.Context(), string(e.Code))
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 	writeError(w, e)
 }
@@ -397,9 +396,9 @@ func classify(errs []*gqlerrors.QueryError) {
 func outcome(resp *graphql.Response) string {
 	switch {
 	case len(resp.Errors) == 0:
-		return outcomeOK
+		return reqlog.OutcomeOK
 	case resp.Data == nil || bytes.Equal(resp.Data, []byte("null")):
-		return outcomeError
+		return reqlog.OutcomeError
 	}
-	return outcomePartial
+	return reqlog.OutcomePartial
 }

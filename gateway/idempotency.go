@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) keyed(r *http.Request, op *query.Operation) bool {
 // respond is: its frame would stay in serveGraphQL's for every request.
 //
 //go:noinline
-func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *query.Operation, doc *query.Document, info *requestInfo) {
+func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *query.Operation, doc *query.Document, info *reqlog.Info) {
 	p := principalFrom(r.Context())
 	scope := idempotency.Scope{Space: p.space, Client: p.client[:]}
 	res := s.keeper.Serve(w, r, scope, idempotency.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables},
@@ -52,9 +53,9 @@ func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlReque
 		})
 	switch res {
 	case idempotency.Replayed:
-		info.outcome = outcomeReplayed
+		info.Outcome = reqlog.OutcomeReplayed
 	case idempotency.Unknown:
-		info.outcome = outcomeError
+		info.Outcome = reqlog.OutcomeError
 	}
 	if res != idempotency.Executed && res != idempotency.Replayed {
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "idempotency key", slog.String("result", res.String()))

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
@@ -33,7 +33,13 @@ func (f fakePlatform) CreateAttachment(ctx context.Context, acct platformapi.Acc
 // one credentials space "fake-space" of account "acct-fake" that admits
 // testToken, and the Observer it reports to;
 // tune, when given, changes the config first.
-func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config)) (*gateway.Server, *gateway.Observer) {
+func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config)) (*gateway.Server, *telemetry.Observer) {
+	t.Helper()
+	return fakeServerLogging(t, p, slog.New(slog.DiscardHandler), tune...)
+}
+
+// fakeServerLogging is fakeServer logging to log.
+func fakeServerLogging(t *testing.T, p resolver.Platform, log *slog.Logger, tune ...func(*config.Config)) (*gateway.Server, *telemetry.Observer) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Spaces = []config.SpaceConfig{{
@@ -44,8 +50,8 @@ func fakeServer(t *testing.T, p resolver.Platform, tune ...func(*config.Config))
 	for _, f := range tune {
 		f(&cfg)
 	}
-	obs := gateway.NewObserver("", nil)
-	srv, err := compose.Gateway(&cfg, slog.New(slog.DiscardHandler), compose.Options{Platform: p, Observer: obs})
+	obs := telemetry.NewObserver("", nil)
+	srv, err := compose.Gateway(&cfg, log, compose.Options{Platform: p, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,33 +91,5 @@ func TestServerOverFakePlatform(t *testing.T) {
 	}
 	if strings.Join(accounts, ",") != "acct-fake,acct-fake" {
 		t.Errorf("the fake was called for accounts %v, want acct-fake twice", accounts)
-	}
-}
-
-// TestNewRESTObjectLabelled: the metrics label a REST attempt with the
-// object platformapi names, whatever it is: a REST object added to
-// platformapi needs no change in the gateway to be counted as itself.
-func TestNewRESTObjectLabelled(t *testing.T) {
-	srv, obs := fakeServer(t, fakePlatform{})
-	ctx := context.Background()
-	for n := 1; n <= 2; n++ { // an attempt and its retry
-		a := platformapi.Attempt{AccountID: "acct-fake", Object: "BrandNewObject", Method: http.MethodPost, Number: n}
-		actx, err := obs.AttemptStart(ctx, a)
-		if err != nil {
-			t.Fatalf("AttemptStart: %v", err)
-		}
-		a.Dispatched, a.StatusCode, a.Duration = true, http.StatusOK, time.Millisecond
-		obs.AttemptDone(actx, a)
-	}
-	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	for _, want := range []string{
-		`ipack_gateway_rest_requests_total{code="200",method="post",object="BrandNewObject"} 2`,
-		`ipack_gateway_rest_retries_total{method="post",object="BrandNewObject"} 1`,
-		`ipack_gateway_rest_request_duration_seconds_count{method="post",object="BrandNewObject"} 2`,
-	} {
-		if !strings.Contains(w.Body.String(), want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
 	}
 }

@@ -108,7 +108,7 @@ func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, 
 
 // refusedAlready is the error that refuses a REST call of a passthrough
 // request whose token the REST API refused (401) already, before the call
-// is sent (Observer.AttemptStart); nil for any other request. Nothing is
+// is sent (restObserver.AttemptStart); nil for any other request. Nothing is
 // sent, so no outcome is in doubt.
 func refusedAlready(ctx context.Context) error {
 	pc, _ := ctx.Value(passthroughKey{}).(*passthroughCall)
@@ -122,7 +122,7 @@ func refusedAlready(ctx context.Context) error {
 }
 
 // noteRefusal notes a REST 401 or 403 to a passthrough request's calls
-// (Observer.AttemptDone).
+// (restObserver.AttemptDone).
 func noteRefusal(ctx context.Context, status int) {
 	if status != http.StatusUnauthorized && status != http.StatusForbidden {
 		return
@@ -139,3 +139,44 @@ func noteRefusal(ctx context.Context, status int) {
 		pc.forbidden.Store(true)
 	}
 }
+
+// RESTObserver returns the observer the REST client reports to: obs (the
+// metrics and spans of each attempt; a *telemetry.Observer), behind the
+// gateway's rules that REST answers feed: the calls of a
+// passthrough request whose token the REST API refused are refused before
+// they are sent (refusedAlready, noteRefusal), and a credentials space's
+// check for /readyz learns what the REST API said of its credentials.
+func RESTObserver(obs platformapi.Observer) platformapi.Observer { return restObserver{obs} }
+
+type restObserver struct{ next platformapi.Observer }
+
+// refusedAttemptKey marks the context of an attempt restObserver refused:
+// it is no attempt of next's, which must not see its end either (a tracing
+// observer would end the span it finds there: the request's own).
+type refusedAttemptKey struct{}
+
+// AttemptStart implements platformapi.Observer.
+func (o restObserver) AttemptStart(ctx context.Context, a platformapi.Attempt) (context.Context, error) {
+	if err := refusedAlready(ctx); err != nil {
+		return context.WithValue(ctx, refusedAttemptKey{}, true), err
+	}
+	return o.next.AttemptStart(ctx, a)
+}
+
+// AttemptDone implements platformapi.Observer.
+func (o restObserver) AttemptDone(ctx context.Context, a platformapi.Attempt) {
+	if ctx.Value(refusedAttemptKey{}) != nil {
+		return // nothing was sent
+	}
+	o.next.AttemptDone(ctx, a)
+	if !a.Dispatched || a.StatusCode == 0 {
+		return
+	}
+	noteRefusal(ctx, a.StatusCode)
+	if p := principalFrom(ctx); p != nil && p.creds != nil {
+		p.creds.Answered(a.StatusCode) // for /readyz's credentials check
+	}
+}
+
+// CircuitChange implements platformapi.Observer.
+func (o restObserver) CircuitChange(accountID, state string) { o.next.CircuitChange(accountID, state) }

@@ -13,16 +13,16 @@ func (s *Server) Reload(load func() (*config.Config, error)) error {
 	if err == nil {
 		var spaces map[string]*space
 		if spaces, err = newSpaces(cfg.Spaces, s.signer); err == nil {
-			s.health.creds.attach(spaces)
+			s.trackCredentials(spaces)
 			s.spaces.Store(&spaces)
 		}
 	}
 	if err != nil {
-		s.metrics.reloads.WithLabelValues("error").Inc()
+		s.metrics.Reloaded(err)
 		s.log.Error("config reload failed; the running configuration stays", "err", err)
 		return err
 	}
-	s.metrics.reloads.WithLabelValues("ok").Inc()
+	s.metrics.Reloaded(nil)
 	s.log.Info("config reloaded", "spaces", len(cfg.Spaces))
 	if keys := config.RestartKeys(s.cfg, cfg); len(keys) > 0 {
 		s.log.Warn("config changes that need a restart were not applied", "keys", keys)

@@ -4,16 +4,20 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
 
 // routes maps every endpoint of the gateway, each with its whole stack of
 // middleware, outermost first.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	// Every request: a server span (GraphQL requests only; traceGraphQL
-	// filters, and is outermost so that accessLog can annotate the span),
-	// a request id, one access log line, and panics turned into 500s.
-	r.Use(s.traceGraphQL, withRequestID, s.accessLog, s.recoverer)
+	// Every request: a server span (GraphQL requests only), one access
+	// log line, and panics turned into 500s.
+	r.Use(telemetry.TraceGraphQL(s.tracer), s.requests.Access, reqlog.Recoverer(s.log, answerPanic))
 
 	// Liveness: the process serves HTTP. No I/O, so a slow upstream never
 	// gets the gateway restarted.
@@ -21,7 +25,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	r.Get("/readyz", s.serveReady)
+	r.Method(http.MethodGet, "/readyz", s.health)
 	// Browsers ask for an icon on every page they open (GraphiQL's);
 	// there is none, and a 404 each time fills the access log and the
 	// browser's console. No content, and ask again in a day.
@@ -31,7 +35,7 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
 	if s.cfg.Metrics.Enabled {
-		r.Method(http.MethodGet, "/metrics", s.metrics.handler())
+		r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	}
 	if s.graphiql != nil {
 		r.Method(http.MethodGet, graphiqlAssetPath+"*", s.graphiql.Assets())
@@ -41,9 +45,26 @@ func (s *Server) routes() http.Handler {
 	// sends them with each request); the rest is counted and timed, marked
 	// rejected until it executes, refused if it had no turn to execute,
 	// authenticated, and served.
-	r.With(s.graphiqlForBrowsers, s.metrics.instrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
+	r.With(s.graphiqlForBrowsers, s.metrics.InstrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
 	// Before all of it, a GraphQL request waits for its turn to execute,
-	// and then runs on a goroutine of its own (admission.go).
-	return s.inTurn(r)
+	// and then runs on a goroutine of its own (admission.go); before that,
+	// every request gets its id and the record of what becomes of it
+	// (reqlog.Info, where the turn's wait is noted); and first, a request
+	// answered before its body was read gets its connection closed.
+	return connlimit.CloseUnread(reqlog.RequestID(s.inTurn(r)))
+}
+
+// answerPanic answers a request whose handler panicked (reqlog.Recoverer).
+func answerPanic(w http.ResponseWriter, r *http.Request) {
+	writeError(w, &errcode.Error{Code: errcode.GenericSystemError, Message: "Internal server error (request " + reqlog.IDFrom(r.Context()) + ")"})
+}
+
+// markGraphQL marks a request as a GraphQL one, rejected until execution
+// says otherwise.
+func markGraphQL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqlog.InfoFrom(r.Context()).Outcome = reqlog.OutcomeRejected
+		next.ServeHTTP(w, r)
+	})
 }

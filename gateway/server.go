@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,8 +15,12 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/schema"
@@ -34,18 +36,18 @@ type Server struct {
 	analyzer  *query.Analyzer // what the gateway knows of a document before it executes
 	budget    Budget          // for the budget's per-client queue bound; nil: none
 	handler   http.Handler
-	metrics   *metrics
-	health    *health
+	metrics   *telemetry.Metrics
+	health    *health.Health       // answers /readyz
 	tracer    trace.TracerProvider // nil when tracing is off
 	graphiql  *graphiql.Handler    // nil when disabled
 	fields    map[string]bool      // root fields of the schema, for metric labels
-	rejectLog *rejectThrottle      // rate-limits the lines of refused requests
+	requests  *reqlog.Log          // the access log, and refused requests' lines
 	admission *admission           // turns to execute GraphQL requests (admission.go)
 	workers   *workers             // goroutines that requests which waited execute on
 
 	// refused remembers passthrough tokens the REST API refused lately.
 	refused *refusedSet
-	conns   *connMetrics // of inbound connections (conns.go)
+	conns   *connlimit.Metrics // of inbound connections
 
 	// limits are the per-client limit (clients), the failed-authentication
 	// throttle per address (authFailures) and where the REST budget lives:
@@ -67,7 +69,7 @@ type Deps struct {
 	// Observer is the one the REST client and the resolvers report to; it
 	// holds the metrics, the upstream's sign of life and the tracer
 	// provider. Required.
-	Observer *Observer
+	Observer *telemetry.Observer
 	// Budget tells whether a client has too many requests waiting for its
 	// account's REST budget (*platformapi.Client does); nil never refuses.
 	Budget Budget
@@ -82,7 +84,7 @@ type Deps struct {
 	// Credentials, when set, lets /readyz ask the REST API whether it
 	// accepts each credentials space's credentials (*platformapi.Client
 	// does); nil: /readyz does not check them.
-	Credentials CredentialsChecker
+	Credentials health.CredentialsChecker
 	// GraphiQLHeaders prefill GraphiQL's Headers editor; demo mode passes
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
@@ -105,31 +107,24 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil {
 		return nil, errors.New("gateway: NewServer needs a Logger, a Schema and an Observer")
 	}
-	log := Logger(deps.Logger, cfg.Logs)
+	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
-	s := &Server{cfg: cfg, log: log, metrics: obs.metrics, tracer: obs.tp, refused: newRefusedSet(), rejectLog: newRejectThrottle(),
+	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
 		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
-	// The probe reads a REST object, the first space's Account, without
-	// credentials: the API answers 401, and a base URL that does not lead
-	// to the API answers 404. It has a transport of its own: it is no
-	// REST call of any account's.
-	acct := url.PathEscape(cfg.Spaces[0].AccountID)
-	probe := strings.TrimRight(cfg.Platform.BaseURL, "/") + "/" + acct + "/Account/" + acct
-	s.health = newHealth(cfg.Health, probe, platformapi.NewTransport(cfg.Platform.AttemptTimeout), obs, log)
-	s.health.creds = newCredentials(deps.Credentials, cfg.Health.UpstreamInterval, cfg.Health.ProbeTimeout, log)
-	s.conns = newConnMetrics(s.metrics.reg)
+	s.limits = deps.Limits
+	if s.limits == nil {
+		s.limits = memoryLimits(cfg)
+	}
+	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: s.limits.storeState, Log: log})
+	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.health.creds.attach(spaces)
+	s.trackCredentials(spaces)
 	s.spaces.Store(&spaces)
 	if s.analyzer, err = query.NewAnalyzer(cfg.GraphQL, s.schema, schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	s.limits = deps.Limits
-	if s.limits == nil {
-		s.limits = memoryLimits(cfg)
 	}
 	s.keeper = s.newKeeper()
 	s.fields = query.RootFields(s.schema)
@@ -139,7 +134,7 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 		}
 	}
 	s.workers = newWorkers()
-	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, func(n int) { s.metrics.gqlQueued.Set(float64(n)) })
+	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -153,15 +148,14 @@ func (s *Server) queueFull(accountID string, key platformapi.FlowKey) (bool, tim
 	return s.budget.QueueFull(accountID, key)
 }
 
-// ServeHTTP serves the gateway's routes. A request answered before its
-// body was read ends its connection (unread.go).
+// ServeHTTP serves the gateway's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler.ServeHTTP(guardUnread(w, r), r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // Serve serves on ln until ctx ends, with at most server.maxConnections
 // connections open, server.maxConnectionsPerAddress of them from one
-// client address (see connLimiter), and each bounded in time: headers,
+// client address (see connlimit.Listener), and each bounded in time: headers,
 // body, answer and keep-alive idleness. Then it reports not ready on /readyz
 // while it keeps serving for drainDelay (so load balancers stop sending
 // traffic), stops accepting, lets in-flight requests finish for up to
@@ -171,9 +165,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	limit := maxConnections(s.cfg.Server)
-	perAddr := maxConnectionsPerAddress(s.cfg.Server, limit)
-	cl := newConnLimiter(ln, limit, perAddr, s.conns, s.log)
+	lim := connlimit.LimitsFor(s.cfg.Server)
+	cl := connlimit.NewListener(ln, lim, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server
 	hs := &http.Server{
@@ -183,26 +176,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      s.cfg.WriteTimeout(),
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         cl.connState,
-		ConnContext:       connContext,
+		ConnState:         cl.ConnState,
+		ConnContext:       connlimit.ConnContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// HTTP/1.1 only (no TLS here, and h2c is not enabled): no HTTP/2
 		// streams to bound.
 	}
-	s.log.Info("inbound connections bounded", "max_connections", limit, "max_connections_per_address", min(perAddr, limit), "idle_timeout", sc.IdleTimeout,
+	s.log.Info("inbound connections bounded", "max_connections", lim.Max, "max_connections_per_address", min(lim.PerAddress, lim.Max), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
 	defer s.limits.Close()
 	errc := make(chan error, 1)
-	s.health.listening.Store(true)
+	s.health.SetListening(true)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
-		s.health.listening.Store(false)
+		s.health.SetListening(false)
 		return err
 	case <-ctx.Done():
 	}
-	s.health.draining.Store(true)
+	s.health.Drain()
 	if d := s.cfg.DrainDelay; d > 0 {
 		s.log.Info("draining: /readyz answers 503 before the listener closes", "delay", d)
 		select {
@@ -216,7 +209,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	gctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(gctx)
-	s.health.listening.Store(false)
+	s.health.SetListening(false)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.Warn("grace period over: cancelling in-flight requests")
 		cancelBase()

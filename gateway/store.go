@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
@@ -49,18 +50,18 @@ func idempotencyLock(cfg *config.Config) time.Duration { return cfg.WriteTimeout
 
 // NewLimits builds cfg's limits. With the redis store it opens the store
 // (without connecting: a Redis that is down only makes it degraded),
-// logging its state changes to log and exporting the gauge
-// ipack_gateway_rate_limit_store_degraded through obs.
-func NewLimits(cfg *config.Config, log *slog.Logger, obs *Observer) (*Limits, error) {
+// logging its state changes to log and registering the gauge
+// ipack_gateway_rate_limit_store_degraded with reg.
+func NewLimits(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*Limits, error) {
 	l := memoryLimits(cfg)
 	if cfg.Platform.RateLimit.Store != config.StoreRedis {
 		return l, nil
 	}
 	degraded := prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: metricsNamespace, Name: "rate_limit_store_degraded",
+		Namespace: telemetry.Namespace, Name: "rate_limit_store_degraded",
 		Help: "1 while Redis, where the replicas share their rate limits, does not answer and this replica keeps to its local share; 0 otherwise.",
 	})
-	if err := obs.metrics.reg.Register(degraded); err != nil {
+	if err := reg.Register(degraded); err != nil {
 		return nil, err
 	}
 	opts := cfg.StoreOptions()

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
-	"github.com/ipack-gateway/ipack-gateway/gateway/query"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 )
 
 // tokenCredential is a Basic credential of the token endpoint, both parts
@@ -45,15 +45,15 @@ func credentialFingerprint(signer *authtoken.Signer, user, password [32]byte) st
 // bare token in a text/plain body (inferred: the vendor documents only
 // "returns a JWT in the response").
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	info := infoFrom(r.Context())
-	info.op = query.NamedOperation("token")
+	info := reqlog.InfoFrom(r.Context())
+	info.Operation = "token"
 	if s.signer == nil {
-		info.outcome = outcomeError
+		info.Outcome = reqlog.OutcomeError
 		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
 		return
 	}
 	if s.refuseGuesser(w, r) {
-		info.outcome = outcomeRejected
+		info.Outcome = reqlog.OutcomeRejected
 		return
 	}
 	accountID := chi.URLParam(r, "accountId")
@@ -63,7 +63,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		spaces = s.tokenSpaces(accountID, user, pass)
 	}
 	if len(spaces) == 0 {
-		info.outcome = outcomeRejected
+		info.Outcome = reqlog.OutcomeRejected
 		s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
@@ -74,12 +74,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	cred := credentialFingerprint(s.signer, sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass)))
 	tok, exp, err := s.signer.Issue(authtoken.Grant{Subject: user, Credential: cred, AccountID: accountID, Spaces: spaces})
 	if err != nil {
-		info.outcome = outcomeError
+		info.Outcome = reqlog.OutcomeError
 		s.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)
-		writeError(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+requestID(r.Context())+")"))
+		writeError(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+reqlog.IDFrom(r.Context())+")"))
 		return
 	}
-	info.outcome = outcomeOK
+	info.Outcome = reqlog.OutcomeOK
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
 		slog.String("account", accountID),
 		slog.Any("spaces", spaces),

@@ -51,7 +51,9 @@ func awaitMetric(t *testing.T, srv http.Handler, name, want string) {
 // waits here, a third of readTimeout.
 func TestRefusalDoesNotReadTheBody(t *testing.T) {
 	srv, _ := newServer(t, envOptions{extraYAML: "server: {readTimeout: 30s}\ngraphql: {maxBodyBytes: 1000}\n"})
-	addr, _ := serveCounted(t, srv)
+	var base string
+	serve(t, srv, &base)
+	addr := strings.TrimPrefix(base, "http://")
 	tests := []struct {
 		name, method, path, headers string
 		sent                        int // bytes of the body sent
@@ -111,7 +113,9 @@ func TestRefusalDoesNotReadTheBody(t *testing.T) {
 // body: only an unread body ends it.
 func TestReadBodyKeepsConnection(t *testing.T) {
 	srv, _ := newServer(t, envOptions{})
-	addr, _ := serveCounted(t, srv)
+	var base string
+	serve(t, srv, &base)
+	addr := strings.TrimPrefix(base, "http://")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		// Parse validated every key; the tracing exporter's settings are
 		// checked by making it, which does no I/O.
-		tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
+		tp, err := telemetry.NewTracerProvider(cfg.Tracing, version())
 		if err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// The composition root: internal/compose builds the REST client, the
 	// resolvers and their schema, and hands them to the HTTP server.
-	tp, err := gateway.NewTracerProvider(cfg.Tracing, version())
+	tp, err := telemetry.NewTracerProvider(cfg.Tracing, version())
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,11 @@
 //	srv, err := compose.Gateway(cfg, log, compose.Options{Version: v, Tracer: tp})
 //	err = srv.Serve(ctx, listener)
 //
-// It makes the Observer that every REST attempt and attach reports to, the
-// rate limits (gateway.NewLimits: in memory, or in Redis shared by the
-// replicas), the REST client (transport, retry policy, rate budget,
-// circuit breaker), the resolvers and their schema, and the token signer,
-// and hands them to gateway.NewServer. Tests compose the gateway the same
+// It makes the Observer that every REST attempt and attach reports to
+// (telemetry.NewObserver), the rate limits (gateway.NewLimits: in memory,
+// or in Redis shared by the replicas), the REST client (transport, retry
+// policy, rate budget, circuit breaker), the resolvers and their schema,
+// and the token signer, and hands them to gateway.NewServer. Tests compose the gateway the same
 // way, optionally over a fake Platform (Options.Platform) or a canned REST
 // transport (Options.Transport).
 package compose
@@ -22,6 +22,9 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/health"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
@@ -38,7 +41,7 @@ type Options struct {
 	Platform resolver.Platform
 	// Observer is the one REST attempts and attaches report to, for a
 	// test that reports to it too; nil: a new one for Version and Tracer.
-	Observer *gateway.Observer
+	Observer *telemetry.Observer
 	// Transport replaces the REST client's HTTP transport (net/http's,
 	// with the attempt timeout), e.g. with a canned upstream in a
 	// benchmark of the gateway's own work; nil: net/http's.
@@ -52,13 +55,13 @@ type Options struct {
 func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server, err error) {
 	obs := o.Observer
 	if obs == nil {
-		obs = gateway.NewObserver(o.Version, o.Tracer)
+		obs = telemetry.NewObserver(o.Version, o.Tracer)
 	}
-	log = gateway.Logger(log, cfg.Logs) // request ids, throttled warnings
+	log = reqlog.Logger(log, cfg.Logs) // request ids, throttled warnings
 	deps := gateway.Deps{Logger: log, Observer: obs, GraphiQLHeaders: o.GraphiQLHeaders}
 	// The rate limits first: with platform.rateLimit.store: redis, the
 	// REST budget and the inbound limits share one store.
-	lim, err := gateway.NewLimits(cfg, log, obs)
+	lim, err := gateway.NewLimits(cfg, log, obs.Metrics().Registerer())
 	if err != nil {
 		return nil, err
 	}
@@ -75,10 +78,11 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 			transport = platformapi.NewTransport(cfg.Platform.AttemptTimeout)
 		}
 		if o.Tracer != nil {
-			transport = gateway.TracingTransport(transport) // traceparent upstream
+			transport = telemetry.TracingTransport(transport) // traceparent upstream
 		}
 		po := cfg.PlatformOptions()
-		po.Transport, po.Logger, po.Observer = transport, log, obs
+		// The gateway's rules for what REST answers, in front of obs.
+		po.Transport, po.Logger, po.Observer = transport, log, gateway.RESTObserver(obs)
 		po.Limits.TokenSource = lim.TokenSource
 		client, err := platformapi.New(po)
 		if err != nil {
@@ -86,7 +90,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		}
 		p, deps.Budget = client, client
 	}
-	if cc, ok := p.(gateway.CredentialsChecker); ok {
+	if cc, ok := p.(health.CredentialsChecker); ok {
 		deps.Credentials = cc // /readyz asks whether REST accepts each space's credentials
 	}
 	ro := cfg.ResolverOptions()

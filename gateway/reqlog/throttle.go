@@ -1,4 +1,4 @@
-package gateway
+package reqlog
 
 import (
 	"context"
@@ -50,7 +50,7 @@ type logThrottle struct {
 // lineBudget lets log lines through at a rate and counts those it holds
 // back, so that the next line let through can say how many were left out.
 // It is the one mechanism of both throttles: logThrottle keeps one per kind
-// of warning, rejectThrottle one for the lines of refused requests.
+// of warning, rejections one for the lines of refused requests.
 type lineBudget struct {
 	mu         sync.Mutex
 	lim        *rate.Limiter

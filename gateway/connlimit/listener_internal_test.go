@@ -1,4 +1,4 @@
-package gateway
+package connlimit
 
 import (
 	"net"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
 )
 
 func TestMaxConnectionsFor(t *testing.T) {
@@ -16,17 +18,17 @@ func TestMaxConnectionsFor(t *testing.T) {
 		nofile uint64
 		want   int
 	}{
-		{0, MaxConnectionsCap},       // unknown
-		{1 << 20, MaxConnectionsCap}, // the usual hard limit, raised to by Go
-		{20000, MaxConnectionsCap},
+		{0, MaxCap},       // unknown
+		{1 << 20, MaxCap}, // the usual hard limit, raised to by Go
+		{20000, MaxCap},
 		{4096, 4096 - 512}, // room for upstream connections and files
 		{1024, 512},
 		{256, 128}, // a tiny limit is shared
 		{1, 1},
 	}
 	for _, tt := range tests {
-		if got := maxConnectionsFor(tt.nofile); got != tt.want {
-			t.Errorf("maxConnectionsFor(%d) = %d, want %d", tt.nofile, got, tt.want)
+		if got := maxFor(tt.nofile); got != tt.want {
+			t.Errorf("maxFor(%d) = %d, want %d", tt.nofile, got, tt.want)
 		}
 	}
 }
@@ -38,27 +40,27 @@ func TestMaxConnectionsFor(t *testing.T) {
 func TestConnVictim(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	l := newConnLimiter(nil, 3, 3, newConnMetrics(prometheus.NewRegistry()), nil)
+	l := NewListener(nil, Limits{Max: 3, PerAddress: 3}, NewMetrics(prometheus.NewRegistry()), nil)
 	l.now = func() time.Time { return now }
-	conn := func(name string) *limitedConn {
+	conn := func(name string) *Conn {
 		a, b := net.Pipe()
 		t.Cleanup(func() { a.Close(); b.Close() })
 		l.open++
-		return &limitedConn{Conn: namedConn{a, name}, l: l}
+		return &Conn{Conn: namedConn{a, name}, l: l}
 	}
-	name := func(c *limitedConn) string {
+	name := func(c *Conn) string {
 		if c == nil {
 			return "none"
 		}
 		return c.Conn.(namedConn).name
 	}
 	fresh, idle, busy := conn("fresh"), conn("idle"), conn("busy")
-	l.connState(fresh, http.StateNew) // at t0
+	l.ConnState(fresh, http.StateNew) // at t0
 	now = t0.Add(100 * time.Millisecond)
-	l.connState(busy, http.StateNew)
-	l.connState(busy, http.StateActive)
+	l.ConnState(busy, http.StateNew)
+	l.ConnState(busy, http.StateActive)
 	now = t0.Add(200 * time.Millisecond)
-	l.connState(idle, http.StateIdle)
+	l.ConnState(idle, http.StateIdle)
 
 	steps := []struct {
 		at   time.Duration
@@ -100,19 +102,19 @@ func (c remoteConn) RemoteAddr() net.Addr { return c.from }
 func TestAddressVictim(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	l := newConnLimiter(nil, 100, 3, newConnMetrics(prometheus.NewRegistry()), nil)
+	l := NewListener(nil, Limits{Max: 100, PerAddress: 3}, NewMetrics(prometheus.NewRegistry()), nil)
 	l.now = func() time.Time { return now }
-	conn := func(name, ip string) *limitedConn {
+	conn := func(name, ip string) *Conn {
 		a, b := net.Pipe()
 		t.Cleanup(func() { a.Close(); b.Close() })
-		c := &limitedConn{Conn: remoteConn{namedConn{a, name}, &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}, l: l}
+		c := &Conn{Conn: remoteConn{namedConn{a, name}, &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}, l: l}
 		if !l.admitAddress(c) {
 			t.Fatalf("%s refused below the bound", name)
 		}
 		l.open++
 		return c
 	}
-	name := func(c *limitedConn) string {
+	name := func(c *Conn) string {
 		if c == nil {
 			return "none"
 		}
@@ -120,14 +122,14 @@ func TestAddressVictim(t *testing.T) {
 	}
 	// Another address's connection, idle longest of all.
 	other := conn("other", "127.0.0.1")
-	l.connState(other, http.StateNew)
-	l.connState(other, http.StateIdle)
+	l.ConnState(other, http.StateNew)
+	l.ConnState(other, http.StateIdle)
 	fresh, idle1, idle2 := conn("fresh", "127.0.0.2"), conn("idle1", "127.0.0.2"), conn("idle2", "127.0.0.2")
-	l.connState(fresh, http.StateNew) // at t0
-	for _, c := range []*limitedConn{idle1, idle2} {
-		l.connState(c, http.StateNew)
-		l.connState(c, http.StateActive)
-		l.connState(c, http.StateIdle)
+	l.ConnState(fresh, http.StateNew) // at t0
+	for _, c := range []*Conn{idle1, idle2} {
+		l.ConnState(c, http.StateNew)
+		l.ConnState(c, http.StateActive)
+		l.ConnState(c, http.StateIdle)
 	}
 	a := l.addrs[netip.MustParseAddr("127.0.0.2")]
 	steps := []struct {
@@ -154,17 +156,17 @@ func TestAddressVictim(t *testing.T) {
 	// two addresses of one IPv6 /64 are one address.
 	busy := func(name, ip string) {
 		c := conn(name, ip)
-		l.connState(c, http.StateNew)
-		l.connState(c, http.StateActive)
+		l.ConnState(c, http.StateNew)
+		l.ConnState(c, http.StateActive)
 	}
 	for i := range 3 {
 		busy("v6", "2001:db8::"+strconv.Itoa(i+1))
 	}
-	extra := &limitedConn{Conn: remoteConn{namedConn{nil, "v6 extra"}, &net.TCPAddr{IP: net.ParseIP("2001:db8::ffff:1"), Port: 1}}, l: l}
+	extra := &Conn{Conn: remoteConn{namedConn{nil, "v6 extra"}, &net.TCPAddr{IP: net.ParseIP("2001:db8::ffff:1"), Port: 1}}, l: l}
 	if l.admitAddress(extra) {
 		t.Error("a fourth busy connection of one /64 was admitted at a bound of 3")
 	}
-	elsewhere := &limitedConn{Conn: remoteConn{namedConn{nil, "v6 elsewhere"}, &net.TCPAddr{IP: net.ParseIP("2001:db8:0:1::1"), Port: 1}}, l: l}
+	elsewhere := &Conn{Conn: remoteConn{namedConn{nil, "v6 elsewhere"}, &net.TCPAddr{IP: net.ParseIP("2001:db8:0:1::1"), Port: 1}}, l: l}
 	if !l.admitAddress(elsewhere) {
 		t.Error("a connection of another /64 was refused")
 	}
@@ -173,5 +175,25 @@ func TestAddressVictim(t *testing.T) {
 	l.mu.Unlock()
 	if name(v) != "other" {
 		t.Error("the limiter's own victim is not the connection idle longest")
+	}
+}
+
+// TestLimitsFor: the configured bounds, or the derived ones when they are
+// 0: DefaultMax, and a quarter of the bound per address.
+func TestLimitsFor(t *testing.T) {
+	tests := []struct {
+		sc   config.ServerConfig
+		want Limits
+	}{
+		{config.ServerConfig{MaxConnections: 20, MaxConnectionsPerAddress: 20}, Limits{20, 20}},
+		{config.ServerConfig{MaxConnections: 8}, Limits{8, 2}},
+		{config.ServerConfig{MaxConnections: 2}, Limits{2, 1}},
+		{config.ServerConfig{MaxConnectionsPerAddress: 3}, Limits{DefaultMax(), 3}},
+		{config.ServerConfig{}, Limits{DefaultMax(), DefaultMax() / 4}},
+	}
+	for _, tt := range tests {
+		if got := LimitsFor(tt.sc); got != tt.want {
+			t.Errorf("LimitsFor(%+v) = %+v, want %+v", tt.sc, got, tt.want)
+		}
 	}
 }

@@ -7,19 +7,21 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
-// TestRefusedAttemptEndsNoSpan: an attempt AttemptStart refuses (a
+// TestRefusedAttemptEndsNoSpan: an attempt the REST observer refuses (a
 // passthrough request whose token REST refused) has no span of its own,
-// and AttemptDone must not end the one it finds in the context instead:
-// the request's server span, which would end early, with status Error.
-// An attempt that is not refused ends its own span and only that.
+// and the telemetry Observer behind it must not end the one it finds in
+// the context instead: the request's server span, which would end early,
+// with status Error. An attempt that is not refused ends its own span and
+// only that.
 func TestRefusedAttemptEndsNoSpan(t *testing.T) {
 	for _, refused := range []bool{true, false} {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-		o := NewObserver("test", tp)
+		o := RESTObserver(telemetry.NewObserver("test", tp))
 		ctx, server := tp.Tracer("test").Start(context.Background(), "POST /graphql")
 		pc := &passthroughCall{}
 		pc.refused.Store(refused)

@@ -1,4 +1,4 @@
-package gateway
+package health
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type credentials struct {
 	probes   chan struct{} // a token per probe in flight
 
 	mu     sync.Mutex
-	checks map[credentialsKey]*credentialCheck
+	checks map[credentialsKey]*CredentialsCheck
 }
 
 // credentialsKey is one account's credentials; they stay in memory only,
@@ -54,8 +54,9 @@ type credentialsKey struct {
 	creds   platformapi.Credentials
 }
 
-// credentialCheck is what is known of one account's credentials.
-type credentialCheck struct {
+// CredentialsCheck is what is known of one account's credentials: whether
+// the REST API accepted or refused them lately (Answered).
+type CredentialsCheck struct {
 	acct platformapi.Account
 	// When the REST API last accepted and last refused them (unix
 	// nanoseconds; 0: never).
@@ -69,38 +70,43 @@ type credentialCheck struct {
 
 func newCredentials(checker CredentialsChecker, interval, timeout time.Duration, log *slog.Logger) *credentials {
 	return &credentials{checker: checker, interval: interval, timeout: timeout, log: log,
-		probes: make(chan struct{}, maxCredentialProbes), checks: map[credentialsKey]*credentialCheck{}}
+		probes: make(chan struct{}, maxCredentialProbes), checks: map[credentialsKey]*CredentialsCheck{}}
 }
 
-// attach gives each credentials space of spaces its check, made when its
-// credentials are new, and forgets the checks no space uses any more. It
-// is called with spaces that are not yet in use (start, reload).
-func (c *credentials) attach(spaces map[string]*space) {
+// Track returns the check of each of accts' credentials (the i-th of
+// accts'), made when they are new, and forgets the checks of credentials
+// not among accts any more. It is called with the accounts of the
+// credentials spaces of a configuration not yet in use (start, reload),
+// each space to keep its check as Space.Credentials.
+func (h *Health) Track(accts []platformapi.Account) []*CredentialsCheck {
+	return h.creds.track(accts)
+}
+
+func (c *credentials) track(accts []platformapi.Account) []*CredentialsCheck {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	used := make(map[credentialsKey]bool, len(spaces))
-	for _, sp := range spaces {
-		if sp.passthrough {
-			continue
-		}
-		k := credentialsKey{sp.account.ID, sp.account.Credentials}
+	out := make([]*CredentialsCheck, len(accts))
+	used := make(map[credentialsKey]bool, len(accts))
+	for i, acct := range accts {
+		k := credentialsKey{acct.ID, acct.Credentials}
 		ch := c.checks[k]
 		if ch == nil {
-			ch = &credentialCheck{acct: sp.account}
+			ch = &CredentialsCheck{acct: acct}
 			c.checks[k] = ch
 		}
-		sp.creds, used[k] = ch, true
+		out[i], used[k] = ch, true
 	}
 	for k := range c.checks {
 		if !used[k] {
 			delete(c.checks, k)
 		}
 	}
+	return out
 }
 
-// answered notes a REST answer with status to a call made with the
-// credentials (Observer.AttemptDone).
-func (ch *credentialCheck) answered(status int) {
+// Answered notes a REST answer with status to a call made with the
+// credentials: a success accepts them, a 401 refuses them.
+func (ch *CredentialsCheck) Answered(status int) {
 	switch {
 	case status >= 200 && status <= 299:
 		ch.acceptedAt.Store(time.Now().UnixNano())
@@ -120,7 +126,7 @@ const (
 )
 
 // known returns the latest answer within the interval, if any.
-func (ch *credentialCheck) known(interval time.Duration) (credentialState, bool) {
+func (ch *CredentialsCheck) known(interval time.Duration) (credentialState, bool) {
 	ok, refused := ch.acceptedAt.Load(), ch.refusedAt.Load()
 	latest := max(ok, refused)
 	if latest == 0 || time.Since(time.Unix(0, latest)) >= interval {
@@ -136,7 +142,7 @@ func (ch *credentialCheck) known(interval time.Duration) (credentialState, bool)
 // (and no probe of the last interval already failed to tell), waiting
 // for the probe until ctx ends. Without a recent answer, the last one
 // known stands; without any, the state is unverified.
-func (c *credentials) state(ctx context.Context, ch *credentialCheck) (credentialState, string) {
+func (c *credentials) state(ctx context.Context, ch *CredentialsCheck) (credentialState, string) {
 	if s, ok := ch.known(c.interval); ok {
 		return s, ""
 	}
@@ -175,7 +181,7 @@ func (c *credentials) state(ctx context.Context, ch *credentialCheck) (credentia
 
 // runProbe makes one authenticated call with ch's credentials, once a
 // probe slot is free, and notes what it told.
-func (c *credentials) runProbe(ch *credentialCheck, done chan struct{}) {
+func (c *credentials) runProbe(ch *CredentialsCheck, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	why := ""
@@ -194,7 +200,7 @@ func (c *credentials) runProbe(ch *credentialCheck, done chan struct{}) {
 
 // probe asks the REST API about ch's credentials and notes its answer; it
 // returns why the answer tells neither acceptance nor refusal, or "".
-func (c *credentials) probe(ctx context.Context, ch *credentialCheck) string {
+func (c *credentials) probe(ctx context.Context, ch *CredentialsCheck) string {
 	err := c.checker.CheckCredentials(ctx, ch.acct)
 	var pe *platformapi.Error
 	switch {
@@ -216,13 +222,13 @@ func (c *credentials) probe(ctx context.Context, ch *credentialCheck) string {
 // readiness returns the "credentials" check of /readyz for spaces, and
 // whether every space is a credentials space whose credentials the REST
 // API refused: then the gateway can serve nothing.
-func (c *credentials) readiness(ctx context.Context, spaces map[string]*space) (check string, none bool) {
+func (c *credentials) readiness(ctx context.Context, spaces []Space) (check string, none bool) {
 	if c.checker == nil {
 		return "not checked", false
 	}
-	var mine []*space
+	var mine []Space
 	for _, sp := range spaces {
-		if sp.creds != nil {
+		if sp.Credentials != nil {
 			mine = append(mine, sp)
 		}
 	}
@@ -234,12 +240,12 @@ func (c *credentials) readiness(ctx context.Context, spaces map[string]*space) (
 		state credentialState
 		why   string
 	}
-	var checks []*credentialCheck
-	seen := make(map[*credentialCheck]bool, len(mine))
+	var checks []*CredentialsCheck
+	seen := make(map[*CredentialsCheck]bool, len(mine))
 	for _, sp := range mine {
-		if !seen[sp.creds] {
-			seen[sp.creds] = true
-			checks = append(checks, sp.creds)
+		if !seen[sp.Credentials] {
+			seen[sp.Credentials] = true
+			checks = append(checks, sp.Credentials)
 		}
 	}
 	found := make([]result, len(checks))
@@ -251,18 +257,18 @@ func (c *credentials) readiness(ctx context.Context, spaces map[string]*space) (
 		})
 	}
 	wg.Wait()
-	results := make(map[*credentialCheck]result, len(checks))
+	results := make(map[*CredentialsCheck]result, len(checks))
 	for i, ch := range checks {
 		results[ch] = found[i]
 	}
 	var refused, unverified []string
 	reasons := map[string]bool{}
 	for _, sp := range mine {
-		switch r := results[sp.creds]; r.state {
+		switch r := results[sp.Credentials]; r.state {
 		case credentialsRefused:
-			refused = append(refused, sp.guid)
+			refused = append(refused, sp.GUID)
 		case credentialsUnverified:
-			unverified = append(unverified, sp.guid)
+			unverified = append(unverified, sp.GUID)
 			reasons[r.why] = true
 		}
 	}

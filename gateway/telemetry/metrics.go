@@ -1,6 +1,8 @@
-package gateway
+package telemetry
 
 import (
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
+
 	"net/http"
 	"runtime"
 	"sync"
@@ -11,13 +13,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the gateway's Prometheus metrics, on a registry of their own
-// (no global state), served at GET /metrics. Every label has a fixed set of
-// values: no ids, names or messages a client or the vendor chooses, and no
-// secret.
+// Metrics are the gateway's Prometheus metrics, on a registry of their own
+// (no global state), served at GET /metrics (Handler). Every label has a
+// fixed set of values: no ids, names or messages a client or the vendor
+// chooses, and no secret.
 //
-// The Observer (observer.go) feeds the REST and attach metrics.
-type metrics struct {
+// The Observer feeds the REST and attach metrics; the server the GraphQL
+// ones (InstrumentGraphQL, AddInFlight, SetQueued) and the reloads; other
+// parts register their own with Registerer.
+type Metrics struct {
 	reg *prometheus.Registry
 
 	gqlRequests *prometheus.CounterVec   // operation, outcome
@@ -39,7 +43,8 @@ type metrics struct {
 	breakers map[string]string // account id -> breaker state, for the gauge
 }
 
-const metricsNamespace = "ipack_gateway"
+// Namespace prefixes the name of every metric of the gateway's.
+const Namespace = "ipack_gateway"
 
 // Circuit breaker states, the values of the "state" label.
 const (
@@ -50,72 +55,63 @@ const (
 
 var circuitStates = []string{CircuitClosed, CircuitOpen, CircuitHalfOpen}
 
-// Outcomes of a GraphQL request, the values of the "outcome" label.
-const (
-	outcomeOK       = "ok"       // data, no errors
-	outcomePartial  = "partial"  // data and errors
-	outcomeError    = "error"    // errors only
-	outcomeRejected = "rejected" // answered before execution: auth, bad request
-	outcomeReplayed = "replayed" // answered from an Idempotency-Key's record
-)
-
-func newMetrics(version string) *metrics {
+func newMetrics(version string) *Metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
-	m := &metrics{
+	m := &Metrics{
 		reg:      reg,
 		breakers: map[string]string{},
 		gqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "graphql_requests_total",
+			Namespace: Namespace, Name: "graphql_requests_total",
 			Help: "GraphQL requests by operation (the root field, or introspection, multiple, unknown) and outcome (ok, partial, error, rejected, replayed).",
 		}, []string{"operation", "outcome"}),
 		gqlDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "graphql_request_duration_seconds",
+			Namespace: Namespace, Name: "graphql_request_duration_seconds",
 			Help:    "Time to answer a GraphQL request, REST calls included, by operation.",
 			Buckets: durations,
 		}, []string{"operation"}),
 		gqlInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "graphql_requests_in_flight",
+			Namespace: Namespace, Name: "graphql_requests_in_flight",
 			Help: "GraphQL requests being served, from their headers in: those reading their body or waiting for a turn to execute (graphql_requests_queued) included.",
 		}),
 		gqlQueued: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "graphql_requests_queued",
+			Namespace: Namespace, Name: "graphql_requests_queued",
 			Help: "GraphQL requests waiting for a turn to execute (graphql.maxExecuting).",
 		}),
 		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "rest_requests_total",
+			Namespace: Namespace, Name: "rest_requests_total",
 			Help: "REST attempts to the Platform API by object, method and status code (\"error\" when no answer arrived).",
 		}, []string{"object", "method", "code"}),
 		restDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "rest_request_duration_seconds",
+			Namespace: Namespace, Name: "rest_request_duration_seconds",
 			Help:    "Duration of REST attempts that got an answer, to the response headers, by object and method.",
 			Buckets: durations,
 		}, []string{"object", "method"}),
 		restRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "rest_retries_total",
+			Namespace: Namespace, Name: "rest_retries_total",
 			Help: "REST attempts beyond the first of a call, by object and method.",
 		}, []string{"object", "method"}),
 		rateWait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "rest_rate_wait_seconds",
+			Namespace: Namespace, Name: "rest_rate_wait_seconds",
 			Help:    "Time REST calls waited for their account's rate budget.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
 		circuits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "rest_circuit_breakers",
+			Namespace: Namespace, Name: "rest_circuit_breakers",
 			Help: "Per-account REST circuit breakers in each state (closed, open, half-open), among those that have left closed at least once.",
 		}, []string{"state"}),
 		circuitTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "rest_circuit_transitions_total",
+			Namespace: Namespace, Name: "rest_circuit_transitions_total",
 			Help: "REST circuit breaker changes, by the state entered.",
 		}, []string{"state"}),
 		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "attach_fanout_width",
+			Namespace: Namespace, Name: "attach_fanout_width",
 			Help:    "REST CREATE calls one attach makes (its distinct, well-formed environment ids).",
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
 		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "config_reloads_total",
+			Namespace: Namespace, Name: "config_reloads_total",
 			Help: "Configuration reloads (SIGHUP) by result (ok, error).",
 		}, []string{"result"}),
 	}
@@ -130,7 +126,7 @@ func newMetrics(version string) *metrics {
 		m.reloads.WithLabelValues(r)
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: metricsNamespace, Name: "build_info",
+		Namespace: Namespace, Name: "build_info",
 		Help:        "Always 1; labels name the running build.",
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
@@ -141,9 +137,29 @@ func newMetrics(version string) *metrics {
 	return m
 }
 
-// handler serves the registry in the Prometheus text (or OpenMetrics) format.
-func (m *metrics) handler() http.Handler {
+// Handler serves the metrics in the Prometheus text (or OpenMetrics)
+// format.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registerer is where other parts of the gateway register metrics of their
+// own, so that Handler serves them too.
+func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
+
+// AddInFlight adds delta to the GraphQL requests being served.
+func (m *Metrics) AddInFlight(delta int) { m.gqlInFlight.Add(float64(delta)) }
+
+// SetQueued sets the GraphQL requests waiting for a turn to execute.
+func (m *Metrics) SetQueued(n int) { m.gqlQueued.Set(float64(n)) }
+
+// Reloaded counts a configuration reload: failed when err is not nil.
+func (m *Metrics) Reloaded(err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.reloads.WithLabelValues(result).Inc()
 }
 
 // CircuitChange records that an account's breaker
@@ -151,7 +167,7 @@ func (m *metrics) handler() http.Handler {
 // counts breakers per state among the accounts whose breaker has changed
 // state at least once (a breaker starts closed and is not reported until
 // it opens); accounts are tracked, never exported as labels.
-func (m *metrics) CircuitChange(accountID, state string) {
+func (m *Metrics) CircuitChange(accountID, state string) {
 	if !knownState(state) {
 		return
 	}
@@ -177,21 +193,21 @@ func knownState(s string) bool {
 	return false
 }
 
-// instrumentGraphQL counts and times GraphQL requests (inTurn gauges them,
-// from before their turn). Labels are
-// read after the request, from what the handlers recorded in its
-// requestInfo. It observes the metrics itself rather than through
+// InstrumentGraphQL is middleware that counts and times GraphQL requests
+// (the server gauges them with AddInFlight, from before their turn).
+// Labels are read after the request, from what the handlers recorded in
+// its reqlog.Info. It observes the metrics itself rather than through
 // promhttp's three wrappers, which cost a response-writer wrapper, two
 // label maps and their closures per request (4 allocations, 0.7 KiB; see
 // docs/performance.md); what is recorded is the same, and as there,
 // nothing but the in-flight gauge when a handler panics.
-func (m *metrics) instrumentGraphQL(next http.Handler) http.Handler {
+func (m *Metrics) InstrumentGraphQL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		next.ServeHTTP(w, r)
-		info := infoFrom(r.Context())
-		op := info.metricOperation()
+		info := reqlog.InfoFrom(r.Context())
+		op := info.MetricOperation()
 		m.gqlDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
-		m.gqlRequests.WithLabelValues(op, info.metricOutcome()).Inc()
+		m.gqlRequests.WithLabelValues(op, info.MetricOutcome()).Inc()
 	})
 }

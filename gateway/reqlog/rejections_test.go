@@ -1,4 +1,4 @@
-package gateway
+package reqlog
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ func TestRejectThrottle(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	now := time.Unix(1000, 0)
-	th := newRejectThrottle()
+	th := newRejections()
 	th.now = func() time.Time { return now }
 	allowed := 0
 	for range rejectedLinesBurst + 50 {

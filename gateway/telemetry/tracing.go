@@ -1,4 +1,4 @@
-package gateway
+package telemetry
 
 import (
 	"context"
@@ -15,12 +15,13 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 )
 
 // NewTracerProvider returns a provider that batches spans to the OTLP/HTTP
 // endpoint of cfg, or nil when tracing is off (no endpoint). No global
 // provider is set: the composition root hands it to what it instruments
-// (NewObserver), and shuts it down, which flushes the spans still
+// (NewObserver, TraceGraphQL), and shuts it down, which flushes the spans still
 // buffered. The exporter also reads the standard OTEL_EXPORTER_OTLP_*
 // variables, e.g. OTEL_EXPORTER_OTLP_HEADERS for a collector's API key.
 // Creating it does no I/O, so -check-config calls it to check the
@@ -46,15 +47,30 @@ func NewTracerProvider(cfg config.TracingConfig, version string) (*sdktrace.Trac
 	), nil
 }
 
-// traceGraphQL starts a server span for each GraphQL request (not for
-// health checks, metrics or GraphiQL's page), continuing the client's trace
-// when it sent a W3C traceparent. accessLog adds the operation's attributes.
-func (s *Server) traceGraphQL(next http.Handler) http.Handler {
-	if s.tracer == nil {
-		return next
+// TraceGraphQL returns middleware that starts a server span with tp for
+// each GraphQL request (not for health checks, metrics or GraphiQL's
+// page), continuing the client's trace when it sent a W3C traceparent, and
+// once the request is answered puts what it turned out to be on the span,
+// from its reqlog.Info (which must be in the context already: RequestID
+// runs first). With tp nil (tracing off) it adds nothing.
+func TraceGraphQL(tp trace.TracerProvider) func(http.Handler) http.Handler {
+	if tp == nil {
+		return func(next http.Handler) http.Handler { return next }
 	}
+	return func(next http.Handler) http.Handler {
+		annotated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if info := reqlog.InfoFrom(r.Context()); info.Outcome != "" { // a GraphQL request
+				annotateSpan(r.Context(), info)
+			}
+		})
+		return traceGraphQL(tp, annotated)
+	}
+}
+
+func traceGraphQL(tp trace.TracerProvider, next http.Handler) http.Handler {
 	return otelhttp.NewHandler(next, "graphql",
-		otelhttp.WithTracerProvider(s.tracer),
+		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPropagators(propagation.TraceContext{}),
 		otelhttp.WithFilter(func(r *http.Request) bool {
 			return r.URL.Path == "/graphql" && !graphiql.WantsHTML(r)
@@ -64,16 +80,16 @@ func (s *Server) traceGraphQL(next http.Handler) http.Handler {
 }
 
 // annotateSpan puts what the request turned out to be on its span.
-func annotateSpan(ctx context.Context, info *requestInfo) {
+func annotateSpan(ctx context.Context, info *reqlog.Info) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return
 	}
 	span.SetAttributes(
-		attribute.String("graphql.operation.name", clipLogged(info.op.Name())),
-		attribute.String("graphql.operation.type", info.op.Type()),
-		attribute.String("ipack.outcome", info.metricOutcome()),
-		attribute.Int64("ipack.rest_calls", info.restCalls.Load()),
+		attribute.String("graphql.operation.name", reqlog.Clip(info.Operation)),
+		attribute.String("graphql.operation.type", info.OperationType),
+		attribute.String("ipack.outcome", info.MetricOutcome()),
+		attribute.Int64("ipack.rest_calls", info.RESTCalls()),
 	)
 }
 

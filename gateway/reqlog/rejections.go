@@ -1,4 +1,4 @@
-package gateway
+package reqlog
 
 import (
 	"context"
@@ -17,25 +17,25 @@ const (
 	rejectedLinesBurst     = 100
 )
 
-// rejectThrottle decides which refused requests are logged. It counts with
+// rejections decides which refused requests are logged. It counts with
 // a lineBudget, as the warning throttle does per kind, but is not one of
 // that throttle's kinds: it decides once per request for two lines of
 // different messages ("request rejected" and the access line), at info
 // level, at a fixed rate, where the warning throttle judges each line at
 // warn level by its message at the configured rate; and its summary counts
 // requests, not lines of a kind.
-type rejectThrottle struct {
+type rejections struct {
 	budget *lineBudget
 	now    func() time.Time
 }
 
-func newRejectThrottle() *rejectThrottle {
-	return &rejectThrottle{budget: newLineBudget(rejectedLinesPerSecond, rejectedLinesBurst), now: time.Now}
+func newRejections() *rejections {
+	return &rejections{budget: newLineBudget(rejectedLinesPerSecond, rejectedLinesBurst), now: time.Now}
 }
 
 // allow reports whether a refused request's lines may be logged; when they
 // may and others were left out before, it first logs how many.
-func (t *rejectThrottle) allow(ctx context.Context, log *slog.Logger) bool {
+func (t *rejections) allow(ctx context.Context, log *slog.Logger) bool {
 	if t == nil {
 		return true
 	}
@@ -51,14 +51,23 @@ func (t *rejectThrottle) allow(ctx context.Context, log *slog.Logger) bool {
 	return true
 }
 
-// logRejection reports whether the lines of the request of ctx, refused
+// Rejected logs, at info level, that the request of ctx was refused
+// before execution with the error code code, unless the refused requests'
+// lines are over their rate.
+func (l *Log) Rejected(ctx context.Context, code string) {
+	if l.allowRejected(ctx) {
+		l.log.LogAttrs(ctx, slog.LevelInfo, "request rejected", slog.String("code", code))
+	}
+}
+
+// allowRejected reports whether the lines of the request of ctx, refused
 // before execution, may be logged. The decision is made once per request,
-// so that its "request rejected" and "request" lines go together.
-func (s *Server) logRejection(ctx context.Context) bool {
-	info := infoFrom(ctx)
+// so that its "request rejected" and access lines go together.
+func (l *Log) allowRejected(ctx context.Context) bool {
+	info := InfoFrom(ctx)
 	if !info.logDecided {
 		info.logDecided = true
-		info.logAllowed = s.rejectLog.allow(ctx, s.log)
+		info.logAllowed = l.rejected.allow(ctx, l.log)
 	}
 	return info.logAllowed
 }

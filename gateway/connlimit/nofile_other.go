@@ -1,6 +1,6 @@
 //go:build !unix
 
-package gateway
+package connlimit
 
 // openFileLimit is unknown here.
 func openFileLimit() uint64 { return 0 }

@@ -1,4 +1,4 @@
-package gateway
+package connlimit
 
 import (
 	"context"
@@ -22,8 +22,8 @@ import (
 // and hold a busy connection meanwhile, which the connection bounds never
 // close. "Connection: close" skips the first read; the second is cut
 // short by a read deadline already passed on the connection
-// (limitedConn.answeredUnread), and the connection then lingers briefly
-// (limitedConn.linger) so that closing it does not destroy the answer.
+// (Conn.answeredUnread), and the connection then lingers briefly
+// (Conn.linger) so that closing it does not destroy the answer.
 // A request whose body was read keeps its connection alive as before.
 
 // unreadGuard is a request's body and its ResponseWriter in one (one
@@ -38,11 +38,20 @@ type unreadGuard struct {
 	wrote bool        // the answer's status was written
 }
 
-// guardUnread returns w wrapped, and r's body with it, when r has a body.
-// Out of line: its work takes no room in the caller's frame.
-//
-//go:noinline
-func guardUnread(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+// CloseUnread is middleware that ends the connection of a request
+// answered before its body was read to its end: the answer gets
+// "Connection: close", and on a Listener's connection (ConnContext) the
+// rest of the body is not read. It should be outermost, so that every
+// answer passes it.
+func CloseUnread(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(guard(w, r), r)
+	})
+}
+
+// guard returns w wrapped, and r's body with it, when r has a body. The
+// body is replaced in place: r is not copied.
+func guard(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
 	if r.Body == nil || r.Body == http.NoBody {
 		return w
 	}
@@ -90,20 +99,20 @@ func (g *unreadGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 // connection to read nothing more.
 func (g *unreadGuard) closeAfterAnswer() {
 	g.Header().Set("Connection", "close")
-	// On a connection of Serve's. Elsewhere (the handler mounted in another
+	// On a Listener's connection. Elsewhere (the handler mounted in another
 	// server) the answer still goes out at once; net/http then reads up to
 	// 256 KiB of the body before it closes, as without the gateway: cutting
 	// that read short without the lingering could reset the connection
 	// under the answer.
-	if lc, ok := g.ctx.Value(connKey{}).(*limitedConn); ok {
-		lc.answeredUnread()
+	if c := ConnFrom(g.ctx); c != nil {
+		c.answeredUnread()
 	}
 }
 
 // answeredUnread marks c's request as answered with its body unread:
 // reads fail from now on (net/http's read of the rest of the body ends at
 // once), and Close lingers.
-func (c *limitedConn) answeredUnread() {
+func (c *Conn) answeredUnread() {
 	c.unread.Store(true)
 	_ = c.Conn.SetReadDeadline(time.Now())
 }

@@ -1,4 +1,4 @@
-package gateway
+package reqlog
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 func steppedLogger(t *testing.T, perSecond float64, burst int) (*slog.Logger, *bytes.Buffer, *time.Time, *logThrottle) {
 	t.Helper()
 	var buf bytes.Buffer
-	log := throttleLogs(withRequestIDs(slog.New(slog.NewJSONHandler(&buf, nil))), config.LogsConfig{WarningsPerSecond: perSecond, WarningBurst: burst})
+	log := throttleLogs(WithIDs(slog.New(slog.NewJSONHandler(&buf, nil))), config.LogsConfig{WarningsPerSecond: perSecond, WarningBurst: burst})
 	th := log.Handler().(requestIDHandler).Handler.(throttleHandler).t
 	now := time.Unix(1_000_000, 0)
 	th.now = func() time.Time { return now }
@@ -43,7 +43,7 @@ func decodeLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 
 func TestThrottleLogs(t *testing.T) {
 	log, buf, now, _ := steppedLogger(t, 1, 3)
-	ctx := context.WithValue(context.Background(), requestInfoKey{}, &requestInfo{id: "req-1"})
+	ctx := context.WithValue(context.Background(), infoKey{}, &Info{id: "req-1"})
 
 	// A burst of 3, then nothing within the same instant; a derived logger
 	// shares the limit.

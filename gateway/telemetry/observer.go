@@ -1,4 +1,11 @@
-package gateway
+// Package telemetry is what the gateway tells operators about its work:
+// Prometheus metrics (Metrics, served at /metrics), OpenTelemetry traces
+// (NewTracerProvider, a server span per GraphQL request with TraceGraphQL,
+// a client span per REST attempt sent upstream by TracingTransport) and
+// the Observer, which learns every REST attempt and attach fan-out and
+// turns them into metrics, spans, the access line's REST counters
+// (reqlog.Info) and a sign of the upstream's life.
+package telemetry
 
 import (
 	"context"
@@ -10,8 +17,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 )
 
@@ -25,19 +32,16 @@ import (
 //     rest_retries_total, rest_rate_wait_seconds), labelled by object and
 //     method;
 //   - the access log's rest_calls and rest_retries of the GraphQL request
-//     the attempt belongs to (found in the attempt's context);
+//     the attempt belongs to (its reqlog.Info, found in the attempt's
+//     context);
 //   - a sign of life of the upstream, for /readyz (any answer but 404);
 //   - a client span "REST <method> <object>" when tracing is on, whose
-//     trace context TracingTransport sends upstream;
-//   - the passthrough rule for refused tokens (passthrough.go): it notes a
-//     401 or 403, and refuses the request's later calls after a 401;
-//   - for a credentials space, whether the REST API accepted or refused
-//     the space's credentials, for /readyz (credentials.go).
+//     trace context TracingTransport sends upstream.
 //
 // Build one with NewObserver, give it to the REST client and the resolvers,
-// then to NewServer: an Observer serves one Server.
+// then to the server: an Observer serves one server.
 type Observer struct {
-	metrics *metrics
+	metrics *Metrics
 	tp      trace.TracerProvider // nil when tracing is off
 	tracer  trace.Tracer         // of tp
 	// lastAnswer is when the upstream last answered (unix nanoseconds).
@@ -58,19 +62,17 @@ func NewObserver(version string, tp trace.TracerProvider) *Observer {
 	return o
 }
 
-// AttemptStart implements platformapi.Observer: it refuses the call of a
-// passthrough request whose token the REST API refused already, and starts
-// the attempt's span.
+// Metrics returns the metrics the Observer feeds, for the server to feed
+// and serve too.
+func (o *Observer) Metrics() *Metrics { return o.metrics }
+
+// TracerProvider returns the provider the Observer traces with; nil when
+// tracing is off.
+func (o *Observer) TracerProvider() trace.TracerProvider { return o.tp }
+
+// AttemptStart implements platformapi.Observer: it starts the attempt's
+// span.
 func (o *Observer) AttemptStart(ctx context.Context, a platformapi.Attempt) (context.Context, error) {
-	if err := refusedAlready(ctx); err != nil {
-		if o.tracer != nil {
-			// No span of the attempt's own: hide the caller's (the
-			// request's server span) from AttemptDone, which ends the
-			// span it finds.
-			ctx = trace.ContextWithSpan(ctx, noop.Span{})
-		}
-		return ctx, err
-	}
 	if o.tracer != nil {
 		ctx, _ = o.tracer.Start(ctx, "REST "+a.Method+" "+a.Object, trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(
@@ -98,45 +100,32 @@ func (o *Observer) AttemptDone(ctx context.Context, a platformapi.Attempt) {
 	if a.Number > 1 {
 		m.restRetries.WithLabelValues(a.Object, method).Inc()
 	}
-	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
-	if info != nil {
-		info.restCalls.Add(1)
-		if a.Number > 1 {
-			info.restRetries.Add(1)
-		}
-	}
+	reqlog.InfoFrom(ctx).CountREST(a.Number > 1)
 	if a.StatusCode == 0 {
 		m.restRequests.WithLabelValues(a.Object, method, "error").Inc()
 		return
 	}
 	m.restRequests.WithLabelValues(a.Object, method, statusLabel(a.StatusCode)).Inc()
 	m.restDuration.WithLabelValues(a.Object, method).Observe(a.Duration.Seconds())
-	o.upstreamAnswered(a.StatusCode)
-	noteRefusal(ctx, a.StatusCode)
-	if p := principalFrom(ctx); p != nil && p.creds != nil {
-		p.creds.answered(a.StatusCode) // for /readyz's credentials check
+	if a.StatusCode != 404 {
+		// A sign of life; a 404 may be a base URL that leads nowhere.
+		o.UpstreamAnswered()
 	}
 }
 
-// CircuitChange implements platformapi.Observer (see metrics).
+// CircuitChange implements platformapi.Observer (see Metrics).
 func (o *Observer) CircuitChange(accountID, state string) { o.metrics.CircuitChange(accountID, state) }
 
 // FanOut implements resolver.Observer: one attach fans out to width REST
 // calls.
 func (o *Observer) FanOut(width int) { o.metrics.fanOut.Observe(float64(width)) }
 
-// upstreamAnswered records a REST answer with status as a sign of life,
-// unless it is a 404 (see health).
-func (o *Observer) upstreamAnswered(status int) {
-	if status != 404 {
-		o.upstreamSeen()
-	}
-}
+// UpstreamAnswered notes that the upstream answered now: a REST answer
+// other than 404, or /readyz's probe.
+func (o *Observer) UpstreamAnswered() { o.lastAnswer.Store(time.Now().UnixNano()) }
 
-func (o *Observer) upstreamSeen() { o.lastAnswer.Store(time.Now().UnixNano()) }
-
-// upstreamRecent reports whether the upstream answered within d.
-func (o *Observer) upstreamRecent(d time.Duration) bool {
+// UpstreamAnsweredWithin reports whether the upstream answered within d.
+func (o *Observer) UpstreamAnsweredWithin(d time.Duration) bool {
 	return time.Since(time.Unix(0, o.lastAnswer.Load())) < d
 }
 
