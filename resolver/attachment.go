@@ -105,7 +105,7 @@ const attachField = "integrationPackInstanceEnvironmentAttachmentAttach"
 func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input *AttachmentInput }) (*[]*Attachment, error) {
 	r := m.r
 	// Counted first, before anything can fail the field (ItemError.Call).
-	callNo := itemErrorsFrom(ctx).begin(attachField)
+	callNo := beginCall(ctx, attachField)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	if err != nil {
 		return nil, err
 	}
-	instanceID, envs, items, todo, field := plan.instanceID, plan.envs, plan.items, plan.todo, plan.field
+	instanceID, items, todo := plan.instanceID, plan.items, plan.todo
 	if r.opts.Rollback && len(todo) > 0 {
 		todo = r.skipAttached(call, acct, instanceID, items, todo)
 	}
@@ -130,23 +130,24 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		r.rollback(call, acct, instanceID, items, todo)
 	}
 	r.logAttachFailures(ctx, items)
-	return answerAttach(ctx, callNo, field, items, envs)
+	return answerAttach(ctx, callNo, &plan)
 }
 
-// answerAttach answers an attach whose outcome is in items, the call-th
-// execution of the field in the request, whose items select field first
-// (errorField). Each failed item is reported in ctx (WithItemErrors) and
-// carried by field: when field is id, which is non-null, the item is null,
-// as a failed id makes it; else the item's fields are null. Without a sink
-// in ctx, or when only meta fields are selected (no field can carry an
+// answerAttach answers the attach planned by plan, the call-th execution
+// of the field in the request, once its items hold their outcomes. Each
+// failed item is reported in ctx (WithItemErrors), carried by plan.field
+// (errorField): when that is id, which is non-null, the item is null, as a
+// failed id makes it; else the item's fields are null. Without a sink in
+// ctx, or when only meta fields are selected (no field can carry an
 // error), the failures fail the list, named in its error.
-func answerAttach(ctx context.Context, call int, field string, items []*Attachment, envs []graphql.ID) (*[]*Attachment, error) {
+func answerAttach(ctx context.Context, call int, plan *attachPlan) (*[]*Attachment, error) {
+	items, field := plan.items, plan.field
 	if !slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
 		return &items, nil
 	}
 	sink := itemErrorsFrom(ctx)
 	if sink == nil || field == "" {
-		return nil, summarize(items, envs)
+		return nil, summarize(items, plan.envs)
 	}
 	failed := make([]ItemError, 0, len(items))
 	for i, it := range items {

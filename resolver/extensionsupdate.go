@@ -50,8 +50,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	// Counted first, before anything can fail the field: the count tells
 	// which alias an item error belongs to (ItemError.Call), so every
 	// execution must count, a failed one too.
-	sink := itemErrorsFrom(ctx)
-	callNo := sink.begin(field)
+	callNo := beginCall(ctx, field)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -122,6 +121,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 		failed = append(failed, ItemError{Field: field, Call: callNo, Index: i, Err: e})
 	}
 	if len(failed) > 0 {
+		sink := itemErrorsFrom(ctx)
 		if sink == nil {
 			// Nobody to report the items to: fail the field, naming them.
 			return nil, summarizeItems(failed, len(items))

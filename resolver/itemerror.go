@@ -62,7 +62,14 @@ type itemErrorsKey struct{}
 type itemErrorSink struct {
 	mu    sync.Mutex
 	errs  []ItemError
-	calls map[string]int
+	calls []fieldCalls // per field; in buf for the first few fields
+	buf   [3]fieldCalls
+}
+
+// fieldCalls counts the executions of a field.
+type fieldCalls struct {
+	field string
+	n     int
 }
 
 // itemErrorsFrom returns ctx's sink, nil when it has none.
@@ -71,20 +78,23 @@ func itemErrorsFrom(ctx context.Context) *itemErrorSink {
 	return s
 }
 
-// begin counts one execution of field and returns its number. A nil sink
-// counts nothing.
-func (s *itemErrorSink) begin(field string) int {
+// beginCall counts one execution of field in ctx's sink and returns its
+// number (ItemError.Call); 0 when ctx has no sink.
+func beginCall(ctx context.Context, field string) int {
+	s := itemErrorsFrom(ctx)
 	if s == nil {
 		return 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.calls == nil {
-		s.calls = map[string]int{}
+	for i := range s.calls {
+		if c := &s.calls[i]; c.field == field {
+			c.n++
+			return c.n - 1
+		}
 	}
-	n := s.calls[field]
-	s.calls[field]++
-	return n
+	s.calls = append(s.calls, fieldCalls{field: field, n: 1})
+	return 0
 }
 
 func (s *itemErrorSink) add(errs ...ItemError) {
@@ -98,7 +108,9 @@ func (s *itemErrorSink) add(errs ...ItemError) {
 // ItemErrors) instead of failing their field. Without it, such a field
 // fails whole when any item failed, its error naming the failed items.
 func WithItemErrors(ctx context.Context) context.Context {
-	return context.WithValue(ctx, itemErrorsKey{}, &itemErrorSink{})
+	s := &itemErrorSink{}
+	s.calls = s.buf[:0] // a request's fields count without allocating
+	return context.WithValue(ctx, itemErrorsKey{}, s)
 }
 
 // ItemErrors returns the item failures reported in ctx (made by
