@@ -62,8 +62,8 @@ type itemErrorsKey struct{}
 type itemErrorSink struct {
 	mu    sync.Mutex
 	errs  []ItemError
-	calls []fieldCalls // per field; in buf for the first few fields
-	buf   [3]fieldCalls
+	calls []fieldCalls // per field; in buf for the first, as most requests have one
+	buf   [1]fieldCalls
 }
 
 // fieldCalls counts the executions of a field.
@@ -109,7 +109,7 @@ func (s *itemErrorSink) add(errs ...ItemError) {
 // fails whole when any item failed, its error naming the failed items.
 func WithItemErrors(ctx context.Context) context.Context {
 	s := &itemErrorSink{}
-	s.calls = s.buf[:0] // a request's fields count without allocating
+	s.calls = s.buf[:0] // a request's first field counts without allocating
 	return context.WithValue(ctx, itemErrorsKey{}, s)
 }
 
