@@ -32,7 +32,8 @@ import (
 // item's field ItemField, and the error belongs at path [key, Index] or
 // [key, Index, itemKey]: key is the response key of Field's Call-th
 // execution, itemKey each response key under which Field's items select
-// ItemField (an alias selected twice is two errors, as for any field).
+// ItemField (a field selected under two aliases fails under both, as any
+// field does).
 type ItemError struct {
 	Field string
 	// Call counts the executions of Field in the request, from 0, each
@@ -44,8 +45,8 @@ type ItemError struct {
 	Index int
 	// ItemField names the field of the item that carries the error, for
 	// a list of objects; "" for a list of scalars, where the error is at
-	// the item. For an attachment it is id when selected (non-null, so its
-	// failure nulls the item: the item is null), else the first field
+	// the item. For an attachment it is id when selected (non-null: the
+	// item is null, as a failed id makes it), else the first field
 	// selected (null, as are the item's other fields but __typename).
 	ItemField string
 	Err       *errcode.Error
