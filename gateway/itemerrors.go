@@ -9,12 +9,14 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/resolver"
 )
 
-// itemErrors turns the failures of single items of list inputs, which the
+// itemErrors turns the failures of single items of lists, which the
 // resolvers reported in ctx (resolver.WithItemErrors), into GraphQL errors
-// at path [key, index]: the key under which the client selected the field
-// (its alias) and the item's index, where the answer holds null. The key
-// is the one of the field's executions that failed, among those that ran
-// under the request's variables vars (query.Operation.ResponseKeys).
+// at the items' paths: [key, index] for a list of scalars, where the answer
+// holds null, and [key, index, itemKey] for a list of objects, one error
+// per itemKey under which the items select the field that carries the
+// failure. key is the response key (alias) of the field's execution that
+// failed, among those that ran under the request's variables vars
+// (query.ResponseKeys).
 func itemErrors(ctx context.Context, op *query.Operation, vars map[string]any) []*gqlerrors.QueryError {
 	failed := resolver.ItemErrors(ctx)
 	if len(failed) == 0 {
@@ -22,18 +24,28 @@ func itemErrors(ctx context.Context, op *query.Operation, vars map[string]any) [
 	}
 	keys := op.ResponseKeys(vars)
 	var out []*gqlerrors.QueryError
+	type itemField struct{ key, field string }
+	itemKeys := map[itemField][]string{} // a root key's items' keys of a field
 	for _, ie := range failed {
-		key := ie.Field
-		if keys := keys[ie.Field]; ie.Call < len(keys) {
-			key = keys[ie.Call]
+		key, ok := keys.Root(ie.Field, ie.Call)
+		if !ok {
+			key = ie.Field
 		}
-		out = append(out, &gqlerrors.QueryError{
-			Message:       ie.Err.Message,
-			Path:          []any{key, ie.Index},
-			Extensions:    ie.Err.Extensions(),
-			ResolverError: ie.Err,
-			Err:           ie.Err,
-		})
+		if ie.ItemField == "" {
+			out = append(out, ie.QueryError(key, ie.Index))
+			continue
+		}
+		f := itemField{key, ie.ItemField}
+		iks, ok := itemKeys[f]
+		if !ok {
+			if iks = keys.Item(key, ie.ItemField); len(iks) == 0 {
+				iks = []string{ie.ItemField}
+			}
+			itemKeys[f] = iks
+		}
+		for _, ik := range iks {
+			out = append(out, ie.QueryError(key, ie.Index, ik))
+		}
 	}
 	return out
 }

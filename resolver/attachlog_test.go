@@ -131,7 +131,7 @@ func TestAttachLogLines(t *testing.T) {
 				cancel()
 			}
 			ctx := resolver.WithCallContext(resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"}), call)
-			resp := s.Exec(ctx, attach("{ id }", manyEnvs(100)...), "", nil)
+			resp := execItems(ctx, s, attach("{ id }", manyEnvs(100)...))
 			if len(resp.Errors) != tt.failed {
 				t.Fatalf("%d errors, want %d", len(resp.Errors), tt.failed)
 			}

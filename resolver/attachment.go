@@ -72,7 +72,7 @@ func (r *Resolver) planAttach(ctx context.Context, in *AttachmentInput) (attachP
 		if err := ids.ValidateEnvironment(env); err != nil {
 			items[i] = &Attachment{err: errcode.New(errcode.BadUserInput,
 				fmt.Sprintf("input.environmentIds[%d] %q is not a valid environment id", i, truncate(env))).
-				With("environmentId", env).With("argument", fmt.Sprintf("input.environmentIds[%d]", i)), errField: field}
+				With("environmentId", env).With("argument", fmt.Sprintf("input.environmentIds[%d]", i))}
 			invalid = true
 			continue
 		}
@@ -81,7 +81,7 @@ func (r *Resolver) planAttach(ctx context.Context, in *AttachmentInput) (attachP
 			continue
 		}
 		first[env] = i
-		items[i] = &Attachment{errField: field, environmentID: env}
+		items[i] = &Attachment{environmentID: env}
 		todo = append(todo, i)
 	}
 
@@ -95,12 +95,17 @@ func (r *Resolver) planAttach(ctx context.Context, in *AttachmentInput) (attachP
 	return attachPlan{instanceID: instanceID, envs: envs, items: items, todo: todo, field: field}, nil
 }
 
+// attachField is the attach's field, as item errors name it.
+const attachField = "integrationPackInstanceEnvironmentAttachmentAttach"
+
 // IntegrationPackInstanceEnvironmentAttachmentAttach fans out one REST
 // CREATE per distinct environmentId, at most Options.AttachConcurrency at
 // once, and answers one item per environmentId in input order. An item that
-// failed resolves to an error whose path holds its index (see Attachment).
+// failed is reported in the context (see answerAttach).
 func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx context.Context, args struct{ Input *AttachmentInput }) (*[]*Attachment, error) {
 	r := m.r
+	// Counted first, before anything can fail the field (ItemError.Call).
+	callNo := beginCall(ctx, attachField)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -109,7 +114,7 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 	if err != nil {
 		return nil, err
 	}
-	instanceID, envs, items, todo, field := plan.instanceID, plan.envs, plan.items, plan.todo, plan.field
+	instanceID, items, todo := plan.instanceID, plan.items, plan.todo
 	if r.opts.Rollback && len(todo) > 0 {
 		todo = r.skipAttached(call, acct, instanceID, items, todo)
 	}
@@ -125,12 +130,36 @@ func (m *Mutation) IntegrationPackInstanceEnvironmentAttachmentAttach(ctx contex
 		r.rollback(call, acct, instanceID, items, todo)
 	}
 	r.logAttachFailures(ctx, items)
+	return answerAttach(ctx, callNo, &plan)
+}
 
-	if field == "" && slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
-		// Only meta fields were selected, so no item field can carry an
-		// error; report the failures on the list instead of dropping them.
-		return nil, summarize(items, envs)
+// answerAttach answers the attach planned by plan, the call-th execution
+// of the field in the request, once its items hold their outcomes. Each
+// failed item is reported in ctx (WithItemErrors), carried by plan.field
+// (errorField): when that is id, which is non-null, the item is null, as a
+// failed id makes it; else the item's fields are null. Without a sink in
+// ctx, or when only meta fields are selected (no field can carry an
+// error), the failures fail the list, named in its error.
+func answerAttach(ctx context.Context, call int, plan *attachPlan) (*[]*Attachment, error) {
+	items, field := plan.items, plan.field
+	if !slices.ContainsFunc(items, func(a *Attachment) bool { return a.err != nil }) {
+		return &items, nil
 	}
+	sink := itemErrorsFrom(ctx)
+	if sink == nil || field == "" {
+		return nil, summarize(items, plan.envs)
+	}
+	failed := make([]ItemError, 0, len(items))
+	for i, it := range items {
+		if it.err == nil {
+			continue
+		}
+		failed = append(failed, ItemError{Field: attachField, Call: call, Index: i, ItemField: field, Err: it.err})
+		if field == "id" {
+			items[i] = nil // this slot only: a duplicate's still holds the shared item
+		}
+	}
+	sink.add(failed...)
 	return &items, nil
 }
 
@@ -406,15 +435,14 @@ func (q *Query) IntegrationPackEnvironmentAttachments(ctx context.Context, args 
 }
 
 // Attachment resolves IntegrationPackEnvironmentAttachment. A failed attach
-// item carries its error on one field only (errField), so that the error
-// appears once, at path [field, index, errField]; that field panics with
-// it (see itemerror.go), the others resolve to null.
+// item (err) answers null in every field but __typename; its error is
+// reported apart (answerAttach), and no field of it fails: see
+// itemerror.go.
 type Attachment struct {
 	id            string
 	environmentID string
 	instanceID    string
 	err           *errcode.Error
-	errField      string
 	// preexisting marks an environment an all-or-nothing attach found
 	// attached before it began: never to be rolled back.
 	preexisting bool
@@ -424,23 +452,15 @@ type Attachment struct {
 	mapExtensions *[]*string
 }
 
-// fail reports the item's error, if field is the one to carry it.
-func (a *Attachment) fail(field string) {
-	if a.err != nil && a.errField == field {
-		panic(&itemError{err: a.err})
-	}
-}
-
-// ID is the attachment's opaque id.
+// ID is the attachment's opaque id. A failed item whose id is selected is
+// null in the list (answerAttach), so ID is never asked of one.
 func (a *Attachment) ID() ID {
-	a.fail("id")
 	return ID(a.id)
 }
 
 // EnvironmentID is the environment's GUID.
 func (a *Attachment) EnvironmentID() *string {
 	if a.err != nil {
-		a.fail("environmentId")
 		return nil
 	}
 	return &a.environmentID
@@ -449,7 +469,6 @@ func (a *Attachment) EnvironmentID() *string {
 // IntegrationPackInstanceID is the instance's opaque id.
 func (a *Attachment) IntegrationPackInstanceID() *ID {
 	if a.err != nil {
-		a.fail("integrationPackInstanceId")
 		return nil
 	}
 	id := ID(a.instanceID)
@@ -460,7 +479,6 @@ func (a *Attachment) IntegrationPackInstanceID() *ID {
 // by loadExtensions; null in attach: the REST attachment carries none, and
 // the vendor answers null in every attach sample.
 func (a *Attachment) EnvironmentExtensions() *string {
-	a.fail("environmentExtensions")
 	return a.extensions
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
 	"github.com/ipack-gateway/ipack-gateway/internal/jsonobject"
@@ -51,8 +50,7 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 	// Counted first, before anything can fail the field: the count tells
 	// which alias an item error belongs to (ItemError.Call), so every
 	// execution must count, a failed one too.
-	sink, _ := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
-	callNo := sink.begin(field)
+	callNo := beginCall(ctx, field)
 	call, acct, err := account(ctx)
 	if err != nil {
 		return nil, err
@@ -123,11 +121,12 @@ func (r *Resolver) updateAll(ctx context.Context, field string, input *[]*Extens
 		failed = append(failed, ItemError{Field: field, Call: callNo, Index: i, Err: e})
 	}
 	if len(failed) > 0 {
+		sink := itemErrorsFrom(ctx)
 		if sink == nil {
 			// Nobody to report the items to: fail the field, naming them.
 			return nil, summarizeItems(failed, len(items))
 		}
-		sink.add(failed)
+		sink.add(failed...)
 	}
 	return &out, nil
 }
@@ -153,80 +152,4 @@ func withPartial(obj json.RawMessage) json.RawMessage {
 		return obj
 	}
 	return jsonobject.Encode(append(members, jsonobject.Member{Key: "partial", Value: json.RawMessage("true")}))
-}
-
-// ItemError is the failure of one item of a list input: the field's
-// answer holds null at Index, and the error belongs at path [field, Index].
-type ItemError struct {
-	Field string
-	// Call counts the executions of Field in the request, from 0, each
-	// counted as it begins, whether it fails whole or not: mutation fields
-	// run one after the other in document order (each response key once;
-	// none that @skip or @include leaves out), so with the request's
-	// variables it tells which of several aliases of Field failed.
-	Call  int
-	Index int
-	Err   *errcode.Error
-}
-
-type itemErrorsKey struct{}
-
-type itemErrorSink struct {
-	mu    sync.Mutex
-	errs  []ItemError
-	calls map[string]int
-}
-
-// begin counts one execution of field and returns its number. A nil sink
-// counts nothing.
-func (s *itemErrorSink) begin(field string) int {
-	if s == nil {
-		return 0
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.calls == nil {
-		s.calls = map[string]int{}
-	}
-	n := s.calls[field]
-	s.calls[field]++
-	return n
-}
-
-func (s *itemErrorSink) add(errs []ItemError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.errs = append(s.errs, errs...)
-}
-
-// WithItemErrors returns a context in which resolvers of list inputs
-// report the failures of single items (see ItemErrors) instead of failing
-// their field. graphql-go can put an error at a list item's path only for
-// lists of objects; these fields answer lists of strings, so the caller
-// adds the errors to the response itself.
-func WithItemErrors(ctx context.Context) context.Context {
-	return context.WithValue(ctx, itemErrorsKey{}, &itemErrorSink{})
-}
-
-// ItemErrors returns the item failures reported in ctx (made by
-// WithItemErrors), in the order reported.
-func ItemErrors(ctx context.Context) []ItemError {
-	s, ok := ctx.Value(itemErrorsKey{}).(*itemErrorSink)
-	if !ok {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]ItemError(nil), s.errs...)
-}
-
-// summarizeItems is the field's error when item failures cannot be
-// reported one by one.
-func summarizeItems(failed []ItemError, n int) error {
-	var list []map[string]any
-	for _, f := range failed {
-		list = append(list, map[string]any{"index": f.Index, "code": string(f.Err.Code), "message": f.Err.Message})
-	}
-	first := failed[0].Err
-	return (&errcode.Error{Code: first.Code, Message: fmt.Sprintf("%d of %d items failed; first: %s", len(failed), n, first.Message)}).With("failures", list)
 }

@@ -26,7 +26,7 @@ func run(t *testing.T, p resolver.Platform, query string) (map[string]any, []gql
 	t.Helper()
 	s := mustSchema(t, resolver.New(p, resolver.Options{}))
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "acct"})
-	resp := s.Exec(ctx, query, "", nil)
+	resp := execItems(ctx, s, query)
 	raw, err := json.Marshal(resp)
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,19 @@
 //
 // The caller (the HTTP layer) authenticates a request and puts the vendor
 // account it acts for into the context with WithAccount; resolvers call REST
-// for that account only.
+// for that account only. A field that answers a list item by item (attach,
+// the extension updates) answers null for a failed item and reports its
+// failure in the context made by WithItemErrors; the caller, who knows the
+// document's aliases, adds each at the item's path (ItemError says which;
+// itemerror.go says why graphql-go cannot).
 //
 //	r := resolver.New(client, resolver.DefaultOptions())
 //	s, err := resolver.NewSchema(r, nil, graphql.MaxDepth(16))
-//	resp := s.Exec(resolver.WithAccount(ctx, acct), query, op, vars)
+//	ctx = resolver.WithItemErrors(resolver.WithAccount(ctx, acct))
+//	resp := s.Exec(ctx, query, op, vars)
+//	for _, ie := range resolver.ItemErrors(ctx) {
+//		resp.Errors = append(resp.Errors, ie.QueryError(path...)) // path: see ItemError
+//	}
 package resolver
 
 import (

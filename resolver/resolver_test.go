@@ -37,9 +37,26 @@ func exec(t *testing.T, p resolver.Platform, query string) string {
 	t.Helper()
 	s := mustSchema(t, resolver.New(p, resolver.Options{}))
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"})
-	resp := s.Exec(ctx, query, "", nil)
+	resp := execItems(ctx, s, query)
 	out, _ := json.Marshal(resp)
 	return string(out)
+}
+
+// execItems executes query as the gateway does: with the failures of
+// single items reported in the context, and added to the answer at their
+// paths, which in a document without aliases are [field, index] or
+// [field, index, itemField].
+func execItems(ctx context.Context, s *graphql.Schema, query string) *graphql.Response {
+	ctx = resolver.WithItemErrors(ctx)
+	resp := s.Exec(ctx, query, "", nil)
+	for _, ie := range resolver.ItemErrors(ctx) {
+		path := []any{ie.Field, ie.Index}
+		if ie.ItemField != "" {
+			path = append(path, ie.ItemField)
+		}
+		resp.Errors = append(resp.Errors, ie.QueryError(path...))
+	}
+	return resp
 }
 
 func attach(selection string, envs ...string) string {
@@ -47,8 +64,9 @@ func attach(selection string, envs ...string) string {
 	return fmt.Sprintf(`mutation { integrationPackInstanceEnvironmentAttachmentAttach(input: {integrationPackInstanceId: %q, environmentIds: %s}) %s }`, inst, q, selection)
 }
 
-// TestAttachErrorPlacement: a failed item's error sits on exactly one
-// field, id when selected, so it appears once with the item's index.
+// TestAttachErrorPlacement: a failed item's error is reported for exactly
+// one of its fields, id when selected (the item is then null), so it
+// appears once with the item's index.
 func TestAttachErrorPlacement(t *testing.T) {
 	p := &fakePlatform{create: echo(envB)}
 	tests := []struct {
@@ -76,6 +94,19 @@ func TestAttachErrorPlacement(t *testing.T) {
 		if got := exec(t, p, attach(tt.selection, envA, envB)); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestAttachItemsWithoutSink: without WithItemErrors nobody can place a
+// failed item's error, so the attach fails whole, naming the failed
+// items, as an update does.
+func TestAttachItemsWithoutSink(t *testing.T) {
+	s := mustSchema(t, resolver.New(&fakePlatform{create: echo(envB)}, resolver.Options{}))
+	resp := s.Exec(resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"}), attach("{ id environmentId }", envA, envB), "", nil)
+	got, _ := json.Marshal(resp)
+	want := `{"errors":[{"message":"1 of 2 environments failed; first: Downstream Execution Error: Bad Request: Environment does not exist.","path":["integrationPackInstanceEnvironmentAttachmentAttach"],"extensions":{"code":"BAD_USER_INPUT","failures":[{"code":"BAD_USER_INPUT","environmentId":"86b413a8-1ebf-4c95-bc5b-139573b77910","index":1,"status":400}]}}],"data":{"integrationPackInstanceEnvironmentAttachmentAttach":null}}`
+	if string(got) != want {
+		t.Errorf("attach without item errors in the context:\n got %s\nwant %s", got, want)
 	}
 }
 

@@ -137,7 +137,7 @@ func execOpts(t *testing.T, p resolver.Platform, opts resolver.Options, query st
 	t.Helper()
 	s := mustSchema(t, resolver.New(p, opts))
 	ctx := resolver.WithAccount(context.Background(), platformapi.Account{ID: "a"})
-	raw, err := json.Marshal(s.Exec(ctx, query, "", nil))
+	raw, err := json.Marshal(execItems(ctx, s, query))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,8 @@
 //     long a name, or brackets nested too deep (canonical.go, cost.go);
 //  2. parse the canonical text with gqlparser and measure each operation,
 //     fragments expanded and each measured once (analyze.go), keeping a
-//     mutation's root selections for the response keys of its items'
-//     errors (rootkeys.go);
+//     mutation's root selections, and their items' selections, for the
+//     paths of its items' errors (rootkeys.go);
 //  3. validate it with gqlparser's rules, without suggestions, and refuse
 //     it when it has more errors than an answer reports (cost.go): what
 //     graphql-go would spend finding them is unbounded;

@@ -24,9 +24,9 @@ type Operation struct {
 	docName string   // its name in the document, exactly; "" when anonymous
 	typ     string   // query, mutation or subscription; "" when not in a document
 	fields  []string // distinct root field names, aliases resolved
-	// root is a mutation's root selections, with their @skip and
-	// @include, from which ResponseKeys learns the response keys of a
-	// request (rootkeys.go); nil for other operations.
+	// root is a mutation's root selections, and their items' selections,
+	// with their @skip and @include, from which ResponseKeys learns the
+	// response keys of a request (rootkeys.go); nil for other operations.
 	root []rootSel
 	vars ast.VariableDefinitionList // what the request's variables must fit
 	size Size

@@ -1,42 +1,64 @@
 package query
 
 import (
+	"slices"
+
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Item errors (package gateway's itemerrors.go) name the alias whose item
-// failed. graphql-go v1.11 tells a resolver neither its alias nor its
-// path, so the resolvers count the executions of a field
-// (resolver.ItemError.Call), and the gateway maps the count to the
-// response key: mutation fields execute one after the other, each response
-// key once, at the place of its first selection that @skip and @include
-// leave in, under the request's variables. The document is analyzed once
-// per text (analyze.go), the variables differ per request, so a mutation
-// keeps its root selections with their directives (rootSel), and
-// ResponseKeys lists the keys that execute for one request's variables.
+// The errors of a mutation's failed list items (resolver.ItemError) are
+// placed by the gateway (package gateway's itemerrors.go), at [key,
+// index] for a list of scalars and [key, index, itemKey] for a list of
+// objects: key is the alias under which the field failed, itemKey the
+// alias of the item's field that carries the error. graphql-go v1.11
+// tells a resolver neither its alias nor its path, nor the aliases of the
+// fields selected under it (graphql.SelectedFieldNames gives names), so
+// the resolvers count the executions of a field (resolver.ItemError.Call)
+// and name the item's field, and ResponseKeys maps those to response
+// keys: mutation fields execute one after the other, each response key
+// once, at the place of its first selection that @skip and @include leave
+// in, under the request's variables; the items' selection of a key is
+// that of all its selections left in, merged. The document is analyzed
+// once per text (analyze.go), the variables differ per request, so a
+// mutation keeps its root selections, and their items' selections, with
+// their directives (rootSel), and ResponseKeys reads them for one
+// request's variables.
 
-// rootSel is a selection at an operation's root: a field, or an inline
-// fragment or fragment spread with the root selections it brings.
+// rootSel is a selection at an operation's root, or in the items of a root
+// field: a field, or an inline fragment or fragment spread with the
+// selections it brings.
 type rootSel struct {
 	key, name string           // a field's response key and name; "" for a fragment
 	when      []*ast.Directive // its @skip and @include; nil when none
-	sels      []rootSel        // a fragment's selections (a spread's are shared)
+	// sels are a fragment's selections (a spread's are shared), or a
+	// root field's selections in its items; nil for the fields of items.
+	sels []rootSel
 }
 
-// rootPlanner builds the root selections of a document's operations,
-// each fragment's once.
+// rootPlanner builds the root selections of a document's operations, with
+// their items' selections, each fragment's once per level.
 type rootPlanner struct {
 	frags map[string]*ast.FragmentDefinition
-	memo  map[string][]rootSel
+	memo  map[fragmentLevel][]rootSel
 	busy  map[string]bool // fragments being planned: a cycle plans nothing
 }
 
-func newRootPlanner(frags map[string]*ast.FragmentDefinition) *rootPlanner {
-	return &rootPlanner{frags: frags, memo: map[string][]rootSel{}, busy: map[string]bool{}}
+// fragmentLevel is a fragment planned at the root (0) or in items (1).
+type fragmentLevel struct {
+	name  string
+	level int
 }
 
-// plan returns the root selections of set.
-func (p *rootPlanner) plan(set ast.SelectionSet) []rootSel {
+func newRootPlanner(frags map[string]*ast.FragmentDefinition) *rootPlanner {
+	return &rootPlanner{frags: frags, memo: map[fragmentLevel][]rootSel{}, busy: map[string]bool{}}
+}
+
+// plan returns the root selections of set, with their items' selections.
+func (p *rootPlanner) plan(set ast.SelectionSet) []rootSel { return p.level(set, 0) }
+
+// level returns the selections of set at level 0 (the root) or 1 (a root
+// field's items, whose own fields' selections are not kept).
+func (p *rootPlanner) level(set ast.SelectionSet, level int) []rootSel {
 	out := make([]rootSel, 0, len(set))
 	for _, sel := range set {
 		switch s := sel.(type) {
@@ -45,18 +67,26 @@ func (p *rootPlanner) plan(set ast.SelectionSet) []rootSel {
 			if key == "" {
 				key = s.Name
 			}
-			out = append(out, rootSel{key: key, name: s.Name, when: conditions(s.Directives)})
+			f := rootSel{key: key, name: s.Name, when: conditions(s.Directives)}
+			if level == 0 && len(s.SelectionSet) > 0 {
+				f.sels = p.level(s.SelectionSet, 1)
+			}
+			out = append(out, f)
 		case *ast.InlineFragment:
-			out = append(out, rootSel{when: conditions(s.Directives), sels: p.plan(s.SelectionSet)})
+			// A type condition always holds: the items the gateway places
+			// errors in are of one object type, and validation refuses a
+			// fragment on another.
+			out = append(out, rootSel{when: conditions(s.Directives), sels: p.level(s.SelectionSet, level)})
 		case *ast.FragmentSpread:
-			out = append(out, rootSel{when: conditions(s.Directives), sels: p.fragment(s.Name)})
+			out = append(out, rootSel{when: conditions(s.Directives), sels: p.fragment(s.Name, level)})
 		}
 	}
 	return out
 }
 
-func (p *rootPlanner) fragment(name string) []rootSel {
-	if sels, ok := p.memo[name]; ok {
+func (p *rootPlanner) fragment(name string, level int) []rootSel {
+	k := fragmentLevel{name, level}
+	if sels, ok := p.memo[k]; ok {
 		return sels
 	}
 	f, ok := p.frags[name]
@@ -64,9 +94,9 @@ func (p *rootPlanner) fragment(name string) []rootSel {
 		return nil // graphql-go refuses the document; so does the analyzer
 	}
 	p.busy[name] = true
-	sels := p.plan(f.SelectionSet)
+	sels := p.level(f.SelectionSet, level)
 	p.busy[name] = false
-	p.memo[name] = sels
+	p.memo[k] = sels
 	return sels
 }
 
@@ -81,41 +111,85 @@ func conditions(ds ast.DirectiveList) []*ast.Directive {
 	return out
 }
 
-// ResponseKeys maps each root field of the mutation that executes under
-// vars, the request's variables, to its response keys, in the order they
-// execute: each key once, at its first selection that @skip and @include
-// leave in. A resolver's count of a field's executions indexes them. It is
-// empty for other operations, whose fields report no item errors.
-func (o *Operation) ResponseKeys(vars map[string]any) map[string][]string {
-	return responseKeys(o.root, vars, o.vars)
+// ResponseKeys are the response keys of a mutation's fields, and of the
+// fields of their items, as they execute under one request's variables.
+// The zero value, and that of an operation other than a mutation (whose
+// fields report no item errors), knows no key.
+type ResponseKeys struct {
+	plan []rootSel
+	vars map[string]any
+	defs ast.VariableDefinitionList
+	root map[string][]string // see responseKeys
+}
+
+// ResponseKeys returns the response keys of the operation's fields under
+// vars, the request's variables.
+func (o *Operation) ResponseKeys(vars map[string]any) *ResponseKeys {
+	return &ResponseKeys{plan: o.root, vars: vars, defs: o.vars, root: responseKeys(o.root, vars, o.vars)}
+}
+
+// Root returns the response key of the call-th execution (counted from 0)
+// of the root field name, and true; false when the field executes fewer
+// times.
+func (k *ResponseKeys) Root(name string, call int) (string, bool) {
+	if keys := k.root[name]; call < len(keys) {
+		return keys[call], true
+	}
+	return "", false
+}
+
+// Item returns the response keys under which the root field answering at
+// key selects the field name in its items (the objects of the list it
+// answers), each once, in the order they are first selected: through
+// fragments, without what @skip and @include leave out, the selections
+// of every selection of key merged, as graphql-go executes them. Several
+// aliases of one field are several keys. It is nil when none selects it.
+func (k *ResponseKeys) Item(key, name string) []string {
+	var items []rootSel
+	k.walk(k.plan, func(s rootSel) {
+		if s.key == key {
+			items = append(items, s.sels...)
+		}
+	})
+	var out []string
+	k.walk(items, func(s rootSel) {
+		if s.name == name && !slices.Contains(out, s.key) {
+			out = append(out, s.key)
+		}
+	})
+	return out
+}
+
+// walk calls fn for each field of sels that executes under k's variables,
+// in document order, fragments expanded as often as they are spread (the
+// limits bound that: the operation was admitted with its selections
+// counted the same way).
+func (k *ResponseKeys) walk(sels []rootSel, fn func(rootSel)) {
+	for _, s := range sels {
+		switch {
+		case !included(s.when, k.vars, k.defs):
+		case s.name == "":
+			k.walk(s.sels, fn)
+		default:
+			fn(s)
+		}
+	}
 }
 
 // responseKeys maps each root field of plan that executes under vars to
 // its response keys, in the order they execute: each key once, at its
 // first selection that is not left out. defs give the defaults of
-// variables vars lacks. Fragments are expanded as often as they are
-// spread, which the limits bound: the operation was admitted with its
-// selections counted the same way.
+// variables vars lacks. A resolver's count of a field's executions indexes
+// them.
 func responseKeys(plan []rootSel, vars map[string]any, defs ast.VariableDefinitionList) map[string][]string {
 	keys := map[string][]string{}
 	seen := map[string]bool{}
-	var walk func([]rootSel)
-	walk = func(sels []rootSel) {
-		for _, s := range sels {
-			if !included(s.when, vars, defs) {
-				continue
-			}
-			if s.name == "" {
-				walk(s.sels)
-				continue
-			}
-			if !seen[s.key] {
-				seen[s.key] = true
-				keys[s.name] = append(keys[s.name], s.key)
-			}
+	(&ResponseKeys{vars: vars, defs: defs}).walk(plan, func(s rootSel) {
+		if !seen[s.key] {
+			seen[s.key] = true
+			keys[s.name] = append(keys[s.name], s.key)
 		}
-	}
-	walk(plan)
+	})
 	return keys
 }
 

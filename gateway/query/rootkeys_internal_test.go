@@ -51,3 +51,61 @@ func TestResponseKeys(t *testing.T) {
 		t.Errorf("a query kept root selections %v", d.operations[0].root)
 	}
 }
+
+// TestItemKeys: the response keys under which a root field's items select
+// a field: through inline fragments and fragment spreads (nested,
+// repeated), each key once, in the order first selected, the selections
+// of every selection of the root key left in merged, without what @skip
+// and @include leave out (on the root field, a fragment or the item's
+// field), and only those of the root key asked for.
+func TestItemKeys(t *testing.T) {
+	tests := []struct {
+		query     string
+		vars      map[string]any
+		key, name string
+		want      []string
+	}{
+		{`mutation { a { id x } }`, nil, "a", "id", []string{"id"}},
+		{`mutation { a { x } }`, nil, "a", "id", nil},
+		{`mutation { a { b: id x c: id id } }`, nil, "a", "id", []string{"b", "c", "id"}},
+		{`mutation { k: a { id } a { i: id } }`, nil, "k", "id", []string{"id"}},
+		{`mutation { k: a { id } a { i: id } }`, nil, "a", "id", []string{"i"}},
+		{`mutation { k: a { x } k: a { id } }`, nil, "k", "id", []string{"id"}},
+		{`mutation { a { ...F k: id ...F } } fragment F on T { id ... on T { j: id } }`, nil, "a", "id", []string{"id", "j", "k"}},
+		{`mutation { a { ...G } } fragment G on T { ... { ...F } } fragment F on T { x id }`, nil, "a", "id", []string{"id"}},
+		{`mutation { ...M } fragment M on Mutation { a { ...F } } fragment F on T { id }`, nil, "a", "id", []string{"id"}},
+		{`mutation($s: Boolean!) { a { id @skip(if: $s) x } }`, map[string]any{"s": true}, "a", "id", nil},
+		{`mutation($s: Boolean!) { a { id @skip(if: $s) x } }`, map[string]any{"s": false}, "a", "id", []string{"id"}},
+		{`mutation { a { id @skip(if: true) i: id id } }`, nil, "a", "id", []string{"i", "id"}},
+		{`mutation($i: Boolean = false) { a { x ...F @include(if: $i) } } fragment F on T { id }`, nil, "a", "id", nil},
+		{`mutation($i: Boolean = false) { a { x ...F @include(if: $i) } } fragment F on T { id }`, map[string]any{"i": true}, "a", "id", []string{"id"}},
+		{`mutation { a { ... @skip(if: true) { id } x ... @skip(if: false) { e: id } } }`, nil, "a", "id", []string{"e"}},
+		// The skipped selection of a root key brings nothing.
+		{`mutation($s: Boolean!) { k: a @skip(if: $s) { i: id } k: a { id } }`, map[string]any{"s": true}, "k", "id", []string{"id"}},
+		{`mutation($s: Boolean!) { k: a @skip(if: $s) { i: id } k: a { id } }`, map[string]any{"s": false}, "k", "id", []string{"i", "id"}},
+		// Deeper fields are not items' fields.
+		{`mutation { a { o { id } } }`, nil, "a", "id", nil},
+		{`mutation { a { id } }`, nil, "b", "id", nil},
+	}
+	for _, tt := range tests {
+		d := measureDocument(tt.query)
+		if len(d.operations) != 1 {
+			t.Fatalf("%q: %d operations (%s)", tt.query, len(d.operations), d.parseErr)
+		}
+		if got := d.operations[0].ResponseKeys(tt.vars).Item(tt.key, tt.name); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Item(%q, %q) of %q under %v = %v, want %v", tt.key, tt.name, tt.query, tt.vars, got, tt.want)
+		}
+	}
+	// Root maps a field's executions to their keys.
+	keys := measureDocument(`mutation { x: a b y: a }`).operations[0].ResponseKeys(nil)
+	for _, tt := range []struct {
+		name string
+		call int
+		want string
+		ok   bool
+	}{{"a", 0, "x", true}, {"a", 1, "y", true}, {"a", 2, "", false}, {"b", 0, "b", true}, {"c", 0, "", false}} {
+		if got, ok := keys.Root(tt.name, tt.call); got != tt.want || ok != tt.ok {
+			t.Errorf("Root(%q, %d) = %q, %v; want %q, %v", tt.name, tt.call, got, ok, tt.want, tt.ok)
+		}
+	}
+}
