@@ -53,7 +53,7 @@ type Config struct {
 	// Clients bounds each client's request rate.
 	Clients ClientsConfig `yaml:"clients"`
 	// Redis is where replicas share their limits, with
-	// platform.rateLimit.store: redis (store.go).
+	// platform.rateLimit.store: redis (package gateway/limits).
 	Redis RedisConfig `yaml:"redis"`
 	// Idempotency configures Idempotency-Key on mutations (idempotency.go).
 	Idempotency IdempotencyConfig `yaml:"idempotency"`
@@ -102,7 +102,7 @@ type RateLimitConfig struct {
 	Burst             int     `yaml:"burst"`
 	// Store is where this budget, the per-client limit and the
 	// failed-authentication throttle live: StoreMemory (one replica) or
-	// StoreRedis (shared by every replica). See store.go.
+	// StoreRedis (shared by every replica). See package gateway/limits.
 	Store string `yaml:"store"`
 	// Replicas is how many gateway replicas run at once (a rollout's
 	// surge included): while Redis is down, each keeps to 1/Replicas of

@@ -23,8 +23,10 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/limits"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
+	"github.com/ipack-gateway/ipack-gateway/schema"
 )
 
 // What graphql-go executes must be the document whose limits were checked,
@@ -194,7 +196,13 @@ spaces:
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := append(SchemaOptions(cfg), graphql.Tracer(rec), graphql.PanicHandler(PanicHandler(log)))
 	sch := graphql.MustParseSchema(agreeSDL, &agreeRoot{}, opts...)
-	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Observer: telemetry.NewObserver("test", nil)})
+	// The gateway's analyzer, as compose builds it: the real SDL's
+	// document limits over this schema.
+	an, err := query.NewAnalyzer(cfg.GraphQL, sch, schema.SDL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Analyzer: an, Observer: telemetry.NewObserver("test", nil), Limits: limits.Memory(cfg)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,17 +19,22 @@
 //     log, and the process's logger;
 //   - telemetry: the Observer that every REST attempt and attach reports to
 //     (metrics, spans), the Prometheus metrics and tracing;
+//   - limits: the per-client limit, the failed-authentication throttle and
+//     the Idempotency-Key records, in this process or shared by the
+//     replicas in Redis;
 //   - health: /readyz, with the check of each space's REST credentials;
 //   - graphiql: the GraphiQL page for browsers.
 //
-// For now the package also holds the rate limits (NewLimits: in this
-// process, or shared by replicas in Redis) and RESTObserver, the gateway's
-// rules for what REST answers (refused passthrough tokens, the credentials
-// checks) in front of the telemetry Observer. The composition root
-// (internal/compose, which cmd/gateway's run calls) builds these, the
-// Observer and the tracer provider from the configuration and hands them
-// to NewServer and the REST client; compose.Gateway shows the wiring in
-// one function.
+// The composition root (internal/compose, which cmd/gateway's run calls)
+// builds the long-lived parts from the configuration (the tracer provider,
+// the Observer, the limits, the REST client, the resolvers and their
+// schema, the query Analyzer) and hands them to NewServer (Deps), which
+// assembles them into HTTP routes and makes only the request side's own
+// state: the spaces and their tokens (swapped by Reload), the turns to
+// execute, the Idempotency-Key keeper over the limits' records, the
+// /readyz checks. RESTObserver is the gateway's rules for what REST
+// answers (refused passthrough tokens, the credentials checks), which the
+// composition root puts in front of the telemetry Observer.
 //
 // Besides /graphql it serves /auth/jwt/generate/{accountId} (the token
 // endpoint), /healthz (liveness), /readyz (readiness), /metrics

@@ -18,12 +18,13 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
+	"github.com/ipack-gateway/ipack-gateway/gateway/limits"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
-	"github.com/ipack-gateway/ipack-gateway/schema"
+	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 )
 
 // Server is the gateway. It is an http.Handler.
@@ -49,13 +50,17 @@ type Server struct {
 	refused *refusedSet
 	conns   *connlimit.Metrics // of inbound connections
 
-	// limits are the per-client limit (clients), the failed-authentication
-	// throttle per address (authFailures) and where the REST budget lives:
-	// memory, or Redis shared by the replicas (store.go).
-	limits *Limits
+	// limits are Deps.Limits' per-client limit, failed-authentication
+	// throttle per address and Idempotency-Key records: in memory, or in
+	// Redis shared by the replicas.
+	limits struct {
+		clients, authFailures ratelimit.Keyed
+		idempotency           idempotency.Store
+	}
 	// keeper runs mutations with an Idempotency-Key once (idempotency.go);
 	// nil when idempotency.enabled is false.
 	keeper *idempotency.Keeper
+	closer func() // Deps.Close
 }
 
 // Deps are what NewServer wires into HTTP, built by the composition root.
@@ -66,6 +71,9 @@ type Deps struct {
 	// Schema executes GraphQL requests: resolver.NewSchema with
 	// PanicHandler and SchemaOptions. Required.
 	Schema *graphql.Schema
+	// Analyzer measures and checks each query before Schema executes it:
+	// query.NewAnalyzer for cfg.GraphQL and Schema. Required.
+	Analyzer *query.Analyzer
 	// Observer is the one the REST client and the resolvers report to; it
 	// holds the metrics, the upstream's sign of life and the tracer
 	// provider. Required.
@@ -76,11 +84,10 @@ type Deps struct {
 	// Signer issues and checks the gateway's JWTs (config's
 	// Tokens.Signer); nil when no tokens.signingKey is configured.
 	Signer *authtoken.Signer
-	// Limits are the per-client limit and the failed-authentication
-	// throttle, and where the REST budget takes its tokens (NewLimits;
-	// the REST client must get its TokenSource). Nil: both in memory.
-	// Serve closes them when it returns.
-	Limits *Limits
+	// Limits are the per-client limit, the failed-authentication
+	// throttle and the Idempotency-Key records, in memory or in Redis
+	// (limits.New; the REST client gets its TokenSource). Required.
+	Limits *limits.Limits
 	// Credentials, when set, lets /readyz ask the REST API whether it
 	// accepts each credentials space's credentials (*platformapi.Client
 	// does); nil: /readyz does not check them.
@@ -89,6 +96,10 @@ type Deps struct {
 	// its space and token. Nil prefills placeholders for SPACE_GUID and
 	// Authorization.
 	GraphiQLHeaders map[string]string
+	// Close, when set, is called once Serve has stopped serving, as it
+	// returns: the composition root closes there the long-lived parts it
+	// built for the server (the Redis store, the tracer provider).
+	Close func()
 }
 
 // Budget is what the server asks of the REST client before running a
@@ -104,18 +115,16 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil {
-		return nil, errors.New("gateway: NewServer needs a Logger, a Schema and an Observer")
+	if deps.Logger == nil || deps.Schema == nil || deps.Analyzer == nil || deps.Observer == nil || deps.Limits == nil {
+		return nil, errors.New("gateway: NewServer needs a Logger, a Schema, an Analyzer, an Observer and Limits")
 	}
 	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
 	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
-		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
-	s.limits = deps.Limits
-	if s.limits == nil {
-		s.limits = memoryLimits(cfg)
-	}
-	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: s.limits.storeState, Log: log})
+		schema: deps.Schema, analyzer: deps.Analyzer, budget: deps.Budget, signer: deps.Signer, closer: deps.Close}
+	lim := deps.Limits
+	s.limits.clients, s.limits.authFailures, s.limits.idempotency = lim.Clients, lim.AuthFailures, lim.Idempotency
+	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: lim.State, Log: log})
 	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
 	spaces, err := newSpaces(cfg.Spaces, s.signer)
 	if err != nil {
@@ -123,9 +132,6 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	}
 	s.trackCredentials(spaces)
 	s.spaces.Store(&spaces)
-	if s.analyzer, err = query.NewAnalyzer(cfg.GraphQL, s.schema, schema.SDL()); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
-	}
 	s.keeper = s.newKeeper()
 	s.fields = query.RootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
@@ -161,7 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic), stops accepting, lets in-flight requests finish for up to
 // shutdownGrace, then cancels their REST calls (each environment still
 // reaches its client as an error), gives them a moment to answer, closes
-// what remains. The tracer provider's owner flushes its spans after.
+// what remains; last, it calls Deps.Close.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
@@ -185,7 +191,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("inbound connections bounded", "max_connections", lim.Max, "max_connections_per_address", min(lim.PerAddress, lim.Max), "idle_timeout", sc.IdleTimeout,
 		"read_header_timeout", sc.ReadHeaderTimeout, "read_timeout", sc.ReadTimeout, "write_timeout", hs.WriteTimeout)
-	defer s.limits.Close()
+	if s.closer != nil {
+		defer s.closer()
+	}
 	errc := make(chan error, 1)
 	s.health.SetListening(true)
 	go func() { errc <- hs.Serve(ln) }()

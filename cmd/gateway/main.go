@@ -11,9 +11,10 @@
 //	gateway -log-format text -log-level debug  logs as text, debug lines included
 //
 // run is the whole program: it reads the configuration (or, in demo mode,
-// starts an embedded simulator and makes one), makes the tracer provider,
-// composes the gateway with internal/compose and serves it. SIGHUP reloads the config file's spaces and client tokens; SIGTERM and
-// SIGINT drain and stop.
+// starts an embedded simulator and makes one), composes the gateway with
+// internal/compose, which builds every part of it, and serves it. SIGHUP
+// reloads the config file's spaces and client tokens; SIGTERM and SIGINT
+// drain and stop.
 package main
 
 import (
@@ -31,13 +32,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
-	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 	"github.com/ipack-gateway/ipack-gateway/internal/compose"
 	"github.com/ipack-gateway/ipack-gateway/platformapi/simulator"
 )
@@ -61,8 +58,8 @@ const (
 
 // run is the whole program; tests call it in-process. It returns when ctx
 // ends (after a graceful shutdown) or on a start-up error. SIGHUP reloads
-// the config file's spaces and tokens. It is the composition root: it reads
-// the configuration, and compose builds every part from it.
+// the config file's spaces and tokens. It reads the configuration; the
+// composition root, compose.Gateway, builds every part from it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -112,13 +109,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		// Parse validated every key; the tracing exporter's settings are
-		// checked by making it, which does no I/O.
-		tp, err := telemetry.NewTracerProvider(cfg.Tracing, version())
-		if err != nil {
+		// Parse validated every key; compose checks the rest.
+		if err := compose.Check(cfg, version()); err != nil {
 			return err
 		}
-		shutdownTracing(tp, log)
 		spaces := "spaces"
 		if len(cfg.Spaces) == 1 {
 			spaces = "space"
@@ -146,32 +140,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	// The composition root: internal/compose builds the REST client, the
-	// resolvers and their schema, and hands them to the HTTP server.
-	tp, err := telemetry.NewTracerProvider(cfg.Tracing, version())
-	if err != nil {
-		return err
-	}
-	defer shutdownTracing(tp, log) // after Serve: flushes the last spans
-	opts := compose.Options{Version: version(), GraphiQLHeaders: graphiqlHeaders}
-	if tp != nil { // a nil *TracerProvider is not a nil interface
-		opts.Tracer = tp
-	}
-	srv, err := compose.Gateway(cfg, log, opts)
-	if err != nil {
-		return err
-	}
 	if *debugListen != "" {
 		if err := serveDebug(ctx, *debugListen, log); err != nil {
 			return fmt.Errorf("-debug-listen: %w", err)
 		}
 	}
-	if !demo {
-		reloadOnHangup(ctx, srv, load)
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
+	}
+	// The composition root builds every part from cfg; Serve closes what
+	// it opened (the Redis store, the tracer provider) when it returns,
+	// so nothing that can fail comes between the two.
+	srv, err := compose.Gateway(cfg, log, compose.Options{Version: version(), GraphiQLHeaders: graphiqlHeaders})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if !demo {
+		reloadOnHangup(ctx, srv, load)
 	}
 	addr := ln.Addr().String()
 	log.Info("listening", "addr", addr, "demo", demo, "upstream", cfg.Platform.BaseURL, "version", version(), "memoryLimit", memoryLimit())
@@ -179,19 +166,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printDemo(stdout, addr)
 	}
 	return srv.Serve(ctx, ln)
-}
-
-// shutdownTracing flushes the spans still buffered, for a few seconds at
-// most; tp may be nil (tracing off).
-func shutdownTracing(tp *sdktrace.TracerProvider, log *slog.Logger) {
-	if tp == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := tp.Shutdown(ctx); err != nil {
-		log.Warn("flushing traces failed", "err", err)
-	}
 }
 
 // newLogger returns the program's logger: JSON or text lines on w, from

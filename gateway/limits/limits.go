@@ -1,4 +1,15 @@
-package gateway
+// Package limits holds the gateway's limits where platform.rateLimit.store
+// puts them: in this process, or shared by every replica through Redis.
+// They are the per-client request limit, the failed-authentication
+// throttle per address, the records of Idempotency-Key
+// (docs/idempotency.md) and, with Redis, each account's REST budget.
+//
+// The composition root (internal/compose) builds them with New, gives
+// TokenSource to the REST client (platformapi.Limits.TokenSource) and the
+// rest to the gateway (gateway.Deps.Limits), and closes them when the
+// server has stopped. What happens while Redis does not answer is package
+// ratelimit's.
+package limits
 
 import (
 	"log/slog"
@@ -13,32 +24,32 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
 )
 
-// Limits are the gateway's rate limits where platform.rateLimit.store puts
-// them: in this process, or shared by every replica through Redis. The
-// composition root builds them with NewLimits, gives TokenSource to the
-// REST client (platformapi.Limits.TokenSource) and the rest to NewServer
-// (Deps.Limits).
+// Limits are a configuration's limits, in memory or in Redis.
 type Limits struct {
 	// TokenSource makes each account's REST budget shared through Redis;
 	// nil with the memory store (the REST client's in-process bucket) or
 	// without pacing.
 	TokenSource func(accountID string) platformapi.TokenSource
+	// Clients is the per-client limit (clients.requestsPerSecond).
+	Clients ratelimit.Keyed
+	// AuthFailures is the failed-authentication throttle per client
+	// address (clients.authFailuresPerMinute).
+	AuthFailures ratelimit.Keyed
+	// Idempotency holds the records of Idempotency-Key: in memory, or in
+	// the same Redis.
+	Idempotency idempotency.Store
 
-	store        *ratelimit.Store // nil with the memory store
-	clients      ratelimit.Keyed  // clients.requestsPerSecond
-	authFailures ratelimit.Keyed  // clients.authFailuresPerMinute
-	// idempotency holds the records of Idempotency-Key: in memory, or in
-	// the same Redis (docs/idempotency.md).
-	idempotency idempotency.Store
+	store *ratelimit.Store // nil with the memory store
 }
 
-// memoryLimits are cfg's limits in this process.
-func memoryLimits(cfg *config.Config) *Limits {
+// Memory returns cfg's limits in this process, whatever its store says:
+// what New returns for the memory store.
+func Memory(cfg *config.Config) *Limits {
 	c, i := cfg.Clients, cfg.Idempotency
 	return &Limits{
-		clients:      ratelimit.NewMemory(c.RequestsPerSecond, c.Burst),
-		authFailures: ratelimit.NewMemory(float64(c.AuthFailuresPerMinute)/60, c.AuthFailuresPerMinute),
-		idempotency: idempotency.NewMemory(idempotency.MemoryOptions{Retention: i.Retention, LockTimeout: idempotencyLock(cfg),
+		Clients:      ratelimit.NewMemory(c.RequestsPerSecond, c.Burst),
+		AuthFailures: ratelimit.NewMemory(float64(c.AuthFailuresPerMinute)/60, c.AuthFailuresPerMinute),
+		Idempotency: idempotency.NewMemory(idempotency.MemoryOptions{Retention: i.Retention, LockTimeout: idempotencyLock(cfg),
 			MaxEntries: i.MaxEntries, MaxBytes: i.MaxBytes}),
 	}
 }
@@ -48,12 +59,13 @@ func memoryLimits(cfg *config.Config) *Limits {
 // (the server's write timeout, which bounds its answer).
 func idempotencyLock(cfg *config.Config) time.Duration { return cfg.WriteTimeout() }
 
-// NewLimits builds cfg's limits. With the redis store it opens the store
+// New builds cfg's limits. With the redis store it opens the store
 // (without connecting: a Redis that is down only makes it degraded),
 // logging its state changes to log and registering the gauge
-// ipack_gateway_rate_limit_store_degraded with reg.
-func NewLimits(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*Limits, error) {
-	l := memoryLimits(cfg)
+// ipack_gateway_rate_limit_store_degraded with reg. The caller closes
+// them (Close).
+func New(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*Limits, error) {
+	l := Memory(cfg)
 	if cfg.Platform.RateLimit.Store != config.StoreRedis {
 		return l, nil
 	}
@@ -82,19 +94,19 @@ func NewLimits(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) 
 	// fallback: a request with a key is refused (503) while Redis does not
 	// answer (idempotency.Keeper). At least a second a command, since one
 	// may carry a response of up to idempotency.maxResponseBytes.
-	l.idempotency = idempotency.NewRedis(st.Client(), idempotency.RedisOptions{KeyPrefix: cfg.Redis.KeyPrefix,
+	l.Idempotency = idempotency.NewRedis(st.Client(), idempotency.RedisOptions{KeyPrefix: cfg.Redis.KeyPrefix,
 		Retention: cfg.Idempotency.Retention, LockTimeout: idempotencyLock(cfg), Timeout: max(cfg.Redis.Timeout, time.Second)})
 	c, rl := cfg.Clients, cfg.Platform.RateLimit
 	if c.RequestsPerSecond > 0 {
 		// Redis down, a client keeps its whole allowance on each replica:
 		// no request is refused because Redis is.
-		l.clients = st.Keyed("clients", c.RequestsPerSecond, c.Burst, l.clients)
+		l.Clients = st.Keyed("clients", c.RequestsPerSecond, c.Burst, l.Clients)
 	}
 	if n := c.AuthFailuresPerMinute; n > 0 {
 		// Redis down, each replica allows its share of the failures: an
 		// outage gives a guesser no more tries.
 		share := max(n/rl.Replicas, 1)
-		l.authFailures = st.Keyed("authfail", float64(n)/60, n, ratelimit.NewMemory(float64(share)/60, share))
+		l.AuthFailures = st.Keyed("authfail", float64(n)/60, n, ratelimit.NewMemory(float64(share)/60, share))
 	}
 	if rl.RequestsPerSecond > 0 {
 		l.TokenSource = func(accountID string) platformapi.TokenSource {
@@ -104,10 +116,10 @@ func NewLimits(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) 
 	return l, nil
 }
 
-// storeState is the rateLimitStore check of /readyz: where the limits
-// are, and whether this replica has fallen back to its share. It never
-// makes the gateway unready: a replica on its share still serves.
-func (l *Limits) storeState() string {
+// State is the rateLimitStore check of /readyz: where the limits are, and
+// whether this replica has fallen back to its share. It never makes the
+// gateway unready: a replica on its share still serves.
+func (l *Limits) State() string {
 	switch {
 	case l == nil || l.store == nil:
 		return config.StoreMemory
@@ -117,7 +129,7 @@ func (l *Limits) storeState() string {
 	return config.StoreRedis
 }
 
-// Close closes the Redis store, if any; Serve calls it when it returns.
+// Close closes the Redis store, if any. It may be called more than once.
 func (l *Limits) Close() {
 	if l != nil && l.store != nil {
 		_ = l.store.Close()
