@@ -23,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
 )
@@ -194,7 +195,7 @@ spaces:
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := append(SchemaOptions(cfg), graphql.Tracer(rec), graphql.PanicHandler(PanicHandler(log)))
 	sch := graphql.MustParseSchema(agreeSDL, &agreeRoot{}, opts...)
-	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Observer: telemetry.NewObserver("test", nil)})
+	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Observer: telemetry.NewObserver("test", nil), Spaces: auth.NewSpaces(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/admission"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
@@ -28,26 +28,23 @@ import (
 
 // Server is the gateway. It is an http.Handler.
 type Server struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	spaces    atomic.Pointer[map[string]*space] // swapped whole by Reload
-	signer    *authtoken.Signer                 // nil when no tokens.signingKey is configured
-	schema    *graphql.Schema
-	analyzer  *query.Analyzer // what the gateway knows of a document before it executes
-	budget    Budget          // for the budget's per-client queue bound; nil: none
-	handler   http.Handler
-	metrics   *telemetry.Metrics
-	health    *health.Health       // answers /readyz
-	tracer    trace.TracerProvider // nil when tracing is off
-	graphiql  *graphiql.Handler    // nil when disabled
-	fields    map[string]bool      // root fields of the schema, for metric labels
-	requests  *reqlog.Log          // the access log, and refused requests' lines
-	admission *admission           // turns to execute GraphQL requests (admission.go)
-	workers   *workers             // goroutines that requests which waited execute on
-
-	// refused remembers passthrough tokens the REST API refused lately.
-	refused *refusedSet
-	conns   *connlimit.Metrics // of inbound connections
+	cfg      *config.Config
+	log      *slog.Logger
+	spaces   *auth.Spaces        // swapped whole by Reload
+	auth     *auth.Authenticator // of GraphQL requests, and the token endpoint
+	schema   *graphql.Schema
+	analyzer *query.Analyzer // what the gateway knows of a document before it executes
+	budget   Budget          // for the budget's per-client queue bound; nil: none
+	handler  http.Handler
+	metrics  *telemetry.Metrics
+	health   *health.Health       // answers /readyz
+	tracer   trace.TracerProvider // nil when tracing is off
+	graphiql *graphiql.Handler    // nil when disabled
+	fields   map[string]bool      // root fields of the schema, for metric labels
+	requests *reqlog.Log          // the access log, and refused requests' lines
+	turns    *admission.Queue     // turns to execute GraphQL requests (turns.go)
+	workers  *admission.Workers   // goroutines that requests which waited execute on
+	conns    *connlimit.Metrics   // of inbound connections
 
 	// limits are the per-client limit (clients), the failed-authentication
 	// throttle per address (authFailures) and where the REST budget lives:
@@ -73,9 +70,11 @@ type Deps struct {
 	// Budget tells whether a client has too many requests waiting for its
 	// account's REST budget (*platformapi.Client does); nil never refuses.
 	Budget Budget
-	// Signer issues and checks the gateway's JWTs (config's
-	// Tokens.Signer); nil when no tokens.signingKey is configured.
-	Signer *authtoken.Signer
+	// Spaces is the registry of the configured spaces, the one the
+	// resolvers were given (resolver.Options.Spaces): auth.NewSpaces with
+	// the token signer. NewServer loads cfg's spaces into it, and Reload
+	// the new configuration's. Required.
+	Spaces *auth.Spaces
 	// Limits are the per-client limit and the failed-authentication
 	// throttle, and where the REST budget takes its tokens (NewLimits;
 	// the REST client must get its TokenSource). Nil: both in memory.
@@ -104,25 +103,25 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil {
-		return nil, errors.New("gateway: NewServer needs a Logger, a Schema and an Observer")
+	if deps.Logger == nil || deps.Schema == nil || deps.Observer == nil || deps.Spaces == nil {
+		return nil, errors.New("gateway: NewServer needs a Logger, a Schema, an Observer and Spaces")
 	}
 	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
-	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
-		schema: deps.Schema, budget: deps.Budget, signer: deps.Signer}
+	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), requests: reqlog.New(log),
+		schema: deps.Schema, budget: deps.Budget, spaces: deps.Spaces}
 	s.limits = deps.Limits
 	if s.limits == nil {
 		s.limits = memoryLimits(cfg)
 	}
-	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: s.limits.storeState, Log: log})
+	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.spaces.Ready, Store: s.limits.storeState, Log: log})
 	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
-	spaces, err := newSpaces(cfg.Spaces, s.signer)
-	if err != nil {
+	if err := s.spaces.Load(cfg.Spaces, s.health.Track); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.trackCredentials(spaces)
-	s.spaces.Store(&spaces)
+	s.auth = auth.New(s.spaces, auth.Options{Clients: s.limits.clients, Failures: s.limits.authFailures,
+		Logger: log, Requests: s.requests, WriteError: writeError})
+	var err error
 	if s.analyzer, err = query.NewAnalyzer(cfg.GraphQL, s.schema, schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
@@ -133,8 +132,8 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
-	s.workers = newWorkers()
-	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
+	s.workers = admission.NewWorkers()
+	s.turns = admission.New(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
 	s.handler = s.routes()
 	return s, nil
 }

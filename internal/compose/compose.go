@@ -8,8 +8,9 @@
 // It makes the Observer that every REST attempt and attach reports to
 // (telemetry.NewObserver), the rate limits (gateway.NewLimits: in memory,
 // or in Redis shared by the replicas), the REST client (transport, retry
-// policy, rate budget, circuit breaker), the resolvers and their schema,
-// and the token signer, and hands them to gateway.NewServer. Tests compose the gateway the same
+// policy, rate budget, circuit breaker), the token signer and the spaces'
+// registry (auth.NewSpaces), the resolvers and their schema, and hands
+// them to gateway.NewServer. Tests compose the gateway the same
 // way, optionally over a fake Platform (Options.Platform) or a canned REST
 // transport (Options.Transport).
 package compose
@@ -20,8 +21,10 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
@@ -49,6 +52,10 @@ type Options struct {
 	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
 	// space and token); nil prefills placeholders.
 	GraphiQLHeaders map[string]string
+	// Signer replaces the token signer of cfg's tokens.signingKey, e.g.
+	// with one on a test's clock; it must have that key, or the spaces'
+	// token credentials would not match. Nil: cfg's.
+	Signer *authtoken.Signer
 }
 
 // Gateway builds the gateway for cfg, logging to log.
@@ -82,7 +89,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		}
 		po := cfg.PlatformOptions()
 		// The gateway's rules for what REST answers, in front of obs.
-		po.Transport, po.Logger, po.Observer = transport, log, gateway.RESTObserver(obs)
+		po.Transport, po.Logger, po.Observer = transport, log, auth.RESTObserver(obs)
 		po.Limits.TokenSource = lim.TokenSource
 		client, err := platformapi.New(po)
 		if err != nil {
@@ -93,15 +100,22 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 	if cc, ok := p.(health.CredentialsChecker); ok {
 		deps.Credentials = cc // /readyz asks whether REST accepts each space's credentials
 	}
+	// The spaces' registry: the resolvers ask it what a request may see,
+	// the server authenticates requests against it (and loads cfg's
+	// spaces into it).
+	signer := o.Signer
+	if signer == nil {
+		if signer, err = cfg.Tokens.Signer(); err != nil {
+			return nil, err
+		}
+	}
+	deps.Spaces = auth.NewSpaces(signer)
 	ro := cfg.ResolverOptions()
-	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
+	ro.Logger, ro.Observer, ro.Spaces = log, obs, deps.Spaces
 	schema, err := resolver.NewSchema(resolver.New(p, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...)
 	if err != nil {
 		return nil, err
 	}
 	deps.Schema = schema
-	if deps.Signer, err = cfg.Tokens.Signer(); err != nil {
-		return nil, err
-	}
 	return gateway.NewServer(cfg, deps)
 }
