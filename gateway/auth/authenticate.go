@@ -44,6 +44,7 @@ type Authenticator struct {
 	log      *slog.Logger
 	requests *reqlog.Log
 	write    func(http.ResponseWriter, *errcode.Error)
+	now      func() time.Time // the signer's clock, in tests
 }
 
 // Options are an Authenticator's dependencies besides its spaces. All are
@@ -65,7 +66,7 @@ type Options struct {
 // New returns an Authenticator of spaces.
 func New(spaces *Spaces, o Options) *Authenticator {
 	return &Authenticator{spaces: spaces, clients: o.Clients, failures: o.Failures, refused: newRefusedSet(),
-		log: o.Logger, requests: o.Requests, write: o.WriteError}
+		log: o.Logger, requests: o.Requests, write: o.WriteError, now: time.Now}
 }
 
 // A Principal is who an authenticated request is from: its space (and the
@@ -194,7 +195,7 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, *errcode.Error) {
 // current reports whether p still holds: its JWT has not expired, and the
 // spaces were not reloaded since it was authenticated.
 func (a *Authenticator) current(p *Principal) bool {
-	if c := p.claims; c != nil && c.ExpiresAt != nil && !c.ExpiresAt.After(time.Now()) {
+	if c := p.claims; c != nil && c.ExpiresAt != nil && !c.ExpiresAt.After(a.now()) {
 		return false
 	}
 	return a.spaces.space(p.Space) == p.sp
