@@ -1,15 +1,23 @@
 // Package gateway is the HTTP side of ipack-gateway: the Server, its
 // routes (routes.go) and the GraphQL-over-HTTP endpoint, with what runs
-// before a query executes (a fair turn to execute for each request, run on
-// a worker goroutine when it had to wait; authentication of spaces and
-// tokens; per-client limits; the query's analysis, limits and variables,
-// through package gateway/query, with graphql-go given the very text that
-// was measured; a mutation with an Idempotency-Key run once, through
-// package idempotency) and the token endpoint.
+// before a query executes (authentication, then a fair turn to execute,
+// run on a worker goroutine when it had to wait: turns.go; the query's
+// analysis, limits and variables, through package gateway/query, with
+// graphql-go given the very text that was measured; a mutation with an
+// Idempotency-Key run once, through package idempotency).
 //
 // Each other concern is a sub-package with its own setup, which the Server
 // wires into its routes:
 //
+//   - auth: the configured spaces (auth.Spaces, swapped on reload, and the
+//     resolvers' resolver.SpaceDirectory), client tokens, the gateway's
+//     JWTs and the token endpoint, passthrough spaces, SPACE_GUID
+//     inference, the failed-authentication throttle and the per-client
+//     rate; a request is authenticated once, before its turn, and its
+//     auth.Principal is in its context;
+//   - admission: the fair queue of turns to execute (keyed by the
+//     principal's space and client), the worker goroutines and the body's
+//     read-ahead; the request's admission.Ticket is in its context;
 //   - query: the query's analysis (no HTTP);
 //   - connlimit: the bounds on inbound connections (all, and per client
 //     address), and closing the connection of a request answered before
@@ -23,13 +31,13 @@
 //   - graphiql: the GraphiQL page for browsers.
 //
 // For now the package also holds the rate limits (NewLimits: in this
-// process, or shared by replicas in Redis) and RESTObserver, the gateway's
-// rules for what REST answers (refused passthrough tokens, the credentials
-// checks) in front of the telemetry Observer. The composition root
+// process, or shared by replicas in Redis). The composition root
 // (internal/compose, which cmd/gateway's run calls) builds these, the
-// Observer and the tracer provider from the configuration and hands them
-// to NewServer and the REST client; compose.Gateway shows the wiring in
-// one function.
+// Observer (behind auth.RESTObserver, the rules that REST answers feed:
+// refused passthrough tokens, the credentials checks), the tracer
+// provider and the spaces' registry from the configuration and hands them
+// to NewServer, the resolvers and the REST client; compose.Gateway shows
+// the wiring in one function.
 //
 // Besides /graphql it serves /auth/jwt/generate/{accountId} (the token
 // endpoint), /healthz (liveness), /readyz (readiness), /metrics
