@@ -23,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/limits"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/telemetry"
@@ -202,7 +203,8 @@ spaces:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Analyzer: an, Observer: telemetry.NewObserver("test", nil), Limits: limits.Memory(cfg)})
+	s, err := NewServer(cfg, Deps{Logger: log, Schema: sch, Analyzer: an, Observer: telemetry.NewObserver("test", nil),
+		Limits: limits.Memory(cfg), Spaces: auth.NewSpaces(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,23 @@
 // Package gateway is the HTTP side of ipack-gateway: the Server, its
 // routes (routes.go) and the GraphQL-over-HTTP endpoint, with what runs
-// before a query executes (a fair turn to execute for each request, run on
-// a worker goroutine when it had to wait; authentication of spaces and
-// tokens; per-client limits; the query's analysis, limits and variables,
-// through package gateway/query, with graphql-go given the very text that
-// was measured; a mutation with an Idempotency-Key run once, through
-// package idempotency) and the token endpoint.
+// before a query executes (authentication, then a fair turn to execute,
+// run on a worker goroutine when it had to wait: turns.go; the query's
+// analysis, limits and variables, through package gateway/query, with
+// graphql-go given the very text that was measured; a mutation with an
+// Idempotency-Key run once, through package idempotency).
 //
 // Each other concern is a sub-package with its own setup, which the Server
 // wires into its routes:
 //
+//   - auth: the configured spaces (auth.Spaces, swapped on reload, and the
+//     resolvers' resolver.SpaceDirectory), client tokens, the gateway's
+//     JWTs and the token endpoint, passthrough spaces, SPACE_GUID
+//     inference, the failed-authentication throttle and the per-client
+//     rate; a request is authenticated once, before its turn, and its
+//     auth.Principal is in its context;
+//   - admission: the fair queue of turns to execute (keyed by the
+//     principal's space and client), the worker goroutines and the body's
+//     read-ahead; the request's admission.Ticket is in its context;
 //   - query: the query's analysis (no HTTP);
 //   - connlimit: the bounds on inbound connections (all, and per client
 //     address), and closing the connection of a request answered before
@@ -26,15 +34,13 @@
 //   - graphiql: the GraphiQL page for browsers.
 //
 // The composition root (internal/compose, which cmd/gateway's run calls)
-// builds the long-lived parts from the configuration (the tracer provider,
-// the Observer, the limits, the REST client, the resolvers and their
-// schema, the query Analyzer) and hands them to NewServer (Deps), which
-// assembles them into HTTP routes and makes only the request side's own
-// state: the spaces and their tokens (swapped by Reload), the turns to
-// execute, the Idempotency-Key keeper over the limits' records, the
-// /readyz checks. RESTObserver is the gateway's rules for what REST
-// answers (refused passthrough tokens, the credentials checks), which the
-// composition root puts in front of the telemetry Observer.
+// builds every long-lived part from the configuration (the tracer
+// provider, the Observer behind auth.RESTObserver, the limits, the REST
+// client, the spaces' registry, the resolvers and their schema, the query
+// Analyzer) and hands them to NewServer (Deps), which assembles them into
+// HTTP routes and makes only the request side's own state: the
+// authenticator over the spaces, the turns to execute, the Idempotency-Key
+// keeper over the limits' records, the /readyz checks.
 //
 // Besides /graphql it serves /auth/jwt/generate/{accountId} (the token
 // endpoint), /healthz (liveness), /readyz (readiness), /metrics

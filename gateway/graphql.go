@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -20,6 +21,8 @@ import (
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/admission"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
@@ -53,7 +56,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := reqlog.InfoFrom(r.Context())
-	info.Space = spaceFrom(r.Context())
+	if p := auth.PrincipalFrom(r.Context()); p != nil {
+		info.Space = p.Space
+	}
 	doc := s.analyzer.Analyze(req.Query)
 	op, _ := doc.Operation(req.OperationName)
 	info.Operation, info.OperationType, info.OperationLabel = op.Name(), op.Type(), op.MetricLabel(s.fields)
@@ -61,8 +66,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeGraphQLRefusal(w, r, ref)
 		return
 	}
-	if e := spaceGUIDRequired(r.Context(), op); e != nil {
-		s.refuseAuth(w, r, e, true) // spaceinfer.go
+	if e := auth.SpaceGUIDRequired(r.Context(), op.Fields()); e != nil {
+		s.auth.Refuse(w, r, e)
 		return
 	}
 
@@ -118,9 +123,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, resp *graphql.R
 // answered it itself.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest, doc *query.Document, op *query.Operation) *graphql.Response {
 	key := platformapi.FlowKey{}
-	if p := principalFrom(r.Context()); p != nil {
-		key = platformapi.FlowKey{Space: p.space, Client: string(p.client[:])}
-		if full, wait := s.queueFull(p.account, key); full {
+	if p := auth.PrincipalFrom(r.Context()); p != nil {
+		key = platformapi.FlowKey{Space: p.Space, Client: string(p.Client[:])}
+		if full, wait := s.queueFull(p.Account, key); full {
 			s.refuseQueued(w, r, wait)
 			return nil
 		}
@@ -132,9 +137,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	// is the request's place in the account's fair queue.
 	var flowCtx context.Context
 	var endFlow func()
-	if t := ticketFrom(r.Context()); t != nil {
+	if t := admission.TicketFrom(r.Context()); t != nil {
 		// Its calls that wait for the budget tell the admission that the
-		// request only waits (admission.go).
+		// request only waits (package admission).
 		flowCtx, endFlow = platformapi.WithFlowObserver(r.Context(), key, t)
 	} else {
 		flowCtx, endFlow = platformapi.WithFlow(r.Context(), key)
@@ -148,6 +153,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, req *gqlRequest
 	resp := s.schema.Exec(ctx, doc.Text(), req.OperationName, req.vars)
 	resp.Errors = append(resp.Errors, itemErrors(ctx, op, req.vars)...)
 	return resp
+}
+
+// retryAfterSeconds rounds d up to whole seconds for Retry-After.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // refuseQueued answers a request whose client has too many requests

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/idempotency"
@@ -28,7 +29,7 @@ func (s *Server) newKeeper() *idempotency.Keeper {
 // A query with the header is just executed: running it again changes
 // nothing.
 func (s *Server) keyed(r *http.Request, op *query.Operation) bool {
-	return s.keeper != nil && op.IsMutation() && idempotency.Requested(r) && principalFrom(r.Context()) != nil
+	return s.keeper != nil && op.IsMutation() && idempotency.Requested(r) && auth.PrincipalFrom(r.Context()) != nil
 }
 
 // serveOnce executes a mutation that carries an Idempotency-Key through the
@@ -40,8 +41,8 @@ func (s *Server) keyed(r *http.Request, op *query.Operation) bool {
 //
 //go:noinline
 func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *query.Operation, doc *query.Document, info *reqlog.Info) {
-	p := principalFrom(r.Context())
-	scope := idempotency.Scope{Space: p.space, Client: p.client[:]}
+	p := auth.PrincipalFrom(r.Context())
+	scope := idempotency.Scope{Space: p.Space, Client: p.Client[:]}
 	res := s.keeper.Serve(w, r, scope, idempotency.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables},
 		func(w http.ResponseWriter) bool {
 			resp := s.execute(w, r, req, doc, op)

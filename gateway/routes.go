@@ -33,7 +33,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		w.WriteHeader(http.StatusNoContent)
 	})
-	r.Get("/auth/jwt/generate/{accountId}", s.serveToken)
+	r.Get("/auth/jwt/generate/{accountId}", s.auth.ServeToken)
 	if s.cfg.Metrics.Enabled {
 		r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	}
@@ -43,12 +43,14 @@ func (s *Server) routes() http.Handler {
 	}
 	// GraphQL: a browser gets GraphiQL (no credentials asked: the page
 	// sends them with each request); the rest is counted and timed, marked
-	// rejected until it executes, refused if it had no turn to execute,
-	// authenticated, and served.
-	r.With(s.graphiqlForBrowsers, s.metrics.InstrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.authenticate).
+	// rejected until it executes, refused if it had no turn to execute or
+	// its authentication (before the turn) refused it, and served as its
+	// principal.
+	r.With(s.graphiqlForBrowsers, s.metrics.InstrumentGraphQL, markGraphQL, s.refuseUnadmitted, s.auth.Require).
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
-	// Before all of it, a GraphQL request waits for its turn to execute,
-	// and then runs on a goroutine of its own (admission.go); before that,
+	// Before all of it, a GraphQL request is authenticated and waits for
+	// its turn to execute, and then runs on a goroutine of its own if it
+	// waited (turns.go); before that,
 	// every request gets its id and the record of what becomes of it
 	// (reqlog.Info, where the turn's wait is noted); and first, a request
 	// answered before its body was read gets its connection closed.

@@ -7,14 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
+	"github.com/ipack-gateway/ipack-gateway/gateway/admission"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
@@ -29,26 +29,23 @@ import (
 
 // Server is the gateway. It is an http.Handler.
 type Server struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	spaces    atomic.Pointer[map[string]*space] // swapped whole by Reload
-	signer    *authtoken.Signer                 // nil when no tokens.signingKey is configured
-	schema    *graphql.Schema
-	analyzer  *query.Analyzer // what the gateway knows of a document before it executes
-	budget    Budget          // for the budget's per-client queue bound; nil: none
-	handler   http.Handler
-	metrics   *telemetry.Metrics
-	health    *health.Health       // answers /readyz
-	tracer    trace.TracerProvider // nil when tracing is off
-	graphiql  *graphiql.Handler    // nil when disabled
-	fields    map[string]bool      // root fields of the schema, for metric labels
-	requests  *reqlog.Log          // the access log, and refused requests' lines
-	admission *admission           // turns to execute GraphQL requests (admission.go)
-	workers   *workers             // goroutines that requests which waited execute on
-
-	// refused remembers passthrough tokens the REST API refused lately.
-	refused *refusedSet
-	conns   *connlimit.Metrics // of inbound connections
+	cfg      *config.Config
+	log      *slog.Logger
+	spaces   *auth.Spaces        // swapped whole by Reload
+	auth     *auth.Authenticator // of GraphQL requests, and the token endpoint
+	schema   *graphql.Schema
+	analyzer *query.Analyzer // what the gateway knows of a document before it executes
+	budget   Budget          // for the budget's per-client queue bound; nil: none
+	handler  http.Handler
+	metrics  *telemetry.Metrics
+	health   *health.Health       // answers /readyz
+	tracer   trace.TracerProvider // nil when tracing is off
+	graphiql *graphiql.Handler    // nil when disabled
+	fields   map[string]bool      // root fields of the schema, for metric labels
+	requests *reqlog.Log          // the access log, and refused requests' lines
+	turns    *admission.Queue     // turns to execute GraphQL requests (turns.go)
+	workers  *admission.Workers   // goroutines that requests which waited execute on
+	conns    *connlimit.Metrics   // of inbound connections
 
 	// limits are Deps.Limits' per-client limit, failed-authentication
 	// throttle per address and Idempotency-Key records: in memory, or in
@@ -81,9 +78,11 @@ type Deps struct {
 	// Budget tells whether a client has too many requests waiting for its
 	// account's REST budget (*platformapi.Client does); nil never refuses.
 	Budget Budget
-	// Signer issues and checks the gateway's JWTs (config's
-	// Tokens.Signer); nil when no tokens.signingKey is configured.
-	Signer *authtoken.Signer
+	// Spaces is the registry of the configured spaces, the one the
+	// resolvers were given (resolver.Options.Spaces): auth.NewSpaces with
+	// the token signer. NewServer loads cfg's spaces into it, and Reload
+	// the new configuration's. Required.
+	Spaces *auth.Spaces
 	// Limits are the per-client limit, the failed-authentication
 	// throttle and the Idempotency-Key records, in memory or in Redis
 	// (limits.New; the REST client gets its TokenSource). Required.
@@ -115,23 +114,23 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Logger == nil || deps.Schema == nil || deps.Analyzer == nil || deps.Observer == nil || deps.Limits == nil {
-		return nil, errors.New("gateway: NewServer needs a Logger, a Schema, an Analyzer, an Observer and Limits")
+	if deps.Logger == nil || deps.Schema == nil || deps.Analyzer == nil || deps.Observer == nil || deps.Limits == nil || deps.Spaces == nil {
+		return nil, errors.New("gateway: NewServer needs a Logger, a Schema, an Analyzer, an Observer, Limits and Spaces")
 	}
 	log := reqlog.Logger(deps.Logger, cfg.Logs)
 	obs := deps.Observer
-	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), refused: newRefusedSet(), requests: reqlog.New(log),
-		schema: deps.Schema, analyzer: deps.Analyzer, budget: deps.Budget, signer: deps.Signer, closer: deps.Close}
+	s := &Server{cfg: cfg, log: log, metrics: obs.Metrics(), tracer: obs.TracerProvider(), requests: reqlog.New(log),
+		schema: deps.Schema, analyzer: deps.Analyzer, budget: deps.Budget, spaces: deps.Spaces, closer: deps.Close}
 	lim := deps.Limits
 	s.limits.clients, s.limits.authFailures, s.limits.idempotency = lim.Clients, lim.AuthFailures, lim.Idempotency
-	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.readySpaces, Store: lim.State, Log: log})
+	s.health = health.New(cfg, health.Options{Upstream: obs, Credentials: deps.Credentials, Spaces: s.spaces.Ready, Store: lim.State, Log: log})
 	s.conns = connlimit.NewMetrics(s.metrics.Registerer())
-	spaces, err := newSpaces(cfg.Spaces, s.signer)
-	if err != nil {
+	if err := s.spaces.Load(cfg.Spaces, s.health.Track); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.trackCredentials(spaces)
-	s.spaces.Store(&spaces)
+	s.auth = auth.New(s.spaces, auth.Options{Clients: s.limits.clients, Failures: s.limits.authFailures,
+		Logger: log, Requests: s.requests, WriteError: writeError})
+	var err error
 	s.keeper = s.newKeeper()
 	s.fields = query.RootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
@@ -139,8 +138,8 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
-	s.workers = newWorkers()
-	s.admission = newAdmission(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
+	s.workers = admission.NewWorkers()
+	s.turns = admission.New(cfg.GraphQL.MaxExecuting, cfg.Clients.MaxExecuting, cfg.GraphQL.RequestTimeout, s.metrics.SetQueued)
 	s.handler = s.routes()
 	return s, nil
 }

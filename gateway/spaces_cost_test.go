@@ -26,7 +26,8 @@ const costSigningKey = "spaces-cost-test-signing-key-0123456789"
 // space i admits client token token-i only, and every space the token
 // endpoint's credentials jwt-user:jwt-pass. No REST call is made by the
 // spaces queries, so the upstream is never reached.
-func manySpaces(t testing.TB, n int) *gateway.Server {
+// signer, when not nil, replaces the one of the test's signing key.
+func manySpaces(t testing.TB, n int, signer *authtoken.Signer) *gateway.Server {
 	t.Helper()
 	hash := func(s string) string {
 		sum := sha256.Sum256([]byte(s))
@@ -44,7 +45,7 @@ func manySpaces(t testing.TB, n int) *gateway.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{})
+	srv, err := compose.Gateway(cfg, slog.New(slog.DiscardHandler), compose.Options{Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +73,12 @@ const spacesFields = `{ spaces { id } again: spaces { id } Space(id: "space-007"
 // reads; the same request without the spaces fields is the baseline.
 func TestSpacesVerifyTheJWTOnce(t *testing.T) {
 	const n = 40
-	srv := manySpaces(t, n)
 	var clock atomic.Int64
 	sig, err := authtoken.New(costSigningKey, authtoken.Options{Now: func() time.Time { clock.Add(1); return time.Now() }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gateway.UseSigner(srv, sig)
+	srv := manySpaces(t, n, sig)
 	req := httptest.NewRequest(http.MethodGet, "/auth/jwt/generate/"+simulator.DemoAccountID, nil)
 	req.SetBasicAuth("jwt-user", "jwt-pass")
 	w := httptest.NewRecorder()
@@ -110,7 +110,7 @@ func TestSpacesVerifyTheJWTOnce(t *testing.T) {
 // scanned every space again).
 func TestSpacesCostDoesNotGrowWithConfiguredSpaces(t *testing.T) {
 	allocs := func(n int) float64 {
-		srv := manySpaces(t, n)
+		srv := manySpaces(t, n, nil)
 		if got := askSpaces(t, srv, "space-001", "token-1", spacesFields); strings.Contains(got, "errors") && !strings.Contains(got, "NOT_FOUND") {
 			t.Fatalf("spaces with %d spaces = %s", n, got)
 		}

@@ -19,13 +19,16 @@
 //     replicas);
 //   - the REST client (platformapi.New: transport, retry policy, rate
 //     budget on the limits' TokenSource, circuit breaker), reporting to the
-//     Observer through gateway.RESTObserver, unless Options.Platform
+//     Observer through auth.RESTObserver, unless Options.Platform
 //     replaces it (a fake) or Options.Transport its transport (a canned
 //     upstream);
+//   - the token signer (config's Tokens.Signer, unless Options.Signer
+//     gives one) and the spaces' registry (auth.NewSpaces), which the
+//     resolvers ask what a request may see and the server authenticates
+//     against;
 //   - the resolvers over the REST client and their schema
 //     (resolver.New, resolver.NewSchema), and the query Analyzer of that
 //     schema (query.NewAnalyzer);
-//   - the token signer (config's Tokens.Signer);
 //   - the server (gateway.NewServer), given all of the above in
 //     gateway.Deps, which assembles them into HTTP routes.
 //
@@ -44,8 +47,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway"
+	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
 	"github.com/ipack-gateway/ipack-gateway/gateway/limits"
 	"github.com/ipack-gateway/ipack-gateway/gateway/query"
@@ -78,6 +83,10 @@ type Options struct {
 	// GraphiQLHeaders prefill GraphiQL's Headers editor (demo mode: its
 	// space and token); nil prefills placeholders.
 	GraphiQLHeaders map[string]string
+	// Signer replaces the token signer of cfg's tokens.signingKey, e.g.
+	// with one on a test's clock; it must have that key, or the spaces'
+	// token credentials would not match. Nil: cfg's.
+	Signer *authtoken.Signer
 }
 
 // Gateway builds the gateway for cfg, logging to log. Serving it
@@ -133,7 +142,7 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		}
 		po := cfg.PlatformOptions()
 		// The gateway's rules for what REST answers, in front of obs.
-		po.Transport, po.Logger, po.Observer = transport, log, gateway.RESTObserver(obs)
+		po.Transport, po.Logger, po.Observer = transport, log, auth.RESTObserver(obs)
 		po.Limits.TokenSource = lim.TokenSource
 		client, err := platformapi.New(po)
 		if err != nil {
@@ -145,16 +154,23 @@ func Gateway(cfg *config.Config, log *slog.Logger, o Options) (_ *gateway.Server
 		deps.Credentials = cc // /readyz asks whether REST accepts each space's credentials
 	}
 
+	// The spaces' registry: the resolvers ask it what a request may see,
+	// the server authenticates requests against it (and loads cfg's
+	// spaces into it).
+	signer := o.Signer
+	if signer == nil {
+		if signer, err = cfg.Tokens.Signer(); err != nil {
+			return nil, err
+		}
+	}
+	deps.Spaces = auth.NewSpaces(signer)
 	ro := cfg.ResolverOptions()
-	ro.Logger, ro.Observer, ro.Spaces = log, obs, gateway.SpaceDirectory{}
+	ro.Logger, ro.Observer, ro.Spaces = log, obs, deps.Spaces
 	if deps.Schema, err = resolver.NewSchema(resolver.New(p, ro), gateway.PanicHandler(log), gateway.SchemaOptions(cfg)...); err != nil {
 		return nil, err
 	}
 	if deps.Analyzer, err = query.NewAnalyzer(cfg.GraphQL, deps.Schema, schema.SDL()); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	if deps.Signer, err = cfg.Tokens.Signer(); err != nil {
-		return nil, err
 	}
 	return gateway.NewServer(cfg, deps)
 }

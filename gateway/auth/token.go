@@ -1,4 +1,4 @@
-package gateway
+package auth
 
 import (
 	"crypto/sha256"
@@ -39,48 +39,50 @@ func credentialFingerprint(signer *authtoken.Signer, user, password [32]byte) st
 	return signer.Fingerprint(user[:], password[:])
 }
 
-// serveToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
+// ServeToken answers GET /auth/jwt/generate/{accountId}, the vendor's token
 // flow: given HTTP Basic credentials that a space of the account accepts
 // (tokenCredentials), it answers a JWT valid in every such space, as the
 // bare token in a text/plain body (inferred: the vendor documents only
 // "returns a JWT in the response").
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+func (a *Authenticator) ServeToken(w http.ResponseWriter, r *http.Request) {
 	info := reqlog.InfoFrom(r.Context())
 	info.Operation = "token"
-	if s.signer == nil {
+	signer := a.spaces.signer
+	if signer == nil {
 		info.Outcome = reqlog.OutcomeError
-		writeError(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
+		a.write(w, errcode.New(errcode.NotFound, "This gateway issues no tokens (no tokens.signingKey configured)"))
 		return
 	}
-	if s.refuseGuesser(w, r) {
+	if e := a.throttled(r); e != nil {
 		info.Outcome = reqlog.OutcomeRejected
+		a.Refuse(w, r, e) // unlogged, with its Retry-After
 		return
 	}
 	accountID := chi.URLParam(r, "accountId")
 	user, pass, ok := r.BasicAuth()
 	var spaces []string
 	if ok {
-		spaces = s.tokenSpaces(accountID, user, pass)
+		spaces = a.tokenSpaces(accountID, user, pass)
 	}
 	if len(spaces) == 0 {
 		info.Outcome = reqlog.OutcomeRejected
-		s.limits.authFailures.Charge(r.Context(), addressKey("auth", r))
+		a.failures.Charge(r.Context(), addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
 		// account: which of them it was is no business of the caller's.
-		writeError(w, errcode.New(errcode.Unauthorized, "Unauthorized: HTTP Basic credentials accepted for this account are required"))
+		a.write(w, errcode.New(errcode.Unauthorized, "Unauthorized: HTTP Basic credentials accepted for this account are required"))
 		return
 	}
-	cred := credentialFingerprint(s.signer, sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass)))
-	tok, exp, err := s.signer.Issue(authtoken.Grant{Subject: user, Credential: cred, AccountID: accountID, Spaces: spaces})
+	cred := credentialFingerprint(signer, sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass)))
+	tok, exp, err := signer.Issue(authtoken.Grant{Subject: user, Credential: cred, AccountID: accountID, Spaces: spaces})
 	if err != nil {
 		info.Outcome = reqlog.OutcomeError
-		s.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)
-		writeError(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+reqlog.IDFrom(r.Context())+")"))
+		a.log.ErrorContext(r.Context(), "issuing a token failed", "err", err)
+		a.write(w, errcode.New(errcode.GenericSystemError, "Internal error (request "+reqlog.IDFrom(r.Context())+")"))
 		return
 	}
 	info.Outcome = reqlog.OutcomeOK
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
+	a.log.LogAttrs(r.Context(), slog.LevelInfo, "token issued",
 		slog.String("account", accountID),
 		slog.Any("spaces", spaces),
 		slog.Time("expires", exp))
@@ -95,10 +97,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 // tokenSpaces returns, sorted, the guids of the spaces of accountID that
 // accept user:pass. Every credential of every space is compared, in
 // constant time, so the answer's timing tells nothing about which matched.
-func (s *Server) tokenSpaces(accountID, user, pass string) []string {
+func (a *Authenticator) tokenSpaces(accountID, user, pass string) []string {
 	u, p := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
 	var out []string
-	for _, sp := range *s.spaces.Load() {
+	for _, sp := range a.spaces.all() {
 		match := 0
 		for _, c := range sp.tokenCreds {
 			match |= subtle.ConstantTimeCompare(u[:], c.user[:]) & subtle.ConstantTimeCompare(p[:], c.password[:])

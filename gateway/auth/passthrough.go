@@ -1,4 +1,4 @@
-package gateway
+package auth
 
 import (
 	"context"
@@ -85,23 +85,24 @@ type passthroughCall struct {
 
 type passthroughKey struct{}
 
-// watchRefusals returns ctx with a passthroughCall for the request's REST
-// calls to report to, and a func to call when the request is done: it
-// charges a refusal to the client's address and remembers a refused token
-// (again, so that a token that keeps coming back stays remembered).
-func (s *Server) watchRefusals(ctx context.Context, r *http.Request, accountID, token string) (context.Context, func()) {
-	key := refusedKey(accountID, token)
-	pc := &passthroughCall{remember: func() { s.refused.add(key) }}
+// watchRefusals returns ctx with a passthroughCall for the REST calls of
+// p's request r to report to, and a func to call when the request is
+// done: it charges a refusal to the client's address and remembers a
+// refused token (again, so that a token that keeps coming back stays
+// remembered).
+func (a *Authenticator) watchRefusals(ctx context.Context, r *http.Request, p *Principal) (context.Context, func()) {
+	key := refusedKey(p.Account, p.token)
+	pc := &passthroughCall{remember: func() { a.refused.add(key) }}
 	// A token the REST API refused lately: none of the request's calls is
 	// sent (refusedAlready), each failing as REST's 401 did.
-	pc.refused.Store(s.refused.has(key))
+	pc.refused.Store(a.refused.has(key))
 	return context.WithValue(ctx, passthroughKey{}, pc), func() {
 		refused := pc.refused.Load()
 		if refused {
-			s.refused.add(key)
+			a.refused.add(key)
 		}
 		if refused || pc.forbidden.Load() {
-			s.limits.authFailures.Charge(ctx, addressKey("auth", r))
+			a.failures.Charge(ctx, addressKey("auth", r))
 		}
 	}
 }
@@ -142,10 +143,10 @@ func noteRefusal(ctx context.Context, status int) {
 
 // RESTObserver returns the observer the REST client reports to: obs (the
 // metrics and spans of each attempt; a *telemetry.Observer), behind the
-// gateway's rules that REST answers feed: the calls of a
-// passthrough request whose token the REST API refused are refused before
-// they are sent (refusedAlready, noteRefusal), and a credentials space's
-// check for /readyz learns what the REST API said of its credentials.
+// rules that REST answers feed: the calls of a passthrough request whose
+// token the REST API refused are refused before they are sent
+// (refusedAlready, noteRefusal), and a credentials space's check for
+// /readyz learns what the REST API said of its credentials.
 func RESTObserver(obs platformapi.Observer) platformapi.Observer { return restObserver{obs} }
 
 type restObserver struct{ next platformapi.Observer }
@@ -173,8 +174,8 @@ func (o restObserver) AttemptDone(ctx context.Context, a platformapi.Attempt) {
 		return
 	}
 	noteRefusal(ctx, a.StatusCode)
-	if p := principalFrom(ctx); p != nil && p.creds != nil {
-		p.creds.Answered(a.StatusCode) // for /readyz's credentials check
+	if p := PrincipalFrom(ctx); p != nil && p.sp.creds != nil {
+		p.sp.creds.Answered(a.StatusCode) // for /readyz's credentials check
 	}
 }
 

@@ -1,4 +1,4 @@
-package gateway
+package auth
 
 import (
 	"context"
@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
-	"github.com/ipack-gateway/ipack-gateway/gateway/query"
 )
 
 // The vendor's pages for install, uninstall, spaces and Space list only
@@ -18,7 +16,7 @@ import (
 // operation's lists SPACE_GUID. A request without the header is therefore
 // admitted in the space its token names, or in the configured default
 // space (inferSpace), and then refused unless it selects only fields that
-// need no SPACE_GUID (spaceGUIDRequired).
+// need no SPACE_GUID (SpaceGUIDRequired).
 
 // spaceOptional are the root fields whose vendor pages leave SPACE_GUID
 // out, and introspection, which needs no space.
@@ -49,27 +47,23 @@ var spaceOptional = map[string]bool{
 // several accounts and the default is none of them, saying how many, not
 // which, and when nothing names a space. It never refuses a token: the
 // chosen space's authentication does, as with the header.
-func (s *Server) inferSpace(ctx context.Context, token string, hasToken bool, sum [32]byte) (*space, *authtoken.Claims, *errcode.Error) {
-	if a := inferredBefore(ctx, sum); a != nil && s.space(a.sp.guid) == a.sp &&
-		(a.claims == nil || a.claims.ExpiresAt == nil || a.claims.ExpiresAt.After(time.Now())) {
-		return a.sp, a.claims, nil // the admission did this already, for the same configuration
-	}
+func (a *Authenticator) inferSpace(token string, hasToken bool, sum [32]byte) (*space, *authtoken.Claims, *errcode.Error) {
 	var claims *authtoken.Claims
-	if hasToken && s.signer != nil && authtoken.LooksLikeJWT(token) {
-		c, err := s.signer.Verify(token)
+	if signer := a.spaces.signer; hasToken && signer != nil && authtoken.LooksLikeJWT(token) {
+		c, err := signer.Verify(token)
 		switch {
 		case err == nil:
 			claims = c
 		case errors.Is(err, authtoken.ErrExpired):
 			// Ours, but over: what the client must hear, whatever space.
-			return nil, nil, errcode.New(errcode.Unauthorized, "Unauthorized: the token has expired; get a new one from /auth/jwt/generate")
+			return nil, nil, errExpired()
 		}
 		// A JWT that does not verify may be the vendor's, for a
 		// passthrough default space: it names no space of ours.
 	}
 	var def *space
 	var named []*space
-	for _, sp := range *s.spaces.Load() {
+	for _, sp := range a.spaces.all() {
 		if sp.isDefault {
 			def = sp
 		}
@@ -98,26 +92,17 @@ func (s *Server) inferSpace(ctx context.Context, token string, hasToken bool, su
 	return slices.MinFunc(named, func(a, b *space) int { return strings.Compare(a.guid, b.guid) }), claims, nil
 }
 
-// inferredBefore is what the admission inferred for the request of ctx
-// and the token of sum, if it did.
-func inferredBefore(ctx context.Context, sum [32]byte) *preAuth {
-	t := ticketFrom(ctx)
-	if t == nil || t.auth == nil || !t.auth.inferred || t.auth.tokenSum != sum {
+// SpaceGUIDRequired refuses a request admitted without SPACE_GUID whose
+// operation selects, among its root fields, one whose vendor page asks for
+// the header (Refuse answers it); nil when it had the header or selects
+// only fields that need none.
+func SpaceGUIDRequired(ctx context.Context, rootFields []string) *errcode.Error {
+	if p := PrincipalFrom(ctx); p == nil || !p.Inferred {
 		return nil
 	}
-	return t.auth
-}
-
-// spaceGUIDRequired refuses a request admitted without SPACE_GUID that
-// selects a root field whose vendor page asks for the header; nil when
-// it had the header or selects only fields that need none.
-func spaceGUIDRequired(ctx context.Context, op *query.Operation) *errcode.Error {
-	if p := principalFrom(ctx); p == nil || !p.inferred {
-		return nil
-	}
-	for _, f := range op.Fields() {
+	for _, f := range rootFields {
 		if !spaceOptional[f] {
-			return errcode.New(errcode.MissingSpaceID, fmt.Sprintf("The SPACE_GUID header is required for %s; only integrationPackInstanceInstall, integrationPackInstanceUninstall, spaces and Space may leave it out", clip(f, errcode.MaxEchoed)))
+			return errcode.New(errcode.MissingSpaceID, fmt.Sprintf("The SPACE_GUID header is required for %s; only integrationPackInstanceInstall, integrationPackInstanceUninstall, spaces and Space may leave it out", errcode.Clip(f, errcode.MaxEchoed)))
 		}
 	}
 	return nil
