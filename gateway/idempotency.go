@@ -36,10 +36,7 @@ func (s *Server) keyed(r *http.Request, op *query.Operation) bool {
 // Keeper: a repeat is answered from the record of the first (see
 // docs/idempotency.md). What is recorded is the response of an execution,
 // whatever it says; a refusal before execution (the client's queue for
-// its account's budget full) is not, and frees the key. Out of line, as
-// respond is: its frame would stay in serveGraphQL's for every request.
-//
-//go:noinline
+// its account's budget full) is not, and frees the key.
 func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, req *gqlRequest, op *query.Operation, doc *query.Document, info *reqlog.Info) {
 	p := auth.PrincipalFrom(r.Context())
 	scope := idempotency.Scope{Space: p.Space, Client: p.Client[:]}

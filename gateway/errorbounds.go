@@ -23,10 +23,6 @@ const (
 	maxOperationName = 256
 )
 
-// clip is errcode.Clip, under the short name this package's many callers
-// use.
-func clip(s string, n int) string { return errcode.Clip(s, n) }
-
 // boundErrors clips long messages, and when the request never executed
 // (no data) keeps the first query.MaxRefusalErrors errors and one that
 // says how many more there were. Execution errors are never dropped: each
@@ -34,7 +30,7 @@ func clip(s string, n int) string { return errcode.Clip(s, n) }
 func boundErrors(errs []*gqlerrors.QueryError, executed bool) []*gqlerrors.QueryError {
 	const limit = query.MaxRefusalErrors
 	for _, e := range errs {
-		e.Message = clip(e.Message, maxMessage)
+		e.Message = errcode.Clip(e.Message, maxMessage)
 	}
 	if executed || len(errs) <= limit {
 		return errs
