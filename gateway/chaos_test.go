@@ -34,7 +34,7 @@ func TestChaos(t *testing.T) {
 			Seed: 42,
 		},
 	})
-	e := newEnv(t, envOptions{sim: sim, platformYAML: `  attemptTimeout: 200ms
+	e := newEnv(t, envOptions{sim: sim, platformYAML: `  attemptTimeout: 100ms
   rateLimit: {requestsPerSecond: 1000, burst: 50}
   circuitBreaker: {enabled: false}
   retry: {maxAttempts: 3, waitMin: 1ms, waitMax: 5ms, retryAfterMax: 10ms}

@@ -298,6 +298,10 @@ func checkAttached(t *testing.T, v *vendor, results []attachResult) {
 // detector) the bound asserted is 1.25 ×: still far below what a design
 // that leaves the budget unused costs.
 func TestScaleOutSharesTheBudget(t *testing.T) {
+	// In parallel with the other scale-out tests but TestScaleOutFairness
+	// (which asserts latencies): each has its own Redis, vendor and
+	// replicas, and what they add is paced REST calls, not CPU.
+	t.Parallel()
 	rd := redistest.New(t)
 	v := newVendor(t)
 	rs := startReplicas(t, 3, v, rd.URL(), "share:")
@@ -336,6 +340,7 @@ func TestScaleOutSharesTheBudget(t *testing.T) {
 // ratelimit: one local burst per replica, 3), and the replicas use Redis
 // again once it is back.
 func TestScaleOutSurvivesRedisDown(t *testing.T) {
+	t.Parallel() // see TestScaleOutSharesTheBudget
 	rd := redistest.New(t)
 	v := newVendor(t)
 	rs := startReplicas(t, 3, v, rd.URL(), "down:")
@@ -464,6 +469,7 @@ func TestScaleOutFairness(t *testing.T) {
 // install; the same key with another request is refused on either. (With
 // idempotency.enabled false, each repeat installs again: 4 installs.)
 func TestScaleOutIdempotencyKey(t *testing.T) {
+	t.Parallel() // its own Redis, vendor and replicas; it asserts outcomes
 	rd := redistest.New(t)
 	v := newVendor(t)
 	rs := startReplicas(t, 2, v, rd.URL(), "idem:")
