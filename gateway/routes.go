@@ -50,10 +50,10 @@ func (s *Server) routes() http.Handler {
 		Handle("/graphql", http.HandlerFunc(s.serveGraphQL))
 	// Before all of it, a GraphQL request is authenticated and waits for
 	// its turn to execute, and then runs on a goroutine of its own if it
-	// waited (turns.go); before that,
-	// every request gets its id and the record of what becomes of it
-	// (reqlog.Info, where the turn's wait is noted); and first, a request
-	// answered before its body was read gets its connection closed.
+	// waited (turns.go); before that, every request gets its id and the
+	// record of what becomes of it (reqlog.Info, where the turn's wait is
+	// noted); and first, a request answered before its body was read gets
+	// its connection closed.
 	return connlimit.CloseUnread(reqlog.RequestID(s.inTurn(r)))
 }
 
