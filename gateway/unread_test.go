@@ -40,7 +40,8 @@ func awaitMetric(t *testing.T, srv http.Handler, name, want string) {
 
 // TestRefusalDoesNotReadTheBody is issue 17's repro: a request refused
 // before its body is read (no or bad credentials, an unknown space, a
-// method the path does not take, a body over graphql.maxBodyBytes)
+// method the path does not take, a body over graphql.maxBodyBytes, a
+// client over its rate)
 // declares Content-Length 100000 and sends the headers and a byte or
 // two, as a client sending a byte every 3 s would: at that pace the body
 // would take 3 days, and server.readTimeout is 30 s. net/http alone reads
@@ -50,7 +51,8 @@ func awaitMetric(t *testing.T, srv http.Handler, name, want string) {
 // without waiting for the body: both well within the 10 s the client
 // waits here, a third of readTimeout.
 func TestRefusalDoesNotReadTheBody(t *testing.T) {
-	srv, _ := newServer(t, envOptions{extraYAML: "server: {readTimeout: 30s}\ngraphql: {maxBodyBytes: 1000}\n"})
+	// The client's rate allows one request: the 413's.
+	srv, _ := newServer(t, envOptions{extraYAML: "server: {readTimeout: 30s}\ngraphql: {maxBodyBytes: 1000}\nclients: {requestsPerSecond: 0.01, burst: 1}\n"})
 	var base string
 	serve(t, srv, &base)
 	addr := strings.TrimPrefix(base, "http://")
@@ -68,6 +70,9 @@ func TestRefusalDoesNotReadTheBody(t *testing.T) {
 		{"method not allowed", "POST", "/healthz", "", 1, 405},
 		{"unknown path", "PUT", "/nowhere", "", 1, 404},
 		{"body over the limit", "POST", "/graphql", "SPACE_GUID: " + testSpace + "\r\nAuthorization: Bearer " + testToken + "\r\n", 1001, 413},
+		// Refused by the client's rate limit before the body is read: a
+		// flood of 429s costs no body bytes, nor a turn.
+		{"over the client's rate", "POST", "/graphql", "SPACE_GUID: " + testSpace + "\r\nAuthorization: Bearer " + testToken + "\r\n", 1, 429},
 		{"expects 100-continue", "POST", "/graphql", "SPACE_GUID: " + testSpace + "\r\nExpect: 100-continue\r\n", 0, 401},
 	}
 	for _, tt := range tests {
