@@ -297,6 +297,7 @@ func Default() Config {
 			IdleTimeout:       DefaultIdleTimeout,
 			ReadHeaderTimeout: DefaultReadHeaderTimeout,
 			ReadTimeout:       DefaultReadTimeout,
+			ForwardedHeader:   DefaultForwardedHeader,
 		},
 		Platform: PlatformConfig{
 			BaseURL:        platformapi.DefaultBaseURL,

@@ -94,6 +94,10 @@ func TestParseErrors(t *testing.T) {
 		{"account with slash", strings.Replace(validSpace, "accountId: acct-1", "accountId: a/b", 1), "spaces[0].accountId"},
 		{"negative maxConnections", "server: {maxConnections: -1}\n" + validSpace, "server.maxConnections"},
 		{"negative maxConnectionsPerAddress", "server: {maxConnectionsPerAddress: -1}\n" + validSpace, "server.maxConnectionsPerAddress"},
+		{"a trusted proxy that is not an address", "server: {trustedProxies: [lb.internal]}\n" + validSpace, "server.trustedProxies"},
+		{"a trusted proxy range that is not one", "server: {trustedProxies: [10.0.0.0/33]}\n" + validSpace, "server.trustedProxies"},
+		{"a trusted proxy with a zone", "server: {trustedProxies: [\"fe80::1%eth0\"]}\n" + validSpace, "server.trustedProxies"},
+		{"a forwarded header a client can set alone", "server: {forwardedHeader: X-Real-IP}\n" + validSpace, "server.forwardedHeader"},
 		{"readTimeout below readHeaderTimeout", "server: {readHeaderTimeout: 10s, readTimeout: 5s}\n" + validSpace, "server.readTimeout"},
 		{"not YAML", "{", "config"},
 	}
@@ -213,5 +217,21 @@ func TestConfigOpsErrorsNameKeys(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), ":pw@") {
 			t.Errorf("error %q repeats the endpoint's credentials", err)
 		}
+	}
+}
+
+func TestProxies(t *testing.T) {
+	s := config.ServerConfig{TrustedProxies: []string{"10.1.2.3/8", "192.0.2.10", "::ffff:198.51.100.1", "2001:db8::/32"}}
+	ps, err := s.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	want := "[10.0.0.0/8 192.0.2.10/32 198.51.100.1/32 2001:db8::/32]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("Proxies() = %v, want %s", got, want)
 	}
 }

@@ -22,6 +22,9 @@
 //   - connlimit: the bounds on inbound connections (all, and per client
 //     address), and closing the connection of a request answered before
 //     its body was read;
+//   - clientaddr: which address a request's client has, its peer's or,
+//     from a trusted proxy, the forwarded one (for the limits kept per
+//     address);
 //   - reqlog: request ids, the per-request record (reqlog.Info) that the
 //     handlers fill and the access log, metrics and spans read, the access
 //     log, and the process's logger;

@@ -162,7 +162,13 @@ func (e *env) do(t *testing.T, method, query string, vars map[string]any, header
 
 func send(t *testing.T, req *http.Request) *response {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	return sendWith(t, http.DefaultClient, req)
+}
+
+// sendWith sends req with client.
+func sendWith(t *testing.T, client *http.Client, req *http.Request) *response {
+	t.Helper()
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

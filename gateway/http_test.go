@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,6 +179,69 @@ func TestHTTPProtocol(t *testing.T) {
 	req.Header.Set("X-Request-Id", "abc-123")
 	if r := send(t, req); r.Header.Get("X-Request-Id") != "abc-123" {
 		t.Errorf("X-Request-Id = %q, want abc-123", r.Header.Get("X-Request-Id"))
+	}
+}
+
+// TestTrustedProxies (server.trustedProxies): behind a load balancer,
+// the limits kept per address are each client's, the address the
+// balancer appended to X-Forwarded-For, not the balancer's: one client's
+// guesses do not lock out the others, nor do its fresh passthrough tokens
+// spend theirs. A client cannot choose its address: entries it writes
+// itself are left of the one the balancer appends, and a peer that is not
+// a trusted proxy is its own address, whatever it sends.
+func TestTrustedProxies(t *testing.T) {
+	// The test's requests come from 127.0.0.1, the "balancer"; the
+	// untrusted client dials from 127.0.0.2.
+	e := newEnvYAML(t, nil, "", "server: {trustedProxies: [127.0.0.1/32]}\nclients: {requestsPerSecond: 0.01, burst: 3, authFailuresPerMinute: 5}\n")
+	via := func(space, token, xff string) map[string]string {
+		return map[string]string{"SPACE_GUID": space, "Authorization": "Bearer " + token, "Content-Type": "application/json", "X-Forwarded-For": xff}
+	}
+	// Five guesses from 198.51.100.7, each with an entry of its own
+	// choosing left of the balancer's.
+	for i := range 5 {
+		xff := fmt.Sprintf("203.0.113.%d, 198.51.100.7", i)
+		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(testSpace, "guess", xff)); r.Status != 401 {
+			t.Fatalf("guess %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(testSpace, testToken, "203.0.113.99, 198.51.100.7")); r.Status != 429 {
+		t.Errorf("the guessing client, with the right token: %d %s, want 429", r.Status, r.Raw)
+	}
+	if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(testSpace, testToken, "198.51.100.8")); r.Status != 200 {
+		t.Errorf("another client behind the same balancer: %d %s, want 200", r.Status, r.Raw)
+	}
+	// Passthrough: a client's fresh tokens share its address's budget (3),
+	// and another client behind the balancer has its own.
+	for i := range 3 {
+		if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(passthroughSpace, fmt.Sprintf("fresh-%d", i), "198.51.100.20")); r.Status != 200 {
+			t.Fatalf("passthrough %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(passthroughSpace, "fresh-3", "198.51.100.20")); r.Status != 429 {
+		t.Errorf("passthrough, a 4th fresh token: %d %s, want 429", r.Status, r.Raw)
+	}
+	if r := e.do(t, http.MethodPost, `{ __typename }`, nil, via(passthroughSpace, "fresh-4", "198.51.100.21")); r.Status != 200 {
+		t.Errorf("passthrough, another client behind the balancer: %d %s, want 200", r.Status, r.Raw)
+	}
+
+	// A client that is not a trusted proxy: its X-Forwarded-For is
+	// ignored, so naming a fresh address on each guess gains nothing.
+	direct := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
+	t.Cleanup(direct.CloseIdleConnections)
+	post := func(token, xff string) *response {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		for k, v := range via(testSpace, token, xff) {
+			req.Header[k] = []string{v}
+		}
+		return sendWith(t, direct, req)
+	}
+	for i := range 5 {
+		if r := post("guess", fmt.Sprintf("192.0.2.%d", i)); r.Status != 401 {
+			t.Fatalf("direct guess %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	if r := post(testToken, "192.0.2.200"); r.Status != 429 {
+		t.Errorf("the direct client after 5 guesses, naming yet another address: %d %s, want 429", r.Status, r.Raw)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ipack-gateway/ipack-gateway/config"
 	"github.com/ipack-gateway/ipack-gateway/gateway/admission"
 	"github.com/ipack-gateway/ipack-gateway/gateway/auth"
+	"github.com/ipack-gateway/ipack-gateway/gateway/clientaddr"
 	"github.com/ipack-gateway/ipack-gateway/gateway/connlimit"
 	"github.com/ipack-gateway/ipack-gateway/gateway/graphiql"
 	"github.com/ipack-gateway/ipack-gateway/gateway/health"
@@ -31,8 +32,9 @@ import (
 type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	spaces   *auth.Spaces        // swapped whole by Reload
-	auth     *auth.Authenticator // of GraphQL requests, and the token endpoint
+	spaces   *auth.Spaces         // swapped whole by Reload
+	auth     *auth.Authenticator  // of GraphQL requests, and the token endpoint
+	addrs    *clientaddr.Resolver // client addresses behind trusted proxies; nil: none
 	schema   *graphql.Schema
 	analyzer *query.Analyzer // what the gateway knows of a document before it executes
 	budget   Budget          // for the budget's per-client queue bound; nil: none
@@ -128,9 +130,15 @@ func NewServer(cfg *config.Config, deps Deps) (*Server, error) {
 	if err := s.spaces.Load(cfg.Spaces, s.health.Track); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s.auth = auth.New(s.spaces, auth.Options{Clients: s.limits.clients, Failures: s.limits.authFailures,
+	proxies, err := cfg.Server.Proxies()
+	if err == nil {
+		s.addrs, err = clientaddr.New(proxies, cfg.Server.ForwardedHeader)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.auth = auth.New(s.spaces, auth.Options{Clients: s.limits.clients, Failures: s.limits.authFailures, Addresses: s.addrs,
 		Logger: log, Requests: s.requests, WriteError: writeError})
-	var err error
 	s.keeper = s.newKeeper()
 	s.fields = query.RootFields(s.schema)
 	if cfg.GraphiQL.Enabled {
@@ -171,6 +179,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	lim := connlimit.LimitsFor(s.cfg.Server)
+	lim.Exempt = s.addrs.Trusted
 	cl := connlimit.NewListener(ln, lim, s.conns, s.log)
 	ln = cl
 	sc := s.cfg.Server

@@ -24,13 +24,13 @@ func TestAddressKey(t *testing.T) {
 		{"not-an-address", "another", false},
 	}
 	for _, tt := range tests {
-		ka := addressKey("k", &http.Request{RemoteAddr: tt.a})
-		kb := addressKey("k", &http.Request{RemoteAddr: tt.b})
+		ka := (&Authenticator{}).addressKey("k", &http.Request{RemoteAddr: tt.a})
+		kb := (&Authenticator{}).addressKey("k", &http.Request{RemoteAddr: tt.b})
 		if got := ka == kb; got != tt.same {
 			t.Errorf("addressKey(%q) == addressKey(%q): %v, want %v", tt.a, tt.b, got, tt.same)
 		}
 	}
-	if addressKey("a", &http.Request{RemoteAddr: "192.0.2.1:1"}) == addressKey("b", &http.Request{RemoteAddr: "192.0.2.1:1"}) {
+	if (&Authenticator{}).addressKey("a", &http.Request{RemoteAddr: "192.0.2.1:1"}) == (&Authenticator{}).addressKey("b", &http.Request{RemoteAddr: "192.0.2.1:1"}) {
 		t.Error("addressKey ignores its kind")
 	}
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/ipack-gateway/ipack-gateway/authtoken"
 	"github.com/ipack-gateway/ipack-gateway/errcode"
+	"github.com/ipack-gateway/ipack-gateway/gateway/clientaddr"
 	"github.com/ipack-gateway/ipack-gateway/gateway/reqlog"
 	"github.com/ipack-gateway/ipack-gateway/platformapi"
 	"github.com/ipack-gateway/ipack-gateway/ratelimit"
@@ -40,7 +41,8 @@ type Authenticator struct {
 	spaces   *Spaces
 	clients  ratelimit.Keyed // clients.requestsPerSecond, per client
 	failures ratelimit.Keyed // clients.authFailuresPerMinute, per address
-	refused  *refusedSet     // passthrough tokens the REST API refused lately
+	addrs    *clientaddr.Resolver
+	refused  *refusedSet // passthrough tokens the REST API refused lately
 	log      *slog.Logger
 	requests *reqlog.Log
 	write    func(http.ResponseWriter, *errcode.Error)
@@ -48,13 +50,16 @@ type Authenticator struct {
 }
 
 // Options are an Authenticator's dependencies besides its spaces. All are
-// required.
+// required but Addresses.
 type Options struct {
 	// Clients limits each client's requests (clients.requestsPerSecond).
 	Clients ratelimit.Keyed
 	// Failures throttles the failed authentications of each client
 	// address (clients.authFailuresPerMinute).
 	Failures ratelimit.Keyed
+	// Addresses tells a request's client address (server.trustedProxies);
+	// nil: its peer's.
+	Addresses *clientaddr.Resolver
 	// Logger logs the token endpoint's tokens; Requests the refused
 	// requests' lines.
 	Logger   *slog.Logger
@@ -65,7 +70,7 @@ type Options struct {
 
 // New returns an Authenticator of spaces.
 func New(spaces *Spaces, o Options) *Authenticator {
-	return &Authenticator{spaces: spaces, clients: o.Clients, failures: o.Failures, refused: newRefusedSet(),
+	return &Authenticator{spaces: spaces, clients: o.Clients, failures: o.Failures, addrs: o.Addresses, refused: newRefusedSet(),
 		log: o.Logger, requests: o.Requests, write: o.WriteError, now: time.Now}
 }
 
@@ -143,7 +148,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, *errcode.Erro
 	}
 	p, e := a.identify(r)
 	if e != nil {
-		a.failures.Charge(r.Context(), addressKey("auth", r))
+		a.failures.Charge(r.Context(), a.addressKey("auth", r))
 		return nil, e
 	}
 	if ok, wait := a.clients.Allow(r.Context(), p.Client); !ok {
@@ -175,7 +180,7 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, *errcode.Error) {
 		// Any token passes here, so a token says nothing of who sends
 		// it: limit by address, or fresh tokens would be fresh budgets
 		// to spend the account's REST budget with.
-		client = addressKey("passthrough:"+sp.guid, r)
+		client = a.addressKey("passthrough:"+sp.guid, r)
 	case claims != nil:
 		// Verified by inferSpace: not checked twice.
 		client, claims, e = a.checkClaims(sp, tokenSum, claims, nil)
@@ -261,7 +266,7 @@ func errExpired() *errcode.Error {
 // to authenticate too often lately (clients.authFailuresPerMinute); nil
 // for others.
 func (a *Authenticator) throttled(r *http.Request) *errcode.Error {
-	blocked, wait := a.failures.Exhausted(r.Context(), addressKey("auth", r))
+	blocked, wait := a.failures.Exhausted(r.Context(), a.addressKey("auth", r))
 	if !blocked {
 		return nil
 	}
@@ -308,7 +313,7 @@ func (a *Authenticator) serveAs(w http.ResponseWriter, r *http.Request) (context
 		// Authenticated before the wait, against what no longer holds:
 		// again, as it is now (a JWT's signature checked again).
 		if p, e = a.identify(r); e != nil {
-			a.failures.Charge(ctx, addressKey("auth", r))
+			a.failures.Charge(ctx, a.addressKey("auth", r))
 		} else {
 			ctx = WithPrincipal(ctx, p)
 		}

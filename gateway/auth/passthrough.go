@@ -102,7 +102,7 @@ func (a *Authenticator) watchRefusals(ctx context.Context, r *http.Request, p *P
 			a.refused.add(key)
 		}
 		if refused || pc.forbidden.Load() {
-			a.failures.Charge(ctx, addressKey("auth", r))
+			a.failures.Charge(ctx, a.addressKey("auth", r))
 		}
 	}
 }

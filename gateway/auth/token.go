@@ -66,7 +66,7 @@ func (a *Authenticator) ServeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(spaces) == 0 {
 		info.Outcome = reqlog.OutcomeRejected
-		a.failures.Charge(r.Context(), addressKey("auth", r))
+		a.failures.Charge(r.Context(), a.addressKey("auth", r))
 		w.Header().Set("WWW-Authenticate", `Basic realm="ipack-gateway", charset="UTF-8"`)
 		// One answer for a wrong password, an unknown user and an unknown
 		// account: which of them it was is no business of the caller's.

@@ -1,6 +1,10 @@
 package connlimit
 
-import "github.com/ipack-gateway/ipack-gateway/config"
+import (
+	"net/netip"
+
+	"github.com/ipack-gateway/ipack-gateway/config"
+)
 
 // Limits are the bounds a Listener keeps.
 type Limits struct {
@@ -9,6 +13,10 @@ type Limits struct {
 	// PerAddress is how many of them may come from one client address; Max
 	// or more leaves an address's connections to Max alone.
 	PerAddress int
+	// Exempt, when set, reports the addresses PerAddress does not bound:
+	// trusted proxies (clientaddr.Resolver.Trusted), whose connections
+	// carry every client behind them.
+	Exempt func(netip.Addr) bool
 }
 
 // LimitsFor returns the bounds of sc: server.maxConnections, or DefaultMax

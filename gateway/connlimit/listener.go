@@ -35,9 +35,10 @@ import (
 // derived write timeout), so the wait is bounded too.
 //
 // It also keeps at most Limits.PerAddress connections open from one client
-// address (addressOf), so that one address cannot make every other wait:
-// at that bound, the address's own connections are the ones closed to
-// admit its new one, by the same rule (idle longest, then a slow-loris);
+// address (addressOf; a trusted proxy's are exempt, Limits.Exempt), so
+// that one address cannot make every other wait: at that bound, the
+// address's own connections are the ones closed to admit its new one, by
+// the same rule (idle longest, then a slow-loris);
 // when none may be closed, the new connection is closed at once rather
 // than wait, since a wait would hold up the Accept of every other address.
 //
@@ -48,7 +49,8 @@ import (
 type Listener struct {
 	net.Listener
 	max     int
-	perAddr int // bound per address; max or more: none of its own
+	perAddr int                   // bound per address; max or more: none of its own
+	exempt  func(netip.Addr) bool // addresses perAddr does not bound, or nil
 	metrics *Metrics
 	log     *slog.Logger
 
@@ -82,24 +84,27 @@ func NewListener(ln net.Listener, lim Limits, m *Metrics, log *slog.Logger) *Lis
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Listener{Listener: ln, max: lim.Max, perAddr: lim.PerAddress, metrics: m, log: log,
+	return &Listener{Listener: ln, max: lim.Max, perAddr: lim.PerAddress, exempt: lim.Exempt, metrics: m, log: log,
 		idle: list.New(), fresh: list.New(), addrs: map[netip.Addr]*addrConns{}, now: time.Now,
 		freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // addressOf is the client address a connection counts against: its IP,
 // an IPv6 one by its /64 (what one host is usually given, as the limits
-// per address do), and false when it has none (not TCP).
-func addressOf(a net.Addr) (netip.Addr, bool) {
+// per address do), and false when it has none (not TCP) or is exempt.
+func (l *Listener) addressOf(a net.Addr) (netip.Addr, bool) {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
 		return netip.Addr{}, false
 	}
-	ip := ta.AddrPort().Addr().Unmap()
-	if ip.Is6() {
-		ip = netip.PrefixFrom(ip.WithZone(""), 64).Masked().Addr()
+	ip := ta.AddrPort().Addr().Unmap().WithZone("")
+	if !ip.IsValid() || (l.exempt != nil && l.exempt(ip)) {
+		return netip.Addr{}, false
 	}
-	return ip, ip.IsValid()
+	if ip.Is6() {
+		ip = netip.PrefixFrom(ip, 64).Masked().Addr()
+	}
+	return ip, true
 }
 
 // Accept accepts a connection, then admits it: first among its address's
@@ -142,7 +147,7 @@ func (l *Listener) admitAddress(lc *Conn) bool {
 	if l.perAddr >= l.max {
 		return true
 	}
-	key, ok := addressOf(lc.RemoteAddr())
+	key, ok := l.addressOf(lc.RemoteAddr())
 	if !ok {
 		return true
 	}
@@ -196,7 +201,7 @@ func (l *Listener) refused() {
 	if now-last < int64(time.Minute) || !l.lastWarn.CompareAndSwap(last, now) {
 		return
 	}
-	l.log.Warn("closed a new connection: its client address has server.maxConnectionsPerAddress connections open, none idle (behind a load balancer, raise it: docs/connections.md)",
+	l.log.Warn("closed a new connection: its client address has server.maxConnectionsPerAddress connections open, none idle (behind a load balancer, list it in server.trustedProxies: docs/connections.md)",
 		"max_connections_per_address", l.perAddr)
 }
 

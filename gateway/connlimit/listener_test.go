@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -354,6 +355,31 @@ func TestPerAddress(t *testing.T) {
 	}
 	if p := s.ln.peak(); p > 8+hostile-4+1 {
 		t.Errorf("%d connections open at once", p)
+	}
+}
+
+// TestPerAddressExempt: a trusted proxy's connections (Limits.Exempt)
+// carry every client behind it, so its address has no bound of its own:
+// it holds more than PerAddress busy connections, while another address
+// keeps its bound.
+func TestPerAddressExempt(t *testing.T) {
+	proxy := netip.MustParseAddr("127.0.0.3")
+	s := serve(t, connlimit.Limits{Max: 8, PerAddress: 2, Exempt: func(a netip.Addr) bool { return a == proxy }}, 30*time.Second)
+	for range 6 {
+		c := dialFrom(t, proxy.String(), s.addr)
+		if _, err := io.WriteString(c, slowPost); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.awaitInFlight(t, 6)
+	for range 3 {
+		c := dialFrom(t, "127.0.0.2", s.addr)
+		_, _ = io.WriteString(c, slowPost) // may fail on a connection closed already
+	}
+	s.awaitMetric(t, "http_connections_refused_total", 1)
+	s.awaitInFlight(t, 8)
+	if got := s.metric(t, "http_connections_refused_total"); got != 1 {
+		t.Errorf("%v connections refused, want 1: the other address's third", got)
 	}
 }
 
