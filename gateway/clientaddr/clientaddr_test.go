@@ -3,6 +3,7 @@ package clientaddr_test
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/ipack-gateway/ipack-gateway/gateway/clientaddr"
@@ -39,6 +40,10 @@ func TestAddr(t *testing.T) {
 		{"a zone is dropped", xff, "[2001:db8:1::5]:1234", http.Header{"X-Forwarded-For": {"fe80::1%eth0"}}, "fe80::1"},
 		{"Forwarded", fwd, "127.0.0.1:1234", http.Header{"Forwarded": {`for=203.0.113.9, for="[2001:db8:2::7]:4711";proto=https`}}, "2001:db8:2::7"},
 		{"Forwarded ignores X-Forwarded-For", fwd, "127.0.0.1:1234", http.Header{"X-Forwarded-For": {"198.51.100.7"}}, "127.0.0.1"},
+		{"a client's 40 entries of its own are not read", xff, "10.1.2.3:1234", http.Header{"X-Forwarded-For": {strings.Repeat("garbage, ", 40) + "198.51.100.7"}}, "198.51.100.7"},
+		{"the client 16th from the right, behind 15 proxies", xff, "10.1.2.3:1234", http.Header{"X-Forwarded-For": {"203.0.113.9, 198.51.100.7" + strings.Repeat(", 10.0.0.1", 15)}}, "198.51.100.7"},
+		{"behind 16 proxies: not read, the peer", xff, "10.1.2.3:1234", http.Header{"X-Forwarded-For": {"198.51.100.7" + strings.Repeat(", 10.0.0.1", 16)}}, "10.1.2.3"},
+		{"entries counted across lines", xff, "10.1.2.3:1234", http.Header{"X-Forwarded-For": {"198.51.100.7", strings.Repeat("10.0.0.1, ", 14) + "10.0.0.1"}}, "198.51.100.7"},
 		{"not an IP peer", xff, "@", nil, "invalid IP"},
 	}
 	for _, tt := range tests {
@@ -66,5 +71,27 @@ func TestNew(t *testing.T) {
 		if got := r.Trusted(netip.MustParseAddr(a)); got != want {
 			t.Errorf("Trusted(%s) = %v, want %v", a, got, want)
 		}
+	}
+}
+
+// BenchmarkAddr: the cost of a request's address through a trusted proxy,
+// with a short header and with the longest a client can make it (the
+// server's 64 KiB of headers, all of it entries of its own).
+func BenchmarkAddr(b *testing.B) {
+	r, err := clientaddr.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "X-Forwarded-For")
+	if err != nil {
+		b.Fatal(err)
+	}
+	long := strings.Repeat("1.2.3.4,", 64<<10/8-2) + "198.51.100.7"
+	for _, bc := range []struct{ name, xff string }{{"short", "203.0.113.9, 198.51.100.7"}, {"64KiB", long}} {
+		req := &http.Request{RemoteAddr: "10.1.2.3:1234", Header: http.Header{"X-Forwarded-For": {bc.xff}}}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r.Addr(req).String() != "198.51.100.7" {
+					b.Fatal("wrong address")
+				}
+			}
+		})
 	}
 }
