@@ -42,7 +42,10 @@ const (
 
 // HostileCost is what the scenario measured.
 type HostileCost struct {
+	// AttackerClients counts the flood's connections, AttackerTokens its
+	// clients (each a client token of its own; 1 unless -hostile-attackers).
 	AttackerClients int `json:"attackerClients"`
+	AttackerTokens  int `json:"attackerTokens,omitempty"`
 	VictimClients   int `json:"victimClients"`
 	// ClientMaxExecuting is clients.maxExecuting as set by -client-max-executing,
 	// or -1 for the gateway's default.
@@ -122,13 +125,17 @@ func hostileDocuments() []hostileDocument {
 }
 
 // hostileConfig is the scenario's gateway: the default limits, the
-// attacker's and the victim's tokens, clients.maxExecuting when
+// attackers' and the victim's tokens, clients.maxExecuting when
 // maxExecuting is not negative, and with relaxed the configurable bounds
 // on a request's cost lifted.
-func hostileConfig(upstream string, maxExecuting int, relaxed bool) string {
+func hostileConfig(upstream string, maxExecuting int, relaxed bool, attackers []string) string {
 	sum := func(tok string) string {
 		s := sha256.Sum256([]byte(tok))
 		return `"sha256:` + hex.EncodeToString(s[:]) + `"`
+	}
+	var tokens []string
+	for _, a := range append(slices.Clone(attackers), victimToken) {
+		tokens = append(tokens, sum(a))
 	}
 	clients := ""
 	if maxExecuting >= 0 {
@@ -157,25 +164,42 @@ server:
     credentials:
       username: %q
       password: %q
-    clientTokens: [%s, %s]
-`, upstream, clients, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, sum(attackerToken), sum(victimToken))
+    clientTokens: [%s]
+`, upstream, clients, benchSpace, simulator.DemoAccountID, simulator.DemoUsername, simulator.DemoPassword, strings.Join(tokens, ", "))
+}
+
+// attackerTokens are the tokens of n attacking clients: one is
+// attackerToken, as the scenario has always run.
+func attackerTokens(n int) []string {
+	if n <= 1 {
+		return []string{attackerToken}
+	}
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = fmt.Sprintf("%s-%d", attackerToken, i)
+	}
+	return tokens
 }
 
 // hostileCost runs the scenario: the victim alone for idle, then under
-// the flood for floodFor.
-func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, maxExecuting int, relaxed bool) (*HostileCost, error) {
+// the flood for floodFor, from attackers clients (tokens), each at its
+// rate limit, over at least hostileClients connections and one per
+// client.
+func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, maxExecuting int, relaxed bool, attackers int) (*HostileCost, error) {
 	sim, err := b.startSim(ctx, "platformsim-hostile", 0, 0, 1)
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(sim)
-	gw, err := b.startGatewayConfig(ctx, "gateway-hostile", hostileConfig(sim.url, maxExecuting, relaxed))
+	tokens := attackerTokens(attackers)
+	conns := max(hostileClients, len(tokens))
+	gw, err := b.startGatewayConfig(ctx, "gateway-hostile", hostileConfig(sim.url, maxExecuting, relaxed, tokens))
 	if err != nil {
 		return nil, err
 	}
 	defer b.stop(gw)
 	docs := hostileDocuments()
-	h := &HostileCost{AttackerClients: hostileClients, VictimClients: victimClients, ClientMaxExecuting: maxExecuting, Relaxed: relaxed}
+	h := &HostileCost{AttackerClients: conns, AttackerTokens: len(tokens), VictimClients: victimClients, ClientMaxExecuting: maxExecuting, Relaxed: relaxed}
 	for _, d := range docs {
 		h.Documents = append(h.Documents, d.name)
 	}
@@ -191,13 +215,13 @@ func (b *bench) hostileCost(ctx context.Context, idle, floodFor time.Duration, m
 	stopAnon, anon := sampleMax(gw.anonRSS, anonSampleEvery)
 	h.VictimIdle = summarize(paced(ctx, vclient, victim, victimClients, victimEvery, idle))
 
-	aclient := newLoadClient(hostileClients)
+	aclient := newLoadClient(conns)
 	defer aclient.CloseIdleConnections()
 	cpu0, _ := gw.cpu()
 	var wg sync.WaitGroup
 	var counts AttackerCounts
 	wg.Go(func() {
-		counts = flood(ctx, aclient, gw.url+"/graphql", docs, hostileClients, gwconfig.DefaultClientRequestsPerSecond, floodFor)
+		counts = flood(ctx, aclient, gw.url+"/graphql", docs, tokens, conns, float64(len(tokens))*gwconfig.DefaultClientRequestsPerSecond, floodFor)
 	})
 	// The victim from the flood's first request: its burst is the worst.
 	h.Victim = summarize(paced(ctx, vclient, victim, victimClients, victimEvery, floodFor))
@@ -291,17 +315,17 @@ func benchHeader(token string) http.Header {
 	}
 }
 
-// flood sends docs in turn from clients connections for d, at most
-// perSecond requests per second in all: each connection at most one every
+// flood sends docs in turn from clients connections for d, connection i
+// with tokens[i % len(tokens)], at most perSecond requests per second in
+// all: each connection at most one every
 // clients/perSecond, the next at once when an answer took longer (a slot
 // missed meanwhile is skipped), so that up to clients are in flight. It
 // counts the answers, and stops by itself: no request starts after d, and
 // each is bounded by client's timeout.
-func flood(ctx context.Context, client *http.Client, url string, docs []hostileDocument, clients int, perSecond float64, d time.Duration) AttackerCounts {
+func flood(ctx context.Context, client *http.Client, url string, docs []hostileDocument, tokens []string, clients int, perSecond float64, d time.Duration) AttackerCounts {
 	start := time.Now()
 	end := start.Add(d)
 	every := time.Duration(float64(clients) / perSecond * float64(time.Second))
-	header := benchHeader(attackerToken)
 	var mu sync.Mutex
 	var total AttackerCounts
 	var wg sync.WaitGroup
@@ -309,6 +333,7 @@ func flood(ctx context.Context, client *http.Client, url string, docs []hostileD
 		wg.Go(func() {
 			var c AttackerCounts
 			var buf bytes.Buffer
+			header := benchHeader(tokens[i%len(tokens)])
 			next := start.Add(every * time.Duration(i) / time.Duration(clients))
 			for n := i; ctx.Err() == nil && next.Before(end); n++ {
 				if sleep(ctx, time.Until(next)) != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestHostileConfigParses(t *testing.T) {
 		maxExecuting, want int
 		relaxed            bool
 	}{{-1, def.Clients.MaxExecuting, false}, {0, 0, false}, {2, 2, true}} {
-		cfg, err := gwconfig.Parse([]byte(hostileConfig("http://127.0.0.1:9", tt.maxExecuting, tt.relaxed)), func(string) string { return "" })
+		cfg, err := gwconfig.Parse([]byte(hostileConfig("http://127.0.0.1:9", tt.maxExecuting, tt.relaxed, attackerTokens(1))), func(string) string { return "" })
 		if err != nil {
 			t.Fatalf("maxExecuting %d: %v", tt.maxExecuting, err)
 		}
@@ -63,13 +64,40 @@ func TestFlood(t *testing.T) {
 	defer srv.Close()
 	docs := []hostileDocument{{"a", []byte("{}")}, {"b", []byte("[]")}}
 	start := time.Now()
-	c := flood(context.Background(), srv.Client(), srv.URL, docs, 4, 100, 300*time.Millisecond)
+	var tokens sync.Map
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tokens.Store(r.Header.Get("Authorization"), true)
+		switch n.Add(1) % 3 {
+		case 0:
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 1:
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		}
+	})
+	c := flood(context.Background(), srv.Client(), srv.URL, docs, attackerTokens(2), 4, 100, 300*time.Millisecond)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("flood took %s", d)
 	}
 	// 100/s for 0.3 s: 30 slots, give or take the last of each connection.
 	if c.Sent < 20 || c.Sent > 34 || c.Executed+c.Throttled+c.Refused+c.Failed != c.Sent || c.Throttled == 0 || c.Refused == 0 || c.Executed == 0 {
 		t.Errorf("counts %+v", c)
+	}
+	seen := 0
+	tokens.Range(func(any, any) bool { seen++; return true })
+	if seen != 2 {
+		t.Errorf("%d tokens sent, want both", seen)
+	}
+}
+
+// Many attackers: one token each, all in the configuration.
+func TestHostileAttackers(t *testing.T) {
+	tokens := attackerTokens(128)
+	cfg, err := gwconfig.Parse([]byte(hostileConfig("http://127.0.0.1:9", -1, false, tokens)), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cfg.Spaces[0].ClientTokens); n != 129 || tokens[0] == tokens[127] {
+		t.Errorf("%d client tokens, want 128 attackers and the victim", n)
 	}
 }
 

@@ -83,11 +83,14 @@ type config struct {
 	// builds that do not know the key).
 	clientMaxExecuting int
 	hostileRelaxed     bool
-	scenarios          map[string]bool
-	bins               binaries // prebuilt; empty fields are built
-	passthrough        string   // upstream: serve as the pass-through proxy
-	profile            bool     // fetch the gateway's profiles into out
-	listen             string   // of the pass-through proxy
+	// hostileAttackers is how many clients flood in the hostileCost
+	// scenario, each with a token of its own and at its own rate limit.
+	hostileAttackers int
+	scenarios        map[string]bool
+	bins             binaries // prebuilt; empty fields are built
+	passthrough      string   // upstream: serve as the pass-through proxy
+	profile          bool     // fetch the gateway's profiles into out
+	listen           string   // of the pass-through proxy
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -109,12 +112,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.scaleOutEnvs, "scaleout-envs", 0, "environments per fan-out of the scaleout scenario (default 60, 20 with -quick)")
 	fs.IntVar(&c.clientMaxExecuting, "client-max-executing", -1, "clients.maxExecuting of the hostileCost scenario's gateway (0 disables the bound; negative keeps the default)")
 	fs.BoolVar(&c.hostileRelaxed, "hostile-relaxed", false, "lift the hostileCost scenario's configurable bounds on a request's cost (graphql.maxTokens, maxVariableValues, maxBodyBytes), to measure clients.maxExecuting alone")
+	fs.IntVar(&c.hostileAttackers, "hostile-attackers", 1, "clients flooding in the hostileCost scenario, each with a token of its own and at its own rate limit, on at least as many connections (many hostile clients at once)")
 	only := fs.String("scenarios", "overhead,makespan,memory,scaleout,hostileCost", "comma-separated scenarios to run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.hostileAttackers < 1 || c.hostileAttackers > 1000 {
+		return nil, fmt.Errorf("-hostile-attackers: %d is not a number from 1 to 1000", c.hostileAttackers)
 	}
 	c.duration, c.warmup, c.memoryDuration = 5*time.Second, time.Second, 5*time.Second
 	c.makespanN = []int{1, 10, 50, 100}
@@ -258,8 +265,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		r.ScaleOut = so
 	}
 	if cfg.scenarios["hostileCost"] {
-		fmt.Fprintf(stderr, "gatewaybench: hostile cost, %d connections flooding, %d victim clients\n", hostileClients, victimClients)
-		h, err := b.hostileCost(ctx, cfg.hostileIdle, cfg.hostileFlood, cfg.clientMaxExecuting, cfg.hostileRelaxed)
+		fmt.Fprintf(stderr, "gatewaybench: hostile cost, %d attacking clients on %d connections, %d victim clients\n", cfg.hostileAttackers, max(hostileClients, cfg.hostileAttackers), victimClients)
+		h, err := b.hostileCost(ctx, cfg.hostileIdle, cfg.hostileFlood, cfg.clientMaxExecuting, cfg.hostileRelaxed, cfg.hostileAttackers)
 		if err != nil {
 			return fmt.Errorf("hostileCost: %w", err)
 		}
@@ -472,7 +479,11 @@ func printSummary(w io.Writer, r *Report, out string) {
 		if h.Relaxed {
 			limit += ", graphql bounds lifted"
 		}
-		fmt.Fprintf(w, "Hostile cost: one client floods from %d connections at its rate limit (%d kinds of request in turn), another sends { __typename } from %d; clients.maxExecuting %s\n", h.AttackerClients, len(h.Documents), h.VictimClients, limit)
+		who := "one client floods"
+		if h.AttackerTokens > 1 {
+			who = fmt.Sprintf("%d clients flood", h.AttackerTokens)
+		}
+		fmt.Fprintf(w, "Hostile cost: %s from %d connections at the rate limit (%d kinds of request in turn), another sends { __typename } from %d; clients.maxExecuting %s\n", who, h.AttackerClients, len(h.Documents), h.VictimClients, limit)
 		fmt.Fprintf(w, "  %-14s %8s %7s %7s %7s %7s %6s\n", "victim", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
 		for _, v := range []struct {
 			name string
