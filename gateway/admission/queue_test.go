@@ -242,3 +242,50 @@ func TestAdmissionPerClientGivesUp(t *testing.T) {
 		t.Errorf("idle admission keeps %d active, %d waiting, %d spaces, %d running", a.active, a.waiting, len(a.bySpace), len(a.running))
 	}
 }
+
+// TestAdmissionCrowdDoesNotStarve: one client with requests waiting gets
+// its turn once per cycle among a crowd of clients that each wait with one
+// request, are admitted, and come back at once with the next (a flood of
+// many clients from one connection each). Before, a returning client was
+// put after the turn instead of behind it, and the crowd kept the turn
+// from ever coming back to the first client: gatewaybench's hostileCost
+// with 128 attackers and graphql.maxExecuting 8 had the victim's requests
+// wait the whole 10 s flood.
+func TestAdmissionCrowdDoesNotStarve(t *testing.T) {
+	a := New(1, 0, time.Minute, nil)
+	current := a.Enter(context.Background(), "s", clientKey("holder"))
+	type admission struct {
+		tk     *Ticket
+		client string
+	}
+	admitted := make(chan admission, 16)
+	enter := func(client string) {
+		go func() { admitted <- admission{a.Enter(context.Background(), "s", clientKey(client)), client} }()
+	}
+	waiting := 0
+	for _, c := range []string{"victim", "victim", "victim", "c1", "c2", "c3", "c4"} {
+		enter(c)
+		waiting++
+		waitQueued(t, a, waiting)
+	}
+	victim := 0
+	for turn := 1; turn <= 15 && victim < 3; turn++ {
+		a.Leave(current)
+		ad := <-admitted
+		current = ad.tk
+		if ad.client == "victim" {
+			victim++
+			waiting--
+		} else {
+			enter(ad.client) // back at once with its next request
+		}
+		waitQueued(t, a, waiting)
+	}
+	if victim != 3 {
+		t.Errorf("the victim had %d of its 3 requests admitted in 15 turns among 5 clients, want all", victim)
+	}
+	a.Leave(current)
+	for range waiting {
+		a.Leave((<-admitted).tk)
+	}
+}

@@ -17,8 +17,19 @@ type Ring[T comparable] struct {
 // Len is the number of items.
 func (r *Ring[T]) Len() int { return len(r.items) }
 
-// Push adds x last, so that it is served after every item already in.
-func (r *Ring[T]) Push(x T) { r.items = append(r.items, x) }
+// Push adds x last, so that it is served after every item already in:
+// just behind the current item, at the end of the cycle that starts with
+// it. (Appended to the slice instead, x would come before the items the
+// turn has passed this cycle; items that keep arriving, each served once
+// and gone, would then keep the turn from ever wrapping around to those,
+// and starve them.)
+func (r *Ring[T]) Push(x T) {
+	if r.pos >= len(r.items) {
+		r.pos = 0
+	}
+	r.items = slices.Insert(r.items, r.pos, x)
+	r.pos++
+}
 
 // Current is the item whose turn it is; r must not be empty.
 func (r *Ring[T]) Current() T {

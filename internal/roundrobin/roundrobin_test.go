@@ -50,3 +50,52 @@ func TestRing(t *testing.T) {
 		})
 	}
 }
+
+// TestRingArrivalsDoNotStarve: items that arrive while the turn is past
+// others join behind those, at the end of the cycle. The case is the fair
+// queues': one client with many requests waiting (a), and a crowd that
+// each wait with one request, are served, leave, and come back at once.
+// Before, a newcomer was appended after the turn, so the crowd kept the
+// turn from wrapping around to a for as long as it kept coming.
+func TestRingArrivalsDoNotStarve(t *testing.T) {
+	var r Ring[string]
+	left := map[string]int{"a": 1000}
+	r.Push("a")
+	crowd := []string{"b", "c", "d", "e"}
+	for _, x := range crowd {
+		r.Push(x)
+		left[x] = 1
+	}
+	served := map[string]int{}
+	for range 100 {
+		x := r.Current()
+		served[x]++
+		left[x]--
+		r.Served(left[x] == 0)
+		if x != "a" {
+			// Served, gone, and back with its next request.
+			r.Push(x)
+			left[x] = 1
+		}
+	}
+	// Five in the ring, one turn each per cycle: a has a fifth.
+	if served["a"] != 20 {
+		t.Errorf("a was served %d times in 100 turns among 5, want 20 (%v)", served["a"], served)
+	}
+}
+
+// TestRingPush: a pushed item is served after every item already in, from
+// the current one around.
+func TestRingPush(t *testing.T) {
+	var r Ring[string]
+	left := map[string]int{"a": 2, "b": 2, "c": 2, "x": 1}
+	for _, x := range []string{"a", "b", "c"} {
+		r.Push(x)
+	}
+	got := serve(&r, left, 2) // a, b: the turn is at c
+	r.Push("x")
+	got = append(got, serve(&r, left, 100)...)
+	if want := []string{"a", "b", "c", "a", "b", "x", "c"}; !slices.Equal(got, want) {
+		t.Errorf("served %v, want %v", got, want)
+	}
+}
